@@ -1,0 +1,51 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { NodeSDK } from '@opentelemetry/sdk-node'
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
+
+let sdk: NodeSDK | undefined
+
+/**
+ * Starts OpenTelemetry. Must run before fastify, http or ioredis are loaded (hence
+ * `node --import ./services/chassis/src/instrument.ts`), or their spans are missing.
+ * Without OTEL_EXPORTER_OTLP_ENDPOINT spans are still made (trace ids reach the logs and
+ * NATS headers) but exported nowhere.
+ */
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): NodeSDK {
+  if (sdk) return sdk
+  const spanProcessors: SpanProcessor[] = []
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  if (endpoint) {
+    const url = `${endpoint.replace(/\/$/, '')}/v1/traces`
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 500 }),
+    )
+  }
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    spanProcessors,
+    instrumentations: [
+      new HttpInstrumentation({
+        // Exporting a span must not make another span.
+        ignoreOutgoingRequestHook: (req) =>
+          endpoint ? String(req.path ?? '').startsWith('/v1/traces') : false,
+        ignoreIncomingRequestHook: (req) => req.url === '/healthz' || req.url === '/readyz',
+      }),
+      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+    ],
+  })
+  sdk.start()
+  return sdk
+}
+
+/** Flushes and stops the SDK; call last on shutdown. */
+export async function stopTelemetry(): Promise<void> {
+  const current = sdk
+  sdk = undefined
+  await current?.shutdown().catch(() => {})
+}

@@ -1,0 +1,67 @@
+import { type MsgHdrs, headers as natsHeaders } from '@nats-io/nats-core'
+import {
+  type Context,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
+
+export const tracer = trace.getTracer('inkstream')
+
+/** Writes the active W3C trace context into NATS headers (header names are case-sensitive). */
+export function injectTrace(
+  into: MsgHdrs = natsHeaders(),
+  ctx: Context = context.active(),
+): MsgHdrs {
+  propagation.inject(ctx, into, {
+    set: (carrier, key, value) => carrier.set(key, value),
+  })
+  return into
+}
+
+/** The trace context a NATS message carries, or the active one. */
+export function extractTrace(from: MsgHdrs | undefined): Context {
+  if (!from) return context.active()
+  return propagation.extract(context.active(), from, {
+    get: (carrier, key) => carrier.get(key) || undefined,
+    keys: (carrier) => carrier.keys(),
+  })
+}
+
+export interface SpanOptions {
+  kind?: SpanKind
+  attributes?: Record<string, string | number | boolean | undefined>
+  parent?: Context
+}
+
+/** Runs fn in a new active span; records errors and always ends the span. */
+export async function withSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const attributes = Object.fromEntries(
+    Object.entries(options.attributes ?? {}).filter(([, v]) => v !== undefined),
+  ) as Record<string, string | number | boolean>
+  return tracer.startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes },
+    options.parent ?? context.active(),
+    async (span) => {
+      try {
+        return await fn(span)
+      } catch (error) {
+        span.recordException(error as Error)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message })
+        throw error
+      } finally {
+        span.end()
+      }
+    },
+  )
+}
+
+export { SpanKind }

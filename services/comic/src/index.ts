@@ -1,0 +1,37 @@
+import { connectNats, EventStore, type Logger, type NatsConnection } from '@inkstream/chassis'
+import { names } from '@inkstream/contracts'
+import { serveComicCommands } from './commands/comic-commands.ts'
+import { SlugRegistry } from './commands/slugs.ts'
+
+export { CommandHandler } from './commands/command-handler.ts'
+export * from './page/page.ts'
+export * from './series/series.ts'
+
+export interface ComicOptions {
+  natsUrl: string
+  ns: string
+  log: Logger
+}
+
+export interface Comic {
+  nc: NatsConnection
+  store: EventStore
+  /** Stops taking commands, lets in-flight ones finish, closes the connection. */
+  stop(): Promise<void>
+}
+
+export async function startComic({ natsUrl, ns, log }: ComicOptions): Promise<Comic> {
+  const nc = await connectNats(natsUrl, 'comic', log)
+  const n = names(ns)
+  const store = await EventStore.open(nc, n)
+  const slugs = await SlugRegistry.open(nc, ns)
+  const subs = serveComicCommands({ nc, store, slugs, names: n, log })
+  return {
+    nc,
+    store,
+    async stop() {
+      for (const sub of subs) sub.unsubscribe()
+      await nc.drain()
+    },
+  }
+}
