@@ -31,6 +31,15 @@ export const RedisConfig = {
 
 export const Port = (port: number) => Type.Integer({ minimum: 0, maximum: 65535, default: port })
 
+/** An http(s) URL with a default. */
+export const HttpUrl = (url: string) => Type.String({ pattern: '^https?://.+', default: url })
+
+/** An http(s) URL that may be left unset: the feature it points to is then off. */
+export const OptionalHttpUrl = () => Type.Optional(Type.String({ pattern: '^https?://.+' }))
+
+/** Non-empty text with a default (a host name, a site name). */
+export const Text = (text: string) => Type.String({ minLength: 1, maxLength: 200, default: text })
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }

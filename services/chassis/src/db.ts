@@ -22,12 +22,21 @@ function withNumberOptions(url: string): string {
   return u.toString()
 }
 
+/** Connection settings of a mariadb:// URL, without its database. */
+export function serverOf(url: string): mariadb.ConnectionConfig {
+  const u = new URL(url)
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+  }
+}
+
 /** Creates the URL's database when missing (connecting without it first). */
 export async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(withNumberOptions(url))
   const name = databaseOf(url)
-  u.pathname = '/'
-  const conn = await mariadb.createConnection(u.toString())
+  const conn = await mariadb.createConnection(serverOf(url))
   try {
     await conn.query(
       `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,

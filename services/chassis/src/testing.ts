@@ -3,6 +3,7 @@ import { names } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import * as mariadb from 'mariadb'
+import { databaseOf, serverOf } from './db.ts'
 
 // Isolation for tests against real servers: every run gets its own namespace (streams,
 // subjects, KV buckets, Redis keys) and database, and removes them afterwards.
@@ -22,11 +23,9 @@ export function testDatabaseUrl(ns: string): string {
 }
 
 export async function dropTestDatabase(url: string): Promise<void> {
-  const u = new URL(url)
-  const db = u.pathname.slice(1)
+  const db = databaseOf(url)
   if (!db.startsWith('ink_test_')) throw new Error(`refusing to drop ${db}`)
-  u.pathname = '/'
-  const conn = await mariadb.createConnection(u.toString())
+  const conn = await mariadb.createConnection(serverOf(url))
   try {
     await conn.query(`DROP DATABASE IF EXISTS \`${db}\``)
   } finally {
