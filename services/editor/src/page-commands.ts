@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto'
+import { type NatsConnection, request } from '@inkstream/chassis'
+import {
+  type CommandReply,
+  type Contract,
+  ERROR_CODES,
+  type ErrorBody,
+  InkError,
+  type Names,
+  wire,
+} from '@inkstream/contracts'
+import type { FastifyBaseLogger } from 'fastify'
+import type { TSchema } from 'typebox'
+import type { SocketMessage, SocketReply } from './socket-messages.ts'
+
+// A socket message becomes one comic command, sent over NATS request/reply.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The client's id when it is a UUID (a resent autosave then dedups), else a fresh one. */
+export const commandIdFor = (clientId: string): string =>
+  UUID.test(clientId) ? clientId.toLowerCase() : randomUUID()
+
+// Optional fields left undefined would fail the contracts' validators: drop them.
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+
+export interface PageCommandOptions {
+  nc: NatsConnection
+  ns: Names
+  log: Pick<FastifyBaseLogger, 'warn' | 'debug'>
+  timeoutMs?: number
+}
+
+/** Sends the message's command to the comic service and turns its answer into a socket reply. */
+export async function sendPageCommand(
+  message: SocketMessage,
+  options: PageCommandOptions,
+): Promise<SocketReply> {
+  const commandId = commandIdFor(message.id)
+  const send = <T extends TSchema>(type: string, contract: Contract<T>, command: unknown) =>
+    dispatch(message.id, type, contract, command, options)
+  switch (message.op) {
+    case 'draft': {
+      const { seriesId, slug, title, body } = message
+      const pageId = message.pageId ?? randomUUID()
+      return send('DraftPage', wire.commands.DraftPage, {
+        type: 'DraftPage',
+        commandId,
+        ...defined({ pageId, seriesId, slug, title, body }),
+      })
+    }
+    case 'edit': {
+      const { pageId, expectedVersion, slug, title, body } = message
+      return send('EditPage', wire.commands.EditPage, {
+        type: 'EditPage',
+        commandId,
+        ...defined({ pageId, expectedVersion, slug, title, body }),
+      })
+    }
+    case 'attachImage': {
+      const { pageId, expectedVersion, hash, contentType, width, height, alt } = message
+      return send('AttachPageImage', wire.commands.AttachPageImage, {
+        type: 'AttachPageImage',
+        commandId,
+        ...{ pageId, expectedVersion, hash, contentType, width, height, alt },
+      })
+    }
+    case 'publish': {
+      const { pageId, expectedVersion } = message
+      const command = { type: 'PublishPage', commandId, pageId, expectedVersion }
+      return send('PublishPage', wire.commands.PublishPage, command)
+    }
+    case 'unpublish': {
+      const { pageId, expectedVersion } = message
+      const command = { type: 'UnpublishPage', commandId, pageId, expectedVersion }
+      return send('UnpublishPage', wire.commands.UnpublishPage, command)
+    }
+  }
+}
+
+async function dispatch<T extends TSchema>(
+  id: string,
+  type: string,
+  contract: Contract<T>,
+  command: unknown,
+  { nc, ns, log, timeoutMs = 5_000 }: PageCommandOptions,
+): Promise<SocketReply> {
+  const failed = (error: ErrorBody): SocketReply => ({ id, ok: false, error })
+  // 1. validate here, so what fails after this point is the comic service's side, not the client's
+  let valid: ReturnType<Contract<T>['parse']>
+  try {
+    valid = contract.parse(command)
+  } catch (error) {
+    if (error instanceof InkError) return failed(error.toBody())
+    throw error
+  }
+  const pageId = (valid as { pageId: string }).pageId
+  // 2. request/reply with the comic service
+  let reply: CommandReply
+  try {
+    reply = await request(
+      nc,
+      ns.command(type),
+      valid,
+      { request: contract, reply: wire.commandReply },
+      timeoutMs,
+    )
+  } catch (error) {
+    log.warn({ err: error, command: type, pageId }, 'comic command failed')
+    return failed({
+      code: ERROR_CODES.INTERNAL,
+      message: 'comic service unavailable: the change was not saved; retry',
+    })
+  }
+  log.debug({ command: type, pageId, ok: reply.ok }, 'comic command answered')
+  // 3. relay: success with the new version, or the comic's error (a conflict carries the
+  // current version and state)
+  if (!reply.ok) return failed(reply.error)
+  return {
+    id,
+    ok: true,
+    pageId,
+    version: reply.version,
+    seq: reply.seq,
+    duplicate: reply.duplicate,
+  }
+}
