@@ -148,7 +148,11 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
     )
     m.ack()
     position = Math.max(position, m.seq)
-    for (const w of waiters) if (w.seq <= position) waiters.delete(w), w.resolve()
+    for (const w of waiters) {
+      if (w.seq > position) continue
+      waiters.delete(w)
+      w.resolve()
+    }
   }
 
   const loop = async () => {
@@ -180,7 +184,13 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
     waitFor(seq, timeoutMs = 10_000) {
       if (position >= seq) return Promise.resolve()
       return new Promise<void>((resolve, reject) => {
-        const waiter = { seq, resolve: () => (clearTimeout(timer), resolve()) }
+        const waiter = {
+          seq,
+          resolve: () => {
+            clearTimeout(timer)
+            resolve()
+          },
+        }
         const timer = setTimeout(() => {
           waiters.delete(waiter)
           reject(

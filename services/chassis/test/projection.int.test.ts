@@ -61,7 +61,7 @@ const counting = (name: string, effects: number[]) =>
     checkpointTable: 'test_checkpoints',
     log,
     async apply(tx, c, { seq }) {
-      const pageId = (c.events[0]?.data as { pageId: string }).pageId
+      const pageId = (c.events[0]?.data as { pageId: string } | undefined)?.pageId ?? ''
       await sql(
         tx,
         'INSERT INTO counts (page_id, n) VALUES (?, 1) ON DUPLICATE KEY UPDATE n = n + 1',

@@ -23,7 +23,12 @@ export interface OtlpReceiver {
   close(): Promise<void>
 }
 
-type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number }
+type AnyValue = {
+  stringValue?: string
+  intValue?: string | number
+  boolValue?: boolean
+  doubleValue?: number
+}
 type OtlpJson = {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value: AnyValue }[] }
@@ -41,7 +46,8 @@ type OtlpJson = {
 }
 
 const value = (v: AnyValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue
-const attrs = (list: { key: string; value: AnyValue }[] = []) => Object.fromEntries(list.map((a) => [a.key, value(a.value)]))
+const attrs = (list: { key: string; value: AnyValue }[] = []) =>
+  Object.fromEntries(list.map((a) => [a.key, value(a.value)]))
 
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = []
@@ -75,7 +81,9 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
         for (const l of listeners) l()
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"expected OTLP/HTTP JSON"}')
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":"expected OTLP/HTTP JSON"}')
       }
     })
   })

@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { ensureInstalled } from './binaries.ts'
+import { logTail, spawnDaemon, stopProcess } from './daemon.ts'
+import { PURGE_MODULE, writeNginxConfig } from './nginx-config.ts'
+import { dataDir } from './paths.ts'
+import { waitUntil } from './wait.ts'
+
+export type NginxOptions = {
+  port: number
+  gatewayServers: string[]
+  editorServers: string[]
+  /** Private prefix folder (config, cache, temp, logs); default .data/nginx. */
+  dir?: string
+}
+
+export type NginxInstance = {
+  /** http://localhost:<port> */
+  url: string
+  port: number
+  /** What render uses as NGINX_PURGE_URL. */
+  purgeUrl: string
+  configFile: string
+  dir: string
+  stop: () => Promise<void>
+}
+
+/** Installs nginx and Debian's cache-purge module when missing (root), or explains how. */
+export function ensureNginxInstalled(): string {
+  const [nginx] = ensureInstalled([
+    { file: 'nginx', aptPackages: ['nginx'] },
+    { file: PURGE_MODULE, aptPackages: ['libnginx-mod-http-cache-purge'] },
+  ])
+  return nginx ?? 'nginx'
+}
+
+function hasIpv6Loopback(): boolean {
+  return Object.values(os.networkInterfaces()).some((addresses) =>
+    addresses?.some((address) => address.family === 'IPv6' && address.address === '::1'),
+  )
+}
+
+/** Renders the config into `dir` and checks it with `nginx -t`. */
+export function prepareNginx(nginx: string, options: NginxOptions & { dir: string }): string {
+  const { dir } = options
+  for (const sub of ['cache', 'temp', 'logs']) mkdirSync(path.join(dir, sub), { recursive: true })
+  const configFile = path.join(dir, 'nginx.conf')
+  const loopbacks = hasIpv6Loopback() ? ['127.0.0.1', '[::1]'] : ['127.0.0.1']
+  writeNginxConfig(configFile, {
+    listen: loopbacks.map((host) => `${host}:${options.port}`),
+    gatewayServers: options.gatewayServers,
+    editorServers: options.editorServers,
+    purgeAllow: hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1'],
+    cacheDir: path.join(dir, 'cache'),
+    tempDir: path.join(dir, 'temp'),
+    pidFile: path.join(dir, 'nginx.pid'),
+    errorLog: path.join(dir, 'logs/error.log'),
+    accessLog: path.join(dir, 'logs/access.log'),
+  })
+  const check = spawnSync(nginx, ['-t', '-q', '-c', configFile, '-p', dir], { encoding: 'utf8' })
+  if (check.status !== 0) throw new Error(`nginx -t failed for ${configFile}:\n${check.stderr}`)
+  return configFile
+}
+
+/** Any HTTP answer from nginx itself (a purge of nothing is a 404 or 403) means it is up. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(
+      { host: '127.0.0.1', port, path: '/purge/--ready', timeout: 1000 },
+      (response) => {
+        response.resume()
+        resolve(true)
+      },
+    )
+    request.once('error', () => resolve(false))
+    request.once('timeout', () => request.destroy())
+  })
+}
+
+/** Starts a private nginx (always ours: its config is the app's) from the template. */
+export async function startNginx(options: NginxOptions): Promise<NginxInstance> {
+  const nginx = ensureNginxInstalled()
+  const dir = options.dir ?? dataDir('nginx')
+  const configFile = prepareNginx(nginx, { ...options, dir })
+  const daemon = spawnDaemon({
+    command: nginx,
+    args: ['-c', configFile, '-p', dir],
+    logFile: path.join(dir, 'logs/stderr.log'),
+  })
+  // SIGTERM is nginx's fast shutdown; SIGQUIT would wait for idle editor sockets.
+  const stop = () => stopProcess(daemon.pid, 'SIGTERM')
+  try {
+    await waitUntil(() => answers(options.port), {
+      what: `nginx on port ${options.port}`,
+      check: () => {
+        const exit = daemon.exitCode()
+        if (exit !== undefined) {
+          throw new Error(
+            `nginx exited (${exit}):\n${logTail(daemon.logFile)}\n${logTail(path.join(dir, 'logs/error.log'))}`,
+          )
+        }
+      },
+    })
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return {
+    url: `http://localhost:${options.port}`,
+    port: options.port,
+    purgeUrl: `http://127.0.0.1:${options.port}/purge`,
+    configFile,
+    dir,
+    stop,
+  }
+}
