@@ -139,6 +139,8 @@ function serviceEnv(
     NGINX_PURGE_URL: `http://127.0.0.1:${ports.site}/purge`,
     SITE_URL: siteUrl,
     INK_OWNER_EMAIL: process.env.INK_OWNER_EMAIL || DEFAULT_OWNER_EMAIL,
+    // nginx on loopback is the only proxy: the login rate limit keys on the reader's address.
+    EDITOR_TRUST_PROXY: '127.0.0.1',
     ...inherited('INK_OWNER_PASSWORD'),
     ...inherited('OTEL_EXPORTER_OTLP_ENDPOINT'),
     ...inherited('INK_TEST'),

@@ -93,6 +93,9 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
       ack_policy: AckPolicy.Explicit,
       ack_wait: 30 * 1_000_000_000,
       max_deliver: -1,
+      // One commit in flight: commits are applied in stream order even across replicas and
+      // after a nak, which the "seq <= checkpoint means done" rule depends on.
+      max_ack_pending: 1,
       filter_subject: store.names.allEvents,
       ...(checkpoint > 0
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint + 1 }

@@ -1,3 +1,4 @@
+import { SpanKind, withSpan } from '@inkstream/chassis'
 import { ERROR_CODES } from '@inkstream/contracts'
 import type { FastifyInstance } from 'fastify'
 import { sendPageCommand } from './page-commands.ts'
@@ -67,8 +68,15 @@ export async function editorSocketRoutes(app: FastifyInstance, opts: EditorSocke
         : Array.isArray(data)
           ? Buffer.concat(data)
           : Buffer.from(data)
+      // Each socket message is a unit of work with its own trace: click -> command -> render.
       chain = chain
-        .then(() => handle(buffer, isBinary))
+        .then(() =>
+          withSpan(
+            'ws /admin/ws message',
+            { kind: SpanKind.SERVER, attributes: { 'ink.socket.bytes': buffer.length } },
+            () => handle(buffer, isBinary),
+          ),
+        )
         .catch((error: unknown) => log.error({ err: error }, 'socket message failed'))
         .finally(() => {
           queued--

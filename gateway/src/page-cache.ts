@@ -1,0 +1,90 @@
+import type { Logger, Redis } from '@inkstream/chassis'
+import { type NatsConnection, request } from '@inkstream/chassis'
+import { HTML_FIELDS, htmlKey, type Names, wire } from '@inkstream/contracts'
+
+/** A rendered path as render stored it (contracts/html-cache.ts). */
+export interface CachedPage {
+  etag: string
+  /** gzip-compressed body. */
+  gz: Buffer
+  type: string
+}
+
+export type Lookup =
+  | { status: 200; page: CachedPage; cache: 'hit' | 'miss' }
+  | { status: 404 }
+  | { status: 503 }
+
+export interface PageCacheOptions {
+  redis: Redis
+  nc: NatsConnection
+  ns: Names
+  log: Logger
+  /** How long a miss waits for render. */
+  renderTimeoutMs?: number
+}
+
+export interface PageCache {
+  /** The cached page, rendering it once on a miss. */
+  lookup(path: string): Promise<Lookup>
+  /** Render requests in flight (single-flight: at most one per path). */
+  readonly inFlight: number
+}
+
+const FIELDS = [HTML_FIELDS.etag, HTML_FIELDS.gzip, HTML_FIELDS.contentType] as const
+const RENDER_CONTRACTS = { request: wire.renderPathRequest, reply: wire.renderPathReply }
+
+export function createPageCache(options: PageCacheOptions): PageCache {
+  const { redis, nc, ns, log, renderTimeoutMs = 3_000 } = options
+  const inflight = new Map<string, Promise<200 | 404 | 503>>()
+
+  const read = async (path: string): Promise<CachedPage | null> => {
+    const [etag, gz, type] = await redis.hmgetBuffer(htmlKey(ns.keyPrefix, path), ...FIELDS)
+    if (!etag || !gz || !type) return null
+    return { etag: etag.toString('latin1'), gz, type: type.toString('latin1') }
+  }
+
+  const askRender = async (path: string): Promise<200 | 404 | 503> => {
+    try {
+      const reply = await request(nc, ns.renderPath, { path }, RENDER_CONTRACTS, renderTimeoutMs)
+      if (reply.ok) return reply.status
+      log.warn({ path, error: reply.error }, 'render refused a path')
+      return 503
+    } catch (error) {
+      log.warn({ path, err: error }, 'render did not answer')
+      return 503
+    }
+  }
+
+  // Concurrent misses of one path share one render request.
+  const renderOnce = (path: string): Promise<200 | 404 | 503> => {
+    let pending = inflight.get(path)
+    if (!pending) {
+      pending = askRender(path).finally(() => inflight.delete(path))
+      inflight.set(path, pending)
+    }
+    return pending
+  }
+
+  return {
+    get inFlight() {
+      return inflight.size
+    },
+    async lookup(path) {
+      try {
+        // 1. the hit path: one HMGET
+        const hit = await read(path)
+        if (hit) return { status: 200, page: hit, cache: 'hit' }
+        // 2. a miss: render once, then read again
+        const rendered = await renderOnce(path)
+        if (rendered !== 200) return { status: rendered }
+        const page = await read(path)
+        return page ? { status: 200, page, cache: 'miss' } : { status: 503 }
+      } catch (error) {
+        // Redis away: 503 lets nginx serve its stale copy.
+        log.error({ path, err: error }, 'html cache unavailable')
+        return { status: 503 }
+      }
+    },
+  }
+}

@@ -1,0 +1,39 @@
+import { NOT_FOUND_PATH } from '@inkstream/contracts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ERROR_PAGES } from '../error-pages.ts'
+import { CACHE_HTML, CACHE_NOT_FOUND } from '../headers.ts'
+import { createPageCache, type PageCache, type PageCacheOptions } from '../page-cache.ts'
+import { sendBuiltin, sendPage } from '../send.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pageCache: PageCache
+    /** Serves a public path from the HTML cache: 200, the 404 page, or 503. */
+    servePath(request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply>
+    /** Serves the rendered 404 page (or a built-in one when even that is missing). */
+    serveNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>
+  }
+}
+
+async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions): Promise<void> {
+  const cache = createPageCache(options)
+  app.decorate('pageCache', cache)
+
+  const serveNotFound = async (request: FastifyRequest, reply: FastifyReply) => {
+    const found = await cache.lookup(NOT_FOUND_PATH)
+    if (found.status === 200) return sendPage(request, reply, found.page, 404, CACHE_NOT_FOUND)
+    return sendBuiltin(reply, 404, ERROR_PAGES.notFound, CACHE_NOT_FOUND)
+  }
+  app.decorate('serveNotFound', serveNotFound)
+
+  app.decorate('servePath', async (request: FastifyRequest, reply: FastifyReply, path: string) => {
+    const found = await cache.lookup(path)
+    if (found.status === 200) return sendPage(request, reply, found.page, 200, CACHE_HTML)
+    if (found.status === 404) return serveNotFound(request, reply)
+    return sendBuiltin(reply, 503, ERROR_PAGES.unavailable)
+  })
+}
+
+// fp so the decorators are visible to every route
+export default fp(pageCachePlugin, { name: 'page-cache', fastify: '5.x' })

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
+import type { Redis } from '@inkstream/chassis'
+import { HTML_FIELDS, htmlKey } from '@inkstream/contracts'
+
+// The Redis side of the HTML cache (contracts/html-cache.ts). Writes and deletes carry the
+// stream sequence of the snapshot they come from, and a Redis script refuses to let an older
+// snapshot replace a newer one (two renders of one path racing).
+
+const gzipAsync = promisify(gzip)
+export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
+
+const F = HTML_FIELDS
+const WRITE = `local cur = redis.call('HGET', KEYS[1], '${F.seq}')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], '${F.seq}', ARGV[1], '${F.etag}', ARGV[2], '${F.gzip}', ARGV[3], '${F.contentType}', ARGV[4])
+return 1`
+const REMOVE = `local cur = redis.call('HGET', KEYS[1], '${F.seq}')
+if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
+return redis.call('DEL', KEYS[1])`
+
+/** Strong ETag of a body: quoted sha256, base64url. */
+export const etagOf = (body: string | Buffer): string =>
+  `"${createHash('sha256').update(body).digest('base64url')}"`
+
+export interface HtmlStore {
+  /** Stores a rendering unless a newer one is stored; true when written. */
+  put(path: string, html: string, seq: number): Promise<boolean>
+  /** Removes a path unless a newer rendering is stored. */
+  remove(path: string, seq: number): Promise<void>
+}
+
+export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
+  return {
+    async put(path, html, seq) {
+      const body = Buffer.from(html, 'utf8')
+      const gz = await gzipAsync(body, { level: 9 })
+      const written = await redis.eval(
+        WRITE,
+        1,
+        htmlKey(keyPrefix, path),
+        seq,
+        etagOf(body),
+        gz,
+        HTML_CONTENT_TYPE,
+      )
+      return written === 1
+    },
+    async remove(path, seq) {
+      await redis.eval(REMOVE, 1, htmlKey(keyPrefix, path), seq)
+    },
+  }
+}

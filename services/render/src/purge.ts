@@ -1,0 +1,39 @@
+import { ATTR_INK_PATH, type Logger, SpanKind, withSpan } from '@inkstream/chassis'
+
+export type Purge = (paths: Iterable<string>) => Promise<void>
+
+const PURGE_TIMEOUT_MS = 2_000
+
+/**
+ * Purges paths from nginx's cache: `GET <baseUrl><path>`. 404 means nginx had no copy, which
+ * is fine. A failure is logged and swallowed: a page must not stay unrendered because nginx
+ * was away (its copies then age out by their TTL). Without a base URL purging is off.
+ */
+export function createPurge(baseUrl: string | undefined, log: Logger): Purge {
+  if (!baseUrl) return async () => {}
+  const base = baseUrl.replace(/\/$/, '')
+  const purgeOne = (path: string) =>
+    withSpan(
+      'nginx purge',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { [ATTR_INK_PATH]: path, 'http.request.method': 'GET' },
+      },
+      async (span) => {
+        try {
+          const res = await fetch(`${base}${path}`, {
+            signal: AbortSignal.timeout(PURGE_TIMEOUT_MS),
+          })
+          await res.body?.cancel()
+          span.setAttribute('http.response.status_code', res.status)
+          if (res.status !== 200 && res.status !== 404)
+            log.warn({ path, status: res.status }, 'nginx purge refused')
+        } catch (error) {
+          log.warn({ path, err: error }, 'nginx purge failed')
+        }
+      },
+    )
+  return async (paths) => {
+    await Promise.all([...paths].map(purgeOne))
+  }
+}

@@ -1,0 +1,52 @@
+// A tiny HTML tagged template: every interpolation is escaped unless it is already SafeHtml
+// (the result of another html`` or of raw()). User text can only reach a page escaped.
+
+export class SafeHtml {
+  readonly value: string
+  constructor(value: string) {
+    this.value = value
+  }
+  toString(): string {
+    return this.value
+  }
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+const NEEDS_ESCAPE = /[&<>"']/g
+
+/** Text (or an attribute value inside quotes) made safe for HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? c)
+}
+
+/** Marks trusted markup as safe. Never pass user text here. */
+export const raw = (markup: string): SafeHtml => new SafeHtml(markup)
+
+/** Interpolations: SafeHtml as is, arrays item by item, null/undefined/false as nothing. */
+export type Interpolation =
+  | SafeHtml
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | Interpolation[]
+
+function render(value: Interpolation): string {
+  if (value instanceof SafeHtml) return value.value
+  if (value === null || value === undefined || value === false) return ''
+  if (Array.isArray(value)) return value.map(render).join('')
+  return escapeHtml(String(value))
+}
+
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? ''
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '')
+  return new SafeHtml(out)
+}

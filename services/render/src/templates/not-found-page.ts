@@ -1,0 +1,13 @@
+import { html } from './html.ts'
+import { layout, type Site } from './layout.ts'
+
+export function notFoundPage(site: Site): string {
+  return layout({
+    site,
+    title: `Page not found · ${site.name}`,
+    description: 'This page does not exist.',
+    main: html`<h1>Page not found</h1>
+<p>There is no page at this address. It may have been moved or taken down.</p>
+<p><a href="/">Go to the latest page</a></p>`,
+  }).value
+}

@@ -1,0 +1,269 @@
+// End to end through nginx with every service as its own process: the author's socket, the
+// reader's page, the operator's trace.
+import assert from 'node:assert/strict'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { connectNats, type NatsConnection, request } from '@inkstream/chassis'
+import { names, wire } from '@inkstream/contracts'
+import WebSocket from 'ws'
+import { type OtlpReceiver, startOtlpReceiver } from '../src/otlp/receiver.ts'
+import { type Stack, startStack } from '../src/stack.ts'
+
+const EMAIL = 'owner@e2e.test'
+const PASSWORD = randomBytes(18).toString('base64url')
+
+let stack: Stack
+let otlp: OtlpReceiver
+let nc: NatsConnection
+let cookie = ''
+let seriesId = ''
+
+type Reply = {
+  id: string | null
+  ok: boolean
+  pageId?: string
+  version?: number
+  seq?: number
+  error?: { code: string; message: string; currentVersion?: number; current?: unknown }
+}
+
+/** A socket to /admin/ws through nginx that answers each message with its reply. */
+class EditorSocket {
+  readonly ws: WebSocket
+  private readonly waiting = new Map<string | null, (r: Reply) => void>()
+  private constructor(ws: WebSocket) {
+    this.ws = ws
+    ws.on('message', (data) => {
+      const reply = JSON.parse(String(data)) as Reply
+      this.waiting.get(reply.id)?.(reply)
+      this.waiting.delete(reply.id)
+    })
+  }
+  static open(headers: Record<string, string>): Promise<EditorSocket> {
+    const ws = new WebSocket(`${stack.urls.site.replace('http', 'ws')}/admin/ws`, { headers })
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new EditorSocket(ws)))
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`)),
+      )
+      ws.once('error', reject)
+    })
+  }
+  send(message: Record<string, unknown>): Promise<Reply> {
+    const id = randomUUID()
+    return this.sendRaw(JSON.stringify({ id, ...message }), id)
+  }
+  sendRaw(text: string, id: string | null): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply to ${text.slice(0, 80)}`)), 5_000)
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer)
+        resolve(r)
+      })
+      this.ws.send(text)
+    })
+  }
+  close() {
+    this.ws.close()
+  }
+}
+
+const origin = () => stack.urls.site
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${stack.urls.site}${path}`, { headers: { 'accept-encoding': 'gzip', ...headers } })
+
+/** Polls the page through nginx until pred holds; returns the time it took. */
+async function until(
+  path: string,
+  pred: (status: number, body: string) => boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const start = performance.now()
+  let last = ''
+  while (performance.now() - start < timeoutMs) {
+    const res = await get(path)
+    const body = await res.text()
+    last = `${res.status} ${res.headers.get('x-cache-status')} ${body.slice(0, 120)}`
+    if (pred(res.status, body)) return performance.now() - start
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`${path}: condition not met in ${timeoutMs} ms; last: ${last}`)
+}
+
+/** Polls until nginx answers the path from its cache with the expected text. */
+async function untilHit(path: string, text: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const res = await get(path)
+    const body = await res.text()
+    if (res.headers.get('x-cache-status') === 'HIT' && body.includes(text)) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.fail(`${path} never became a cache HIT with "${text}"`)
+}
+
+const ok = (reply: Reply): Required<Pick<Reply, 'version' | 'pageId'>> => {
+  if (!reply.ok) assert.fail(`expected ok, got ${JSON.stringify(reply.error)}`)
+  return { version: reply.version as number, pageId: reply.pageId as string }
+}
+
+before(async () => {
+  otlp = await startOtlpReceiver()
+  stack = await startStack({
+    isolated: true,
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      INK_OWNER_EMAIL: EMAIL,
+      INK_OWNER_PASSWORD: PASSWORD,
+    },
+  })
+  nc = await connectNats(stack.env.NATS_URL as string, 'e2e')
+  seriesId = randomUUID()
+  const created = await request(
+    nc,
+    names(stack.ns).command('CreateSeries'),
+    { type: 'CreateSeries', commandId: randomUUID(), seriesId, slug: 'e2e', title: 'End to End' },
+    { request: wire.command, reply: wire.commandReply },
+  )
+  assert.ok(created.ok)
+  const login = await fetch(`${stack.urls.site}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: origin() },
+    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+  })
+  assert.equal(login.status, 200, await login.clone().text())
+  cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string
+  assert.match(cookie, /^ink_session=/)
+})
+
+after(async () => {
+  await nc?.close()
+  await stack?.stop()
+  await otlp?.close()
+})
+
+test('e2e - draft, publish, cache, edit purges, unpublish 404s, one trace', async () => {
+  const socket = await EditorSocket.open({ cookie, origin: origin() })
+  try {
+    const slug = `page-${randomBytes(4).toString('hex')}`
+    const path = `/comic/${slug}`
+    // 1. draft and autosave over the socket
+    let { pageId, version } = ok(
+      await socket.send({ op: 'draft', seriesId, slug, title: 'Hello <reader>' }),
+    )
+    ;({ version } = ok(
+      await socket.send({ op: 'edit', pageId, expectedVersion: version, body: 'First words.' }),
+    ))
+    // 2. publish: visible through nginx within a second
+    const publishId = randomUUID()
+    const publish = await socket.sendRaw(
+      JSON.stringify({ id: publishId, op: 'publish', pageId, expectedVersion: version }),
+      publishId,
+    )
+    ;({ version } = ok(publish))
+    const visibleMs = await until(path, (s, b) => s === 200 && b.includes('First words.'), 1_000)
+    assert.ok(visibleMs < 1_000)
+    const page = await get(path)
+    const html = await page.text()
+    assert.equal(page.headers.get('x-cache-status'), 'HIT')
+    assert.ok(html.includes('Hello &lt;reader&gt;'), 'the title is escaped')
+    assert.ok(!html.includes('<reader>'))
+    // 3. an edit purges the cached page; the new text shows
+    ;({ version } = ok(
+      await socket.send({ op: 'edit', pageId, expectedVersion: version, body: 'Second words.' }),
+    ))
+    await until(
+      path,
+      (s, b) => s === 200 && b.includes('Second words.') && !b.includes('First words.'),
+      2_000,
+    )
+    // once the new rendering is cached, readers get it from nginx again
+    await untilHit(path, 'Second words.')
+    // 4. a stale version is a conflict with the current state, and changes nothing
+    const stale = await socket.send({
+      op: 'edit',
+      pageId,
+      expectedVersion: version - 1,
+      body: 'Lost words.',
+    })
+    assert.equal(stale.ok, false)
+    assert.equal(stale.error?.code, 'INK_ERR_CONFLICT')
+    assert.equal(stale.error?.currentVersion, version)
+    // 5. unpublish: 404 through nginx
+    ok(await socket.send({ op: 'unpublish', pageId, expectedVersion: version }))
+    await until(path, (s) => s === 404, 2_000)
+    // 6. one trace from the publish message on the socket to the render and the purge
+    const [published] = await otlp.waitFor(
+      (s) => s.service.endsWith('comic') && s.name.endsWith('PublishPage process'),
+    )
+    const traceId = published?.traceId as string
+    const inTrace = (service: string, name: RegExp) =>
+      otlp.waitFor((s) => s.traceId === traceId && s.service.endsWith(service) && name.test(s.name))
+    assert.ok(
+      (await inTrace('editor', /^ws \/admin\/ws message$/)).length > 0,
+      'the trace starts at the socket message',
+    )
+    assert.ok(
+      (await inTrace('editor', /PublishPage send$/)).length > 0,
+      'the editor sent the command in this trace',
+    )
+    assert.ok(
+      (await inTrace('comic', /evt\.page\..* publish$/)).length > 0,
+      'comic appended in this trace',
+    )
+    assert.ok(
+      (await inTrace('render', /evt\.page\..* process$/)).length > 0,
+      'render projected in this trace',
+    )
+    assert.ok((await inTrace('render', /purge/i)).length > 0, 'the purge is in the same trace')
+  } finally {
+    socket.close()
+  }
+})
+
+test('e2e - bad input gets a clear 4xx and changes nothing; every service stays healthy', async () => {
+  // WebSocket without a session
+  await assert.rejects(EditorSocket.open({ origin: origin() }), /401/)
+  const socket = await EditorSocket.open({ cookie, origin: origin() })
+  try {
+    const malformed = await socket.sendRaw('{"op":', null)
+    assert.equal(malformed.error?.code, 'INK_ERR_VALIDATION')
+    const unknown = await socket.send({ op: 'draft', seriesId, slug: 'x', title: 'x', admin: true })
+    assert.equal(unknown.error?.code, 'INK_ERR_VALIDATION')
+    const badSlug = await socket.send({ op: 'draft', seriesId, slug: 'Not A Slug', title: 'x' })
+    assert.equal(badSlug.error?.code, 'INK_ERR_VALIDATION')
+  } finally {
+    socket.close()
+  }
+  // login: malformed JSON, wrong content type, oversized body, unknown fields
+  const post = (body: string, type = 'application/json') =>
+    fetch(`${stack.urls.site}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': type, origin: origin() },
+      body,
+    })
+  for (const [res, status] of [
+    [await post('{"email":'), 400],
+    [await post('email=a', 'text/plain'), 415],
+    [await post(JSON.stringify({ email: EMAIL, password: 'x'.repeat(10_000) })), 413],
+    [await post(JSON.stringify({ email: EMAIL, password: PASSWORD, admin: true })), 400],
+  ] as const) {
+    assert.equal(res.status, status)
+    const body = (await res.json()) as { error: { message: string } }
+    assert.ok(body.error.message.length > 0)
+  }
+  // reader side: a bad slug, an unknown page
+  const bad = await get('/comic/NOT_A_SLUG')
+  assert.equal(bad.status, 400)
+  assert.match(bad.headers.get('content-type') ?? '', /text\/html/)
+  assert.equal((await get(`/comic/no-such-page-${randomBytes(3).toString('hex')}`)).status, 404)
+  // nothing was appended by any of it: the stream holds only what the first test wrote
+  for (const url of [
+    stack.urls.gateway,
+    stack.urls.editor,
+    `http://127.0.0.1:${stack.ports.comicHealth}`,
+    `http://127.0.0.1:${stack.ports.renderHealth}`,
+  ]) {
+    const res = await fetch(`${url}/readyz`)
+    assert.equal(res.status, 200, `${url} is ready`)
+  }
+})
