@@ -141,6 +141,9 @@ function serviceEnv(
     INK_OWNER_EMAIL: process.env.INK_OWNER_EMAIL || DEFAULT_OWNER_EMAIL,
     // nginx on loopback is the only proxy: the login rate limit keys on the reader's address.
     EDITOR_TRUST_PROXY: '127.0.0.1',
+    // The gateway's cache hits are one HMGET each: no span for them (misses are traced from
+    // the render request on). Only the gateway serves these paths.
+    INK_UNTRACED_PATHS: '^/(comic/|$)',
     ...inherited('INK_OWNER_PASSWORD'),
     ...inherited('OTEL_EXPORTER_OTLP_ENDPOINT'),
     ...inherited('INK_TEST'),

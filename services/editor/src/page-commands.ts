@@ -13,7 +13,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { TSchema } from 'typebox'
 import type { SocketMessage, SocketReply } from './socket-messages.ts'
 
-// A socket message becomes one comic command, sent over NATS request/reply.
+// A socket message becomes one comic command (a page's, or CreateSeries), sent over NATS
+// request/reply.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -39,8 +40,25 @@ export async function sendPageCommand(
 ): Promise<SocketReply> {
   const commandId = commandIdFor(message.id)
   const send = <T extends TSchema>(type: string, contract: Contract<T>, command: unknown) =>
-    dispatch(message.id, type, contract, command, options)
+    dispatch(message.id, type, contract, command, 'pageId', options)
   switch (message.op) {
+    case 'createSeries': {
+      const { slug, title, description } = message
+      const seriesId = message.seriesId ?? randomUUID()
+      const command = {
+        type: 'CreateSeries',
+        commandId,
+        ...defined({ seriesId, slug, title, description }),
+      }
+      return dispatch(
+        message.id,
+        'CreateSeries',
+        wire.commands.CreateSeries,
+        command,
+        'seriesId',
+        options,
+      )
+    }
     case 'draft': {
       const { seriesId, slug, title, body } = message
       const pageId = message.pageId ?? randomUUID()
@@ -84,6 +102,8 @@ async function dispatch<T extends TSchema>(
   type: string,
   contract: Contract<T>,
   command: unknown,
+  /** The command's aggregate id, named in the reply. */
+  key: 'pageId' | 'seriesId',
   { nc, ns, log, timeoutMs = 5_000 }: PageCommandOptions,
 ): Promise<SocketReply> {
   const failed = (error: ErrorBody): SocketReply => ({ id, ok: false, error })
@@ -95,7 +115,7 @@ async function dispatch<T extends TSchema>(
     if (error instanceof InkError) return failed(error.toBody())
     throw error
   }
-  const pageId = (valid as { pageId: string }).pageId
+  const target = (valid as Record<typeof key, string>)[key]
   // 2. request/reply with the comic service
   let reply: CommandReply
   try {
@@ -107,22 +127,18 @@ async function dispatch<T extends TSchema>(
       timeoutMs,
     )
   } catch (error) {
-    log.warn({ err: error, command: type, pageId }, 'comic command failed')
+    log.warn({ err: error, command: type, [key]: target }, 'comic command failed')
     return failed({
       code: ERROR_CODES.INTERNAL,
       message: 'comic service unavailable: the change was not saved; retry',
     })
   }
-  log.debug({ command: type, pageId, ok: reply.ok }, 'comic command answered')
+  log.debug({ command: type, [key]: target, ok: reply.ok }, 'comic command answered')
   // 3. relay: success with the new version, or the comic's error (a conflict carries the
   // current version and state)
   if (!reply.ok) return failed(reply.error)
-  return {
-    id,
-    ok: true,
-    pageId,
-    version: reply.version,
-    seq: reply.seq,
-    duplicate: reply.duplicate,
-  }
+  const { version, seq, duplicate } = reply
+  return key === 'pageId'
+    ? { id, ok: true, pageId: target, version, seq, duplicate }
+    : { id, ok: true, seriesId: target, version, seq, duplicate }
 }

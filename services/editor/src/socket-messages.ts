@@ -25,6 +25,14 @@ const Version = Type.Integer({ minimum: 0 })
 const message = <Op extends string, P extends Record<string, TSchema>>(op: Op, props: P) =>
   Type.Object({ id: ClientId, op: Type.Literal(op), ...props }, { additionalProperties: false })
 
+/** Creates a series. Send a seriesId of your own so a resent createSeries is appended once. */
+export const CreateSeriesMessage = message('createSeries', {
+  slug: Slug,
+  title: Title,
+  description: Type.Optional(Body),
+  seriesId: Type.Optional(Id),
+})
+
 /** Creates a page. Send a pageId of your own so a resent draft is appended once. */
 export const DraftMessage = message('draft', {
   seriesId: Id,
@@ -56,6 +64,7 @@ export const AttachImageMessage = message('attachImage', {
 })
 
 export const SocketMessage = Type.Union([
+  CreateSeriesMessage,
   DraftMessage,
   EditMessage,
   PublishMessage,
@@ -65,22 +74,23 @@ export const SocketMessage = Type.Union([
 export type SocketMessage = Static<typeof SocketMessage>
 export type SocketOp = SocketMessage['op']
 
+const committed = {
+  id: ClientId,
+  ok: Type.Literal(true),
+  /** The aggregate's version after the command: send it as the next expectedVersion. */
+  version: Version,
+  /** Stream sequence of the commit. */
+  seq: Type.Integer({ minimum: 0 }),
+  /** True when this command id was already appended (a resend). */
+  duplicate: Type.Boolean(),
+}
+
 /** The reply to one message; `id` is null when the message had no readable id. */
 export const SocketReply = Type.Union([
-  Type.Object(
-    {
-      id: ClientId,
-      ok: Type.Literal(true),
-      pageId: Id,
-      /** The page's version after the command: send it as the next expectedVersion. */
-      version: Version,
-      /** Stream sequence of the commit. */
-      seq: Type.Integer({ minimum: 0 }),
-      /** True when this command id was already appended (a resend). */
-      duplicate: Type.Boolean(),
-    },
-    { additionalProperties: false },
-  ),
+  /** A page op (draft, edit, publish, unpublish, attachImage) succeeded. */
+  Type.Object({ ...committed, pageId: Id }, { additionalProperties: false }),
+  /** createSeries succeeded. */
+  Type.Object({ ...committed, seriesId: Id }, { additionalProperties: false }),
   Type.Object(
     { id: Type.Union([ClientId, Type.Null()]), ok: Type.Literal(false), error: ErrorBody },
     { additionalProperties: false },
@@ -89,6 +99,7 @@ export const SocketReply = Type.Union([
 export type SocketReply = Static<typeof SocketReply>
 
 const BY_OP = {
+  createSeries: contract(CreateSeriesMessage, 'createSeries message'),
   draft: contract(DraftMessage, 'draft message'),
   edit: contract(EditMessage, 'edit message'),
   publish: contract(PublishMessage, 'publish message'),

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { spawnDaemon, stopProcess } from '../infra/daemon.ts'
+import { logTail, spawnDaemon, stopProcess } from '../infra/daemon.ts'
 import { PURGE_MODULE } from '../infra/nginx-config.ts'
 import { freePort } from '../infra/ports.ts'
 import { waitUntil } from '../infra/wait.ts'
@@ -57,6 +57,13 @@ ${extra}
     logFile: path.join(dir, 'logs/stdout.log'),
   })
   const url = `http://127.0.0.1:${port}/page`
-  await waitUntil(async () => (await fetch(url)).ok, { timeoutMs: 10_000, what: 'static nginx' })
+  await waitUntil(async () => (await fetch(url)).ok, {
+    timeoutMs: 10_000,
+    what: 'static nginx',
+  }).catch((error: unknown) => {
+    throw new Error(
+      `${(error as Error).message}\n${logTail(path.join(dir, 'logs/error.log'))}${logTail(path.join(dir, 'logs/stdout.log'))}`,
+    )
+  })
   return { url, stop: () => stopProcess(daemon.pid) }
 }
