@@ -274,8 +274,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nginx: NginxInstance | undefined
 
   const stop = async () => {
-    await nginx?.stop()
+    // services first: render's last purges still reach nginx
     await stopServices(services)
+    await nginx?.stop()
     for (const { child } of services) orphans.delete(child)
     if (names)
       await cleanupNamespace(infra, ns).catch((error) =>
