@@ -1,5 +1,6 @@
 // The admin page's script, inlined by admin-page.ts (allowed by its CSP hash). Plain browser
-// JavaScript, no build step. Page state lives client-side (localStorage) in this skeleton.
+// JavaScript, no build step. Page state (the series, the open page and its version) lives
+// client-side, in localStorage.
 
 const $ = (id) => document.getElementById(id)
 const showStatus = (text) => {
@@ -44,6 +45,7 @@ function editor() {
   const STORE = 'inkstream.editor'
   const blank = {
     seriesId: '',
+    seriesTitle: '',
     pageId: null,
     version: null,
     slug: '',
@@ -62,19 +64,25 @@ function editor() {
   let timer = null
   let conflict = null
 
-  $('series').value = state.seriesId
+  const seriesForm = $('series-form')
   $('title').value = state.title
   $('slug').value = state.slug
   $('body').value = state.body
 
   function render() {
     const page = state.pageId !== null
+    const series = state.seriesId !== ''
+    // No series yet: only the series form; pages need one.
+    seriesForm.hidden = series
+    $('series-info').hidden = !series
+    $('page-box').hidden = !series
+    $('series-name').textContent = `Series: ${state.seriesTitle || 'untitled'} · ${state.seriesId}`
+    $('other-series').disabled = page
     $('page-info').textContent = page
       ? `page ${state.pageId} · version ${state.version} · ${state.status}`
-      : 'no page yet: fill in series, title and slug, then create a draft'
-    $('draft').disabled = page
+      : 'no page yet: fill in title and slug, then create a draft'
+    $('draft').disabled = page || !series
     $('slug').disabled = page
-    $('series').disabled = page
     $('publish').disabled = !page || state.status === 'published'
     $('unpublish').disabled = !page || state.status !== 'published'
     $('public').hidden = !(page && state.status === 'published')
@@ -133,7 +141,12 @@ function editor() {
       return
     }
     inFlight = null
-    if (reply.ok) {
+    if (reply.ok && message.op === 'createSeries') {
+      state.seriesId = reply.seriesId
+      state.seriesTitle = message.title
+      save()
+      showStatus(`series "${message.title}" created`)
+    } else if (reply.ok) {
       state.pageId = reply.pageId
       state.version = reply.version
       for (const key of ['seriesId', 'slug', 'title', 'body']) {
@@ -143,7 +156,11 @@ function editor() {
       if (message.op === 'unpublish') state.status = 'draft'
       save()
       showStatus(`saved: version ${reply.version}${reply.duplicate ? ' (already saved)' : ''}`)
-    } else if (reply.error.code === 'INK_ERR_CONFLICT') {
+    } else if (
+      reply.error.code === 'INK_ERR_CONFLICT' &&
+      reply.error.currentVersion !== undefined
+    ) {
+      // a stale version (a slug already taken is a conflict too, but has no version: below)
       conflict = reply.error
       if (message.op === 'edit') dirty = true
       showStatus(`conflict: the page changed elsewhere (now version ${conflict.currentVersion})`)
@@ -174,13 +191,46 @@ function editor() {
   $('body').addEventListener('input', autosave)
   $('title').addEventListener('input', autosave)
 
+  seriesForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    // our own series id, so a resend after a reconnect creates it once
+    const message = {
+      id: uuid(),
+      op: 'createSeries',
+      seriesId: uuid(),
+      title: seriesForm.elements.title.value.trim(),
+      slug: seriesForm.elements.slug.value.trim(),
+    }
+    queue.push(() => message)
+    pump()
+  })
+  $('use-series').addEventListener('click', () => {
+    const id = seriesForm.elements.existing.value.trim().toLowerCase()
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+      showStatus('a series id is a uuid')
+      return
+    }
+    Object.assign(state, { seriesId: id, seriesTitle: '' })
+    save()
+    render()
+  })
+  $('other-series').addEventListener('click', () => {
+    Object.assign(state, { seriesId: '', seriesTitle: '' })
+    save()
+    render()
+  })
+
   $('draft').addEventListener('click', () => {
+    // the draft carries the current title and text: no separate autosave for them
+    clearTimeout(timer)
+    timer = null
+    dirty = false
     const pageId = uuid()
     const draft = {
       id: uuid(),
       op: 'draft',
       pageId,
-      seriesId: $('series').value.trim(),
+      seriesId: state.seriesId,
       title: $('title').value,
       slug: $('slug').value.trim(),
       body: $('body').value,
@@ -218,7 +268,7 @@ function editor() {
     pump()
   })
   $('new-page').addEventListener('click', () => {
-    Object.assign(state, { ...blank, seriesId: state.seriesId })
+    Object.assign(state, { ...blank, seriesId: state.seriesId, seriesTitle: state.seriesTitle })
     conflict = null
     for (const id of ['title', 'slug', 'body']) $(id).value = ''
     save()

@@ -7,9 +7,15 @@ import { type Socket, startTestEditor } from './harness.ts'
 
 const SERIES = randomUUID()
 
+/** A page op's success reply. */
 const okReply = (reply: SocketReply) => {
   assert.equal(reply.ok, true, JSON.stringify(reply))
-  return reply.ok ? reply : assert.fail()
+  return reply.ok && 'pageId' in reply ? reply : assert.fail(JSON.stringify(reply))
+}
+/** createSeries' success reply. */
+const seriesReply = (reply: SocketReply) => {
+  assert.equal(reply.ok, true, JSON.stringify(reply))
+  return reply.ok && 'seriesId' in reply ? reply : assert.fail(JSON.stringify(reply))
 }
 const errorReply = (reply: SocketReply) => {
   assert.equal(reply.ok, false, JSON.stringify(reply))
@@ -74,6 +80,70 @@ describe('editor socket', () => {
         return true
       })
     }
+  })
+
+  test('createSeries - sends a valid CreateSeries and relays the series id and version', async () => {
+    const seriesId = randomUUID()
+    const id = randomUUID()
+    const reply = seriesReply(
+      await socket.ask({
+        id,
+        op: 'createSeries',
+        seriesId,
+        slug: 'my-comic',
+        title: 'My comic',
+        description: 'About cats',
+      }),
+    )
+    assert.deepEqual(Object.keys(reply).sort(), [
+      'duplicate',
+      'id',
+      'ok',
+      'seq',
+      'seriesId',
+      'version',
+    ])
+    assert.equal(reply.id, id)
+    assert.equal(reply.seriesId, seriesId)
+    assert.ok(reply.version > 0)
+    assert.deepEqual(editor.comic?.received.at(-1), {
+      type: 'CreateSeries',
+      commandId: id, // a UUID message id is the command id, so a resend dedups
+      seriesId,
+      slug: 'my-comic',
+      title: 'My comic',
+      description: 'About cats',
+    })
+    // the same series id again is the comic service's conflict, relayed
+    const again = errorReply(
+      await socket.ask({ id: 's2', op: 'createSeries', seriesId, slug: 'again', title: 'Again' }),
+    )
+    assert.equal(again.id, 's2')
+    assert.equal(again.error.code, 'INK_ERR_CONFLICT')
+  })
+
+  test('createSeries - without a seriesId gets a fresh one; a page can be drafted in it', async () => {
+    const created = seriesReply(
+      await socket.ask({ id: 's3', op: 'createSeries', slug: 'fresh', title: 'Fresh' }),
+    )
+    assert.match(created.seriesId, /^[0-9a-f-]{36}$/)
+    const sent = editor.comic?.received.at(-1)
+    assert.deepEqual(sent?.type === 'CreateSeries' && { ...sent, commandId: 'x' }, {
+      type: 'CreateSeries',
+      commandId: 'x',
+      seriesId: created.seriesId,
+      slug: 'fresh',
+      title: 'Fresh',
+    })
+    okReply(
+      await socket.ask({
+        id: 's4',
+        op: 'draft',
+        seriesId: created.seriesId,
+        slug: 'in-fresh',
+        title: 'In fresh',
+      }),
+    )
   })
 
   test('draft - sends a valid DraftPage and relays the version', async () => {
@@ -246,6 +316,11 @@ describe('editor socket', () => {
           body: 'x'.repeat(200_000),
         }),
         /limit is 131072/,
+      ],
+      [JSON.stringify({ id: 'b7', op: 'createSeries', slug: 'no-title' }), /title/],
+      [
+        JSON.stringify({ id: 'b8', op: 'createSeries', slug: 's', title: 't', pageId: page }),
+        /unknown field\(s\) "pageId"/,
       ],
       [Buffer.from([1, 2, 3]), /binary/],
     ]

@@ -67,13 +67,20 @@ export async function isolated() {
  * subject and queue group per the contracts, with versions kept in memory.
  */
 export function fakeComic(nc: NatsConnection, ns: Names) {
+  const series = new Map<string, { version: number; slug: string; title: string }>()
   const pages = new Map<string, { version: number; page: PageSnapshot }>()
   const received: ComicCommand[] = []
   let seq = 0
   const log = createLogger('comic-double', 'silent')
   const handle = async (command: ComicCommand): Promise<CommandReply> => {
     received.push(command)
-    if (command.type === 'CreateSeries') return ok(++seq, [])
+    if (command.type === 'CreateSeries') {
+      const { seriesId, slug, title } = command
+      if (series.has(seriesId))
+        throw new InkError(ERROR_CODES.CONFLICT, `series ${seriesId} already exists`)
+      series.set(seriesId, { version: ++seq, slug, title })
+      return ok(seq, ['SeriesCreated'])
+    }
     const existing = pages.get(command.pageId)
     if (command.type === 'DraftPage') {
       if (existing)
@@ -126,6 +133,7 @@ export function fakeComic(nc: NatsConnection, ns: Names) {
     }),
   )
   return {
+    series,
     pages,
     received,
     stop: () => {

@@ -17,6 +17,15 @@ const errorOf = (data: string | Uint8Array, isBinary = false) => {
 describe('socket messages', () => {
   test('parse - each op with its fields is accepted', () => {
     const messages = [
+      { id: '0', op: 'createSeries', slug: 'my-comic', title: 'My comic' },
+      {
+        id: '0b',
+        op: 'createSeries',
+        seriesId: SERIES,
+        slug: 'my-comic',
+        title: 'My comic',
+        description: 'About cats',
+      },
       { id: '1', op: 'draft', seriesId: SERIES, slug: 'page-one', title: 'Page one' },
       { id: '2', op: 'edit', pageId: PAGE, expectedVersion: 3, body: 'text' },
       { id: '3', op: 'publish', pageId: PAGE, expectedVersion: 4 },
@@ -53,7 +62,10 @@ describe('socket messages', () => {
   test('parse - an unknown op is named, and the id is kept for the reply', () => {
     const result = errorOf(JSON.stringify({ id: 'm1', op: 'delete', pageId: PAGE }))
     assert.equal(result.id, 'm1')
-    assert.match(result.error.message, /unknown op "delete"; expected one of draft, edit/)
+    assert.match(
+      result.error.message,
+      /unknown op "delete"; expected one of createSeries, draft, edit/,
+    )
   })
 
   test('parse - an unknown field is refused by name', () => {
@@ -79,6 +91,26 @@ describe('socket messages', () => {
         .message,
       /\/expectedVersion/,
     )
+  })
+
+  test('parse - createSeries needs a valid slug and title, and takes no page fields', () => {
+    assert.match(
+      errorOf(JSON.stringify({ id: 's1', op: 'createSeries', slug: 'x' })).error.message,
+      /title/,
+    )
+    assert.match(
+      errorOf(JSON.stringify({ id: 's2', op: 'createSeries', slug: 'Not A Slug', title: 't' }))
+        .error.message,
+      /\/slug/,
+    )
+    assert.match(
+      errorOf(
+        JSON.stringify({ id: 's3', op: 'createSeries', slug: 'x', title: 't', seriesId: 'no' }),
+      ).error.message,
+      /\/seriesId/,
+    )
+    const withPage = { id: 's4', op: 'createSeries', slug: 'x', title: 't', pageId: PAGE }
+    assert.match(errorOf(JSON.stringify(withPage)).error.message, /unknown field\(s\) "pageId"/)
   })
 
   test('parse - not an object, or binary, is refused', () => {
