@@ -31,7 +31,9 @@ describe('renderNginxConfig', () => {
     const config = renderNginxConfig(OPTIONS)
     const cacheKey = /proxy_cache_key "(.+)";/.exec(config)?.[1]
     const purgeKey = /proxy_cache_purge pages "(.+)";/.exec(config)?.[1]
-    assert.equal(cacheKey?.replace('$request_uri', '$purge_uri'), purgeKey)
+    assert.equal(cacheKey?.replace('$uri', '$purge_uri'), purgeKey)
+    // and the purge path is read from the same variable as the cache key
+    assert.match(config, /map \$uri \$purge_uri \{/)
   })
 
   test('render - an unknown placeholder or an empty list is an error', () => {
