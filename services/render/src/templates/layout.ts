@@ -38,6 +38,10 @@ footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid
 @media (prefers-color-scheme:dark){body{background:#161616;color:#e8e8e8}a{color:#8ab4f8}nav.pager a{background:#222;border-color:#444}nav.pager span{border-color:#333;color:#555}header,footer{border-color:#333}}
 `)
 
+// Inline, so a page costs no extra request (and browsers do not ask for /favicon.ico).
+const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23222'/%3E%3C/svg%3E"
+
 export function layout(options: LayoutOptions): SafeHtml {
   const { site, title, description, canonicalPath, main } = options
   return html`<!doctype html>
@@ -48,6 +52,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <title>${title}</title>
 <meta name="description" content="${description}">
 ${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url}${canonicalPath}">`}
+<link rel="icon" href="${FAVICON}">
 <style>${CSS}</style>
 </head>
 <body>
