@@ -54,7 +54,7 @@ export async function startGateway(
 ): Promise<Gateway> {
   const log = options.log ?? createLogger('gateway', config.LOG_LEVEL)
   const nc = await connectNats(config.NATS_URL, 'gateway', log)
-  const redis = createRedis(config.REDIS_URL, { autoPipelining: true })
+  const redis = createRedis(config.REDIS_URL)
   const app = await buildApp({
     redis,
     nc,
