@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { connectNats, type NatsConnection, request } from '@inkstream/chassis'
 import { names, wire } from '@inkstream/contracts'
+import { jetstreamManager } from '@nats-io/jetstream'
 import WebSocket from 'ws'
 import { type OtlpReceiver, startOtlpReceiver } from '../src/otlp/receiver.ts'
 import { type Stack, startStack } from '../src/stack.ts'
@@ -221,6 +222,9 @@ test('e2e - draft, publish, cache, edit purges, unpublish 404s, one trace', asyn
 })
 
 test('e2e - bad input gets a clear 4xx and changes nothing; every service stays healthy', async () => {
+  const jsm = await jetstreamManager(nc)
+  const stream = names(stack.ns).comicsStream
+  const messagesBefore = (await jsm.streams.info(stream)).state.messages
   // WebSocket without a session
   await assert.rejects(EditorSocket.open({ origin: origin() }), /401/)
   const socket = await EditorSocket.open({ cookie, origin: origin() })
@@ -256,7 +260,9 @@ test('e2e - bad input gets a clear 4xx and changes nothing; every service stays 
   assert.equal(bad.status, 400)
   assert.match(bad.headers.get('content-type') ?? '', /text\/html/)
   assert.equal((await get(`/comic/no-such-page-${randomBytes(3).toString('hex')}`)).status, 404)
-  // nothing was appended by any of it: the stream holds only what the first test wrote
+  // nothing was appended by any of it
+  assert.equal((await jsm.streams.info(stream)).state.messages, messagesBefore)
+  // and every service still answers
   for (const url of [
     stack.urls.gateway,
     stack.urls.editor,

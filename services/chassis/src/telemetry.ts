@@ -28,6 +28,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     spanProcessors.push(
       new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 500 }),
     )
+  } else {
+    // No exporter, but a real tracer all the same: trace ids still reach every log line and
+    // the NATS headers, so one request can be followed through the services' logs.
+    spanProcessors.push(new NoopSpanProcessor())
   }
   // Paths not worth a trace (the gateway's cache hits: one HMGET each, at tens of thousands
   // per second): no span at all, so they pay nothing for tracing.
