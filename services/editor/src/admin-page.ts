@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import type { FastifyInstance } from 'fastify'
-import { Html, html } from './html.ts'
 import type { ActiveSession } from './sessions.ts'
 
 // GET /admin: the login form, or the editor when logged in. The inline script and style are
@@ -39,7 +39,7 @@ export const ADMIN_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-const layout = (title: string, content: Html) => html`<!doctype html>
+const layout = (title: string, content: SafeHtml) => html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -47,17 +47,17 @@ const layout = (title: string, content: Html) => html`<!doctype html>
 <meta name="robots" content="noindex">
 <link rel="icon" href="/admin/favicon.svg">
 <title>${title} · Inkstream admin</title>
-<style>${new Html(STYLE)}</style>
+<style>${raw(STYLE)}</style>
 </head>
 <body>
 ${content}
 <p id="status" role="status" aria-live="polite"></p>
-<script>${new Html(SCRIPT)}</script>
+<script>${raw(SCRIPT)}</script>
 </body>
 </html>
 `
 
-export const loginPage = (): Html =>
+export const loginPage = (): SafeHtml =>
   layout(
     'Log in',
     html`<h1>Inkstream admin</h1>
@@ -68,7 +68,7 @@ export const loginPage = (): Html =>
 </form>`,
   )
 
-export const editorPage = (session: Pick<ActiveSession, 'email' | 'role'>): Html =>
+export const editorPage = (session: Pick<ActiveSession, 'email' | 'role'>): SafeHtml =>
   layout(
     'Editor',
     html`<header><h1>Inkstream editor</h1>
@@ -119,6 +119,6 @@ export async function adminPageRoutes(app: FastifyInstance) {
     return reply
       .header('content-security-policy', ADMIN_CSP)
       .type('text/html; charset=utf-8')
-      .send(page.html)
+      .send(page.value)
   })
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { escapeHtml, html } from '../src/html.ts'
+import { escapeHtml, html } from '@inkstream/chassis/html'
 import { commandIdFor } from '../src/page-commands.ts'
 import { crossOriginReason } from '../src/same-origin.ts'
 import { MAX_MESSAGE_BYTES, parseSocketMessage } from '../src/socket-messages.ts'
@@ -176,7 +176,7 @@ describe('html', () => {
   test('interpolations are escaped unless they are html themselves', () => {
     const name = '<script>alert("x")</script>&\''
     assert.equal(
-      html`<p>${name}</p>${html`<b>${'&'}</b>`}${[1, '<']}`.html,
+      html`<p>${name}</p>${html`<b>${'&'}</b>`}${[1, '<']}`.value,
       `<p>${escapeHtml(name)}</p><b>&amp;</b>1&lt;`,
     )
     assert.equal(escapeHtml(name), '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;')

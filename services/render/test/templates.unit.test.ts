@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { escapeHtml, html, raw } from '@inkstream/chassis/html'
 import { comicPage, imageUrl, type PageView, paragraphs } from '../src/templates/comic-page.ts'
 import { homePage } from '../src/templates/home-page.ts'
-import { escapeHtml, html, raw } from '../src/templates/html.ts'
 import { describe } from '../src/templates/layout.ts'
 import { notFoundPage } from '../src/templates/not-found-page.ts'
 

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts'
+import { html, type SafeHtml } from '@inkstream/chassis/html'
 import { describe, layout, type Site } from './layout.ts'
 
 export interface PageImageView {

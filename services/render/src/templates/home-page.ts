@@ -1,5 +1,5 @@
+import { html } from '@inkstream/chassis/html'
 import { comicPath, type Navigation, type PageView, pageArticle } from './comic-page.ts'
-import { html } from './html.ts'
 import { describe, layout, type Site } from './layout.ts'
 
 export interface RecentPage {

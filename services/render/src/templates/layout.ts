@@ -1,4 +1,4 @@
-import { html, raw, type SafeHtml } from './html.ts'
+import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
 
 export interface Site {
   /** Shown in titles and the header. */

@@ -1,4 +1,4 @@
-import { html } from './html.ts'
+import { html } from '@inkstream/chassis/html'
 import { layout, type Site } from './layout.ts'
 
 export function notFoundPage(site: Site): string {

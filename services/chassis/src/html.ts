@@ -1,4 +1,4 @@
-// A tiny HTML tagged template: every interpolation is escaped unless it is already SafeHtml
+// The one HTML tagged template every service's pages use: every interpolation is escaped unless it is already SafeHtml
 // (the result of another html`` or of raw()). User text can only reach a page escaped.
 
 export class SafeHtml {
