@@ -86,6 +86,11 @@ export type Stack = {
   env: Record<string, string>
   ns: string
   logDir: string
+  /**
+   * Lines services wrote to stdout that are not log lines: one-off messages for the person at
+   * the terminal (the editor's generated owner password). Kept in memory, never in a log file.
+   */
+  announcements: string[]
   stop: () => Promise<void>
 }
 
@@ -152,10 +157,22 @@ function serviceEnv(
 }
 
 /** Copies a service's pino lines to its log file; warnings and worse also to the console. */
-function pipeLogs(running: Running, log: WriteStream, echo: boolean): void {
+function pipeLogs(
+  running: Running,
+  log: WriteStream,
+  echo: boolean,
+  announcements: string[],
+): void {
   const { child, spec } = running
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
+      // pino lines go to the log file; anything else is meant for the terminal only (it may
+      // hold a secret, such as a generated password), so it is kept out of log files
+      if (!line.startsWith('{')) {
+        announcements.push(line)
+        if (echo) console.log(`[${spec.name}] ${line}`)
+        return
+      }
       log.write(`${line}\n`)
       if (echo) echoLine(spec.name, line)
     })
@@ -188,6 +205,7 @@ function startService(
   env: Record<string, string>,
   options: StackOptions,
   logDir: string,
+  announcements: string[],
 ): Running {
   const entry = path.join(REPO_ROOT, spec.entry)
   const instrument = options.instrument === undefined ? INSTRUMENT : options.instrument
@@ -209,7 +227,7 @@ function startService(
     }
   })
   child.once('close', () => log.end())
-  pipeLogs(running, log, options.echo ?? !options.isolated)
+  pipeLogs(running, log, options.echo ?? !options.isolated, announcements)
   return running
 }
 
@@ -271,6 +289,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     path.join(REPO_ROOT, '.data', ...(options.isolated ? ['test', 'logs', ns] : ['logs']))
   mkdirSync(logDir, { recursive: true })
   const services: Running[] = []
+  const announcements: string[] = []
   let nginx: NginxInstance | undefined
 
   const stop = async () => {
@@ -296,7 +315,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       throw new Error(`entry files missing: ${missing.map((spec) => spec.entry).join(', ')}`)
     }
     for (const spec of specs) {
-      const running = startService(spec, env, options, logDir)
+      const running = startService(spec, env, options, logDir, announcements)
       services.push(running)
       orphans.add(running.child)
     }
@@ -325,7 +344,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     console.log(
       `[stack] ready: ${services.map((s) => s.spec.name).join(', ')} (ns ${ns}, database ${databaseName(infra.MARIADB_URL)})`,
     )
-    return { urls, ports, env, ns, logDir, stop }
+    return { urls, ports, env, ns, logDir, announcements, stop }
   } catch (error) {
     await stop()
     throw error

@@ -1,23 +1,17 @@
 // `npm start`: find or start the stores, run every service behind a private nginx, seed a demo
 // comic into an empty namespace, and on Ctrl-C stop exactly what this run started.
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { type Infra, MissingDependencyError, startInfra } from './infra/index.ts'
 import { seedDemo } from './seed.ts'
 import { SERVICES, type ServiceSpec, type Stack, startStack } from './stack.ts'
 
 /**
- * The editor prints a generated owner password once, on its first start, to stdout (never to
- * the logger): "inkstream: admin login <email> / <password> (shown once)". The newest such line
- * in its log is the current password unless the database was reset since.
+ * The editor prints a generated owner password once, on the start that creates the owner, to
+ * stdout (never to a logger or a log file): "inkstream: admin login <email> / <password>".
  */
-function generatedPassword(logDir: string): string | undefined {
-  const file = path.join(logDir, 'editor.log')
-  if (!existsSync(file)) return undefined
-  const lines = readFileSync(file, 'utf8').split('\n').reverse()
-  for (const line of lines) {
+function generatedPassword(stack: Stack): string | undefined {
+  for (const line of stack.announcements) {
     const match = /admin login \S+ \/ (\S+)/.exec(line)
-    if (match) return `${match[1]} (printed by the editor on its first start)`
+    if (match) return `${match[1]} (generated now; shown only this once)`
   }
   return undefined
 }
@@ -25,8 +19,8 @@ function generatedPassword(logDir: string): string | undefined {
 function printWelcome(stack: Stack): void {
   const password = process.env.INK_OWNER_PASSWORD
     ? '(INK_OWNER_PASSWORD from your environment)'
-    : (generatedPassword(stack.logDir) ??
-      `printed once by the editor on its first start: grep 'admin login' ${path.join(stack.logDir, 'editor.log')}`)
+    : (generatedPassword(stack) ??
+      'the one shown when this owner was created (set INK_OWNER_PASSWORD on a fresh database to choose it)')
   console.log(
     [
       '',

@@ -37,7 +37,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   // per second): no span at all, so they pay nothing for tracing.
   const untraced = env.INK_UNTRACED_PATHS ? new RegExp(env.INK_UNTRACED_PATHS) : undefined
   const isUntraced = (url: string | undefined) =>
-    url === '/healthz' || url === '/readyz' || (untraced !== undefined && untraced.test(url ?? ''))
+    url === '/healthz' || url === '/readyz' || untraced?.test(url ?? '') === true
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors,
