@@ -30,9 +30,17 @@ describe('deploy', () => {
       dockerCompose,
       'docker-compose is not installed: run `apt-get install -y docker-compose` (or .ci/run)',
     )
-    const result = spawnSync(dockerCompose, ['-f', COMPOSE_FILE, 'config', '--services'], {
-      encoding: 'utf8',
-    })
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync(dockerCompose, ['-f', COMPOSE_FILE, 'config', '--services'], {
+        encoding: 'utf8',
+        env,
+      })
+    // the owner's password must be given: a generated one would land in the container log
+    const { INK_OWNER_PASSWORD: _, ...withoutPassword } = process.env
+    const refused = config(withoutPassword)
+    assert.notEqual(refused.status, 0)
+    assert.match(refused.stderr, /INK_OWNER_PASSWORD/)
+    const result = config({ ...process.env, INK_OWNER_PASSWORD: 'a-long-enough-password' })
     assert.equal(result.status, 0, result.stderr)
     const services = result.stdout.trim().split('\n').sort()
     assert.deepEqual(services, [
