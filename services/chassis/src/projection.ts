@@ -83,26 +83,36 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
   await pool.query(`INSERT IGNORE INTO \`${table}\` (name, seq) VALUES (?, 0)`, [name])
   const durable = store.names.durable(name)
   const checkpoint = await readCheckpoint(pool, table, name)
-  try {
-    await store.jsm.consumers.info(store.stream, durable)
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.ConsumerNotFound)
-      throw error
-    await store.jsm.consumers.add(store.stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: 30 * 1_000_000_000,
-      max_deliver: -1,
-      // One commit in flight: commits are applied in stream order even across replicas and
-      // after a nak, which the "seq <= checkpoint means done" rule depends on.
-      max_ack_pending: 1,
-      filter_subject: store.names.allEvents,
-      ...(checkpoint > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
-    })
+
+  /** The durable consumer, created from the read model's checkpoint when it is missing. */
+  const ensureConsumer = async () => {
+    try {
+      await store.jsm.consumers.info(store.stream, durable)
+    } catch (error) {
+      if (
+        !(error instanceof JetStreamApiError) ||
+        error.code !== JetStreamApiCodes.ConsumerNotFound
+      )
+        throw error
+      const from = await readCheckpoint(pool, table, name)
+      await store.jsm.consumers.add(store.stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: 30 * 1_000_000_000,
+        max_deliver: -1,
+        // One commit in flight: commits are applied in stream order even across replicas and
+        // after a nak, which the "seq <= checkpoint means done" rule depends on.
+        max_ack_pending: 1,
+        filter_subject: store.names.allEvents,
+        ...(from > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }
+          : { deliver_policy: DeliverPolicy.All }),
+      })
+      log.warn({ projection: name, from }, 'consumer created from the checkpoint')
+    }
+    return store.js.consumers.get(store.stream, durable)
   }
-  const consumer = await store.js.consumers.get(store.stream, durable)
+  await ensureConsumer()
   let position = checkpoint
   const waiters = new Set<{ seq: number; resolve: () => void }>()
   let messages: ConsumerMessages | undefined
@@ -110,7 +120,7 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
 
   const handle = async (m: JsMsg): Promise<void> => {
     const meta: CommitMeta = { seq: m.seq, subject: m.subject }
-    await withSpan(
+    const handled = await withSpan(
       `${m.subject} process`,
       {
         kind: SpanKind.CONSUMER,
@@ -134,7 +144,7 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
             'unreadable commit skipped',
           )
           m.term()
-          return
+          return false
         }
         await transaction(pool, async (tx) => {
           const rows: { seq: number }[] = await sql(
@@ -147,9 +157,10 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
           await sql(tx, `UPDATE \`${table}\` SET seq = ? WHERE name = ?`, [m.seq, name])
         })
         await options.afterCommit?.(commit, meta)
+        return true
       },
     )
-    m.ack()
+    if (handled) m.ack()
     position = Math.max(position, m.seq)
     for (const w of waiters) {
       if (w.seq > position) continue
@@ -161,8 +172,19 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
   const loop = async () => {
     while (!stopped) {
       try {
+        // (re)created from the checkpoint if it was lost: a projection never stalls silently
+        const consumer = await ensureConsumer()
         messages = await consumer.consume({ max_messages: 64 })
-        for await (const m of messages) {
+        const current = messages
+        void (async () => {
+          for await (const status of await current.status()) {
+            if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
+              log.warn({ projection: name, status: status.type }, 'consumer lost; recreating')
+              current.stop()
+            }
+          }
+        })().catch(() => {})
+        for await (const m of current) {
           try {
             await handle(m)
           } catch (error) {
@@ -173,8 +195,8 @@ export async function runProjection(options: ProjectionOptions): Promise<Project
       } catch (error) {
         if (stopped) return
         log.error({ err: error, projection: name }, 'consumer failed; restarting')
-        await new Promise((r) => setTimeout(r, 1_000))
       }
+      if (!stopped) await new Promise((r) => setTimeout(r, 500))
     }
   }
   const running = loop()

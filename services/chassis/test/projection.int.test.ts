@@ -121,6 +121,7 @@ test('projection - a restarted projection resumes from its checkpoint', async ()
   // its consumer is gone too: the checkpoint alone says where to start
   await store.jsm.consumers.delete(store.stream, n.durable('resume'))
   const before = await readCheckpoint(pool, 'test_checkpoints', 'resume')
+  const handledByFirst = effects.length
   const second = await counting('resume', effects)
   await second.waitFor(version)
   await second.stop()
@@ -128,6 +129,23 @@ test('projection - a restarted projection resumes from its checkpoint', async ()
   assert.equal(rows[0]?.n, 5)
   // every commit was handled exactly once across the kill: none twice, none skipped
   assert.equal(new Set(effects).size, effects.length, 'no commit was handled twice')
-  assert.ok(effects.includes(version) && effects.some((s) => s <= before))
+  // the restarted one began right after the checkpoint: exactly the two new commits
+  assert.deepEqual(effects.slice(handledByFirst), [version - 1, version])
+  assert.ok(effects.slice(handledByFirst).every((s) => s > before))
   assert.equal(await readCheckpoint(pool, 'test_checkpoints', 'resume'), version)
+})
+
+test('projection - a consumer deleted under a running projection is recreated from the checkpoint', async () => {
+  const pageId = randomUUID()
+  const subject = n.pageEvents(pageId)
+  const effects: number[] = []
+  const projection = await counting('lost', effects)
+  const first = (await store.append(subject, commit(pageId), NO_EVENTS)).seq
+  await projection.waitFor(first)
+  await store.jsm.consumers.delete(store.stream, n.durable('lost'))
+  const second = (await store.append(subject, commit(pageId), first)).seq
+  await projection.waitFor(second, 20_000)
+  await projection.stop()
+  const rows: { n: number }[] = await sql(pool, 'SELECT n FROM counts WHERE page_id = ?', [pageId])
+  assert.equal(rows[0]?.n, 2)
 })
