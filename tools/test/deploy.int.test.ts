@@ -55,6 +55,14 @@ describe('deploy', () => {
     ])
   })
 
+  test('compose - nginx can reach the gateway and the editor in their containers', () => {
+    const compose = readFileSync(COMPOSE_FILE, 'utf8')
+    // their defaults (127.0.0.1) would be unreachable from the nginx container
+    assert.match(compose, /GATEWAY_HOST: 0\.0\.0\.0/)
+    assert.match(compose, /EDITOR_HOST: 0\.0\.0\.0/)
+    assert.match(compose, /EDITOR_TRUST_PROXY: \S+/)
+  })
+
   test('compose - each app service names its entry', () => {
     const compose = readFileSync(COMPOSE_FILE, 'utf8')
     const entries = [...compose.matchAll(/INK_ENTRY: (\S+)/g)].map((match) => match[1] ?? '')
