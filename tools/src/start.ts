@@ -48,23 +48,29 @@ async function main(): Promise<void> {
   let infra: Infra | undefined
   let stack: Stack | undefined
   let stopping = false
+  let started = false
+  const stopAll = async (code: number) => {
+    await stack?.stop()
+    await infra?.stop()
+    process.exit(code)
+  }
   const shutdown = (signal: string) => {
     // npm and the terminal may both deliver the same Ctrl-C: stop once.
     if (stopping) return
     stopping = true
     console.log(`\n[start] ${signal}: stopping`)
-    void (async () => {
-      await stack?.stop()
-      await infra?.stop()
-      process.exit(0)
-    })()
+    // Mid-start, the step under way finishes first (its servers are not known until then);
+    // main stops everything after it.
+    if (started) void stopAll(0)
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => shutdown(signal))
 
   try {
     infra = await startInfra()
+    if (stopping) return await stopAll(0)
     stack = await startStack({ infra: infra.env, services: chosenServices() })
+    if (stopping) return await stopAll(0)
     // A failed seed leaves a working, empty site: say so and keep running.
     const seeded = await seedDemo(stack.env).catch((error: unknown) => {
       console.error(`[start] seeding the demo comic failed: ${error}`)
@@ -77,12 +83,12 @@ async function main(): Promise<void> {
           : `[start] namespace ${stack.ns} has content; not seeding`,
       )
     }
+    if (stopping) return await stopAll(0)
+    started = true
     printWelcome(stack)
   } catch (error) {
-    console.error(error instanceof MissingDependencyError ? error.message : error)
-    await stack?.stop()
-    await infra?.stop()
-    process.exit(1)
+    if (!stopping) console.error(error instanceof MissingDependencyError ? error.message : error)
+    await stopAll(stopping ? 0 : 1)
   }
 }
 
