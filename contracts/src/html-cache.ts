@@ -1,5 +1,7 @@
 // The rendered-HTML cache is a published interface between render (the only writer) and the
-// gateway (a reader): one Redis hash per public path.
+// gateway (a reader): one Redis hash per public path. A path that was public and no longer
+// is (unpublished, renamed) keeps a tombstone: the hash with only `seq`, no body. Readers
+// treat it as a known 404.
 
 export const HOME_PATH = '/'
 /** Pseudo-path of the rendered 404 page. */
@@ -17,6 +19,9 @@ export const HTML_FIELDS = {
   /** gzip-compressed body. */
   gzip: 'gz',
   contentType: 'type',
-  /** Stream sequence the rendering reflects (for debugging and publish-to-visible checks). */
+  /**
+   * Stream sequence the rendering (or tombstone) reflects: render never replaces it with an
+   * older one; also for debugging and publish-to-visible checks.
+   */
   seq: 'seq',
 } as const

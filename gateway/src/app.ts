@@ -25,6 +25,8 @@ export interface GatewayDeps {
   images?: ImageStore | null
   /** How long a cache miss waits for render (ms). */
   renderTimeoutMs?: number
+  /** Most distinct paths rendered on a miss at once (default 256); beyond it a 503. */
+  maxRendersInFlight?: number
   /** Readiness checks for `/readyz`; `/healthz` is always there. */
   checks?: Record<string, Check>
 }
@@ -66,6 +68,9 @@ export async function buildApp(
     ns: deps.ns,
     log: deps.log,
     ...(deps.renderTimeoutMs === undefined ? {} : { renderTimeoutMs: deps.renderTimeoutMs }),
+    ...(deps.maxRendersInFlight === undefined
+      ? {}
+      : { maxRendersInFlight: deps.maxRendersInFlight }),
   })
   await app.register(errorPages)
   healthRoutes(app, deps.checks ?? {})

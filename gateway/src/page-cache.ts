@@ -22,6 +22,11 @@ export interface PageCacheOptions {
   log: Logger
   /** How long a miss waits for render. */
   renderTimeoutMs?: number
+  /**
+   * Most distinct paths rendered on a miss at once; a miss beyond it is a 503 at once, so a
+   * flood of random addresses cannot pile up work in the gateway or render.
+   */
+  maxRendersInFlight?: number
 }
 
 export interface PageCache {
@@ -31,17 +36,26 @@ export interface PageCache {
   readonly inFlight: number
 }
 
-const FIELDS = [HTML_FIELDS.etag, HTML_FIELDS.gzip, HTML_FIELDS.contentType] as const
+const FIELDS = [
+  HTML_FIELDS.etag,
+  HTML_FIELDS.gzip,
+  HTML_FIELDS.contentType,
+  HTML_FIELDS.seq,
+] as const
+/** A stored rendering, a tombstone (the path was public, and is not now), or nothing. */
+type Stored = CachedPage | 'gone' | null
 const RENDER_CONTRACTS = { request: wire.renderPathRequest, reply: wire.renderPathReply }
 
 export function createPageCache(options: PageCacheOptions): PageCache {
-  const { redis, nc, ns, log, renderTimeoutMs = 3_000 } = options
+  const { redis, nc, ns, log, renderTimeoutMs = 3_000, maxRendersInFlight = 256 } = options
   const inflight = new Map<string, Promise<200 | 404 | 503>>()
 
-  const read = async (path: string): Promise<CachedPage | null> => {
-    const [etag, gz, type] = await redis.hmgetBuffer(htmlKey(ns.keyPrefix, path), ...FIELDS)
-    if (!etag || !gz || !type) return null
-    return { etag: etag.toString('latin1'), gz, type: type.toString('latin1') }
+  const read = async (path: string): Promise<Stored> => {
+    const [etag, gz, type, seq] = await redis.hmgetBuffer(htmlKey(ns.keyPrefix, path), ...FIELDS)
+    if (etag && gz && type)
+      return { etag: etag.toString('latin1'), gz, type: type.toString('latin1') }
+    // render's tombstone: a sequence without a body
+    return seq && !gz ? 'gone' : null
   }
 
   const askRender = async (path: string): Promise<200 | 404 | 503> => {
@@ -56,10 +70,20 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     }
   }
 
-  // Concurrent misses of one path share one render request.
+  // Concurrent misses of one path share one render request; distinct paths are capped.
+  let refusedSince = 0
   const renderOnce = (path: string): Promise<200 | 404 | 503> => {
     let pending = inflight.get(path)
     if (!pending) {
+      if (inflight.size >= maxRendersInFlight) {
+        // one warning per second at most: a flood must not become a log flood
+        const now = Date.now()
+        if (now - refusedSince > 1_000) {
+          refusedSince = now
+          log.warn({ path, inFlight: inflight.size }, 'too many renders in flight; answering 503')
+        }
+        return Promise.resolve(503)
+      }
       pending = askRender(path).finally(() => inflight.delete(path))
       inflight.set(path, pending)
     }
@@ -72,13 +96,15 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     },
     async lookup(path) {
       try {
-        // 1. the hit path: one HMGET
+        // 1. the hit path: one HMGET; a tombstone is a known 404 (no render request)
         const hit = await read(path)
+        if (hit === 'gone') return { status: 404 }
         if (hit) return { status: 200, page: hit, cache: 'hit' }
         // 2. a miss: render once, then read again
         const rendered = await renderOnce(path)
         if (rendered !== 200) return { status: rendered }
         const page = await read(path)
+        if (page === 'gone') return { status: 404 }
         return page ? { status: 200, page, cache: 'miss' } : { status: 503 }
       } catch (error) {
         // Redis away: 503 lets nginx serve its stale copy.

@@ -182,6 +182,59 @@ describe('pages', () => {
     assert.equal(await redis.exists(htmlKey(ns.keyPrefix, '/comic/no-such-page')), 0)
   })
 
+  test('tombstone - a path render took down is a 404 without a render request', async () => {
+    await store(NOT_FOUND_PATH, PAGES[NOT_FOUND_PATH] ?? '')
+    // render's tombstone for an unpublished page: the sequence, no body
+    await redis.hset(htmlKey(ns.keyPrefix, '/comic/known'), HTML_FIELDS.seq, '7')
+    for (let i = 0; i < 3; i++) {
+      const res = await app.inject({ url: '/comic/known' })
+      assert.equal(res.statusCode, 404)
+      assert.match(res.body, /rendered 404/)
+      assert.equal(res.headers['cache-control'], 'public, max-age=0, s-maxage=10')
+    }
+    assert.deepEqual(renderRequests, [])
+    // a re-publish replaces the tombstone with a rendering
+    const etag = await store('/comic/known', PAGES['/comic/known'] ?? '')
+    const res = await app.inject({ url: '/comic/known' })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.headers.etag, etag)
+  })
+
+  test('miss - distinct paths in flight are capped; beyond the cap a 503 at once', async () => {
+    const capped = await buildApp(
+      { redis, nc, ns, log, renderTimeoutMs: 2_000, maxRendersInFlight: 2 },
+      { loggerInstance: log },
+    )
+    try {
+      renderDelayMs = 300
+      const first = [
+        capped.inject({ url: '/comic/known' }),
+        capped.inject({ url: '/comic/flood-1' }),
+      ]
+      while (capped.pageCache.inFlight < 2) await new Promise((r) => setTimeout(r, 5))
+      // a third distinct path is refused without a render request
+      const refused = await capped.inject({ url: '/comic/flood-2' })
+      assert.equal(refused.statusCode, 503)
+      assert.equal(refused.headers['retry-after'], '5')
+      assert.equal(refused.headers['cache-control'], 'no-store')
+      // a path already in flight still joins its render
+      const joined = capped.inject({ url: '/comic/known' })
+      const [known, flood1, known2] = await Promise.all([...first, joined])
+      assert.equal(known?.statusCode, 200)
+      assert.equal(flood1?.statusCode, 404)
+      assert.equal(known2?.statusCode, 200)
+      assert.ok(!renderRequests.includes('/comic/flood-2'))
+      assert.equal(capped.pageCache.inFlight, 0)
+      // once the renders are done, the next miss is served again
+      renderDelayMs = 0
+      const later = await capped.inject({ url: '/comic/flood-2' })
+      assert.equal(later.statusCode, 404)
+      assert.ok(renderRequests.includes('/comic/flood-2'))
+    } finally {
+      await capped.close()
+    }
+  })
+
   test('404 - a built-in page when even the 404 page cannot be had', async () => {
     answerNotFoundPage = false
     const res = await app.inject({ url: '/comic/no-such-page' })

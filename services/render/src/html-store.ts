@@ -4,9 +4,11 @@ import { gzip } from 'node:zlib'
 import type { Redis } from '@inkstream/chassis'
 import { HTML_FIELDS, htmlKey } from '@inkstream/contracts'
 
-// The Redis side of the HTML cache (contracts/html-cache.ts). Writes and deletes carry the
+// The Redis side of the HTML cache (contracts/html-cache.ts). Writes and removals carry the
 // stream sequence of the snapshot they come from, and a Redis script refuses to let an older
-// snapshot replace a newer one (two renders of one path racing).
+// snapshot replace a newer one (two renders of one path racing). A removal leaves a tombstone
+// (only `seq`), so the sequence survives it: a render-on-miss from a snapshot taken before an
+// unpublish cannot bring the page back after it.
 
 const gzipAsync = promisify(gzip)
 export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
@@ -18,7 +20,9 @@ redis.call('HSET', KEYS[1], '${F.seq}', ARGV[1], '${F.etag}', ARGV[2], '${F.gzip
 return 1`
 const REMOVE = `local cur = redis.call('HGET', KEYS[1], '${F.seq}')
 if cur and tonumber(cur) > tonumber(ARGV[1]) then return 0 end
-return redis.call('DEL', KEYS[1])`
+redis.call('HDEL', KEYS[1], '${F.etag}', '${F.gzip}', '${F.contentType}')
+redis.call('HSET', KEYS[1], '${F.seq}', ARGV[1])
+return 1`
 
 /** Strong ETag of a body: quoted sha256, base64url. */
 export const etagOf = (body: string | Buffer): string =>
@@ -27,8 +31,11 @@ export const etagOf = (body: string | Buffer): string =>
 export interface HtmlStore {
   /** Stores a rendering unless a newer one is stored; true when written. */
   put(path: string, html: string, seq: number): Promise<boolean>
-  /** Removes a path unless a newer rendering is stored. */
-  remove(path: string, seq: number): Promise<void>
+  /**
+   * Replaces a path's rendering with a tombstone at `seq` (older puts are then refused),
+   * unless something newer is stored; true when written.
+   */
+  remove(path: string, seq: number): Promise<boolean>
 }
 
 export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
@@ -48,7 +55,7 @@ export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
       return written === 1
     },
     async remove(path, seq) {
-      await redis.eval(REMOVE, 1, htmlKey(keyPrefix, path), seq)
+      return (await redis.eval(REMOVE, 1, htmlKey(keyPrefix, path), seq)) === 1
     },
   }
 }

@@ -35,18 +35,36 @@ async function loadPage(tx: PoolConnection, pageId: string): Promise<PageRow | u
   return rows[0]
 }
 
-/** Slugs of the published neighbours of a published page, in publish order. */
-async function neighbours(tx: PoolConnection, page: PageRow): Promise<string[]> {
-  const at = page.published_at
-  const seq = page.published_seq
-  const rows = await sql<{ slug: string }[]>(
-    tx,
-    `(SELECT slug FROM render_pages WHERE status = 'published' AND (published_at < ? OR (published_at = ? AND published_seq < ?)) ORDER BY published_at DESC, published_seq DESC LIMIT 1)
+/**
+ * The published pages just before and after a position in the publish order (publish time,
+ * then sequence): the neighbours of a published page. One query for the projection's path
+ * diff and the page's navigation links.
+ */
+export async function adjacentSlugs(
+  conn: PoolConnection,
+  publishedAt: string,
+  publishedSeq: number,
+): Promise<{ prev: string | null; next: string | null }> {
+  const at = publishedAt
+  const seq = publishedSeq
+  const rows = await sql<{ side: 'prev' | 'next'; slug: string }[]>(
+    conn,
+    `(SELECT 'prev' AS side, slug FROM render_pages WHERE status = 'published' AND (published_at < ? OR (published_at = ? AND published_seq < ?)) ORDER BY published_at DESC, published_seq DESC LIMIT 1)
      UNION ALL
-     (SELECT slug FROM render_pages WHERE status = 'published' AND (published_at > ? OR (published_at = ? AND published_seq > ?)) ORDER BY published_at, published_seq LIMIT 1)`,
+     (SELECT 'next' AS side, slug FROM render_pages WHERE status = 'published' AND (published_at > ? OR (published_at = ? AND published_seq > ?)) ORDER BY published_at, published_seq LIMIT 1)`,
     [at, at, seq, at, at, seq],
   )
-  return rows.map((r) => r.slug)
+  return {
+    prev: rows.find((r) => r.side === 'prev')?.slug ?? null,
+    next: rows.find((r) => r.side === 'next')?.slug ?? null,
+  }
+}
+
+/** Slugs of the published neighbours of a published page, in publish order. */
+async function neighbours(tx: PoolConnection, page: PageRow): Promise<string[]> {
+  if (page.published_at === null || page.published_seq === null) return []
+  const { prev, next } = await adjacentSlugs(tx, page.published_at, page.published_seq)
+  return [prev, next].filter((slug) => slug !== null)
 }
 
 async function firstPublished(tx: PoolConnection): Promise<string | null> {
@@ -66,9 +84,11 @@ async function allPublishedPaths(tx: PoolConnection): Promise<string[]> {
 }
 
 /**
- * The slug a page gets. The write side does not (yet) reserve slugs across pages, so two
- * pages may claim one; the first keeps it and the later one gets a suffix of its id, the same
- * way on every replay, instead of the projection stopping on a duplicate key.
+ * The slug a page gets. The write side (comic) reserves slugs in a NATS KV registry with
+ * compare-and-set, so two pages never claim one in a log it wrote. A log written without the
+ * registry (a bypassed write side) still must not stop the projection on a duplicate key: the
+ * first page keeps the slug and the later one gets a suffix of its id, the same way on every
+ * replay, and the conflict is logged as an error.
  */
 async function claimSlug(
   tx: PoolConnection,
@@ -83,7 +103,10 @@ async function claimSlug(
   )
   if (rows.length === 0) return slug
   const fallback = `${slug}-${pageId.slice(0, 8)}`
-  log.warn({ pageId, slug, fallback }, 'slug already taken by another page; using a fallback')
+  log.error(
+    { pageId, slug, fallback },
+    'slug already taken by another page (write side bypassed the slug registry); using a fallback',
+  )
   return fallback
 }
 

@@ -7,10 +7,15 @@ import type { Site } from './templates/layout.ts'
 
 export interface Renderer {
   /**
-   * Renders a path into the HTML cache, or removes it when the path is not public.
-   * Returns whether the path is public (200) or not (404).
+   * For the projection: renders a changed path into the HTML cache, or tombstones it when it
+   * is no longer public (so an older rendering cannot come back). Returns 200 or 404.
    */
   refresh(path: string): Promise<200 | 404>
+  /**
+   * For a cache miss: renders a public path; a path that is not public answers 404 and stores
+   * nothing (any path may be asked for; only the projection writes tombstones).
+   */
+  renderOnMiss(path: string): Promise<200 | 404>
 }
 
 export interface RendererOptions {
@@ -27,21 +32,23 @@ const MAX_ATTEMPTS = 3
 export function createRenderer(options: RendererOptions): Renderer {
   const { pool, store, site, projection } = options
   const checkpoint = { table: CHECKPOINT_TABLE, name: projection }
+  const render = async (path: string, tombstone: boolean): Promise<200 | 404> => {
+    let status: 200 | 404 = 404
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      // 1. render from a snapshot stamped with its sequence
+      const { seq, html } = await renderSnapshot(pool, site, checkpoint, path)
+      // 2. store it (the store refuses to go back to an older sequence)
+      status = html === null ? 404 : 200
+      if (html !== null) await store.put(path, html, seq)
+      else if (tombstone) await store.remove(path, seq)
+      // 3. if the projection moved on meanwhile (our put may have been refused by its newer
+      //    tombstone or rendering), render again from a fresher snapshot
+      if ((await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
+    }
+    return status
+  }
   return {
-    async refresh(path) {
-      let status: 200 | 404 = 404
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        // 1. render from a snapshot stamped with its sequence
-        const { seq, html } = await renderSnapshot(pool, site, checkpoint, path)
-        // 2. store it (the store refuses to go back to an older sequence)
-        status = html === null ? 404 : 200
-        if (html === null) await store.remove(path, seq)
-        else await store.put(path, html, seq)
-        // 3. if the projection moved on meanwhile, its own removal may have run before our
-        //    write; render again from a fresher snapshot so a taken-down page stays down
-        if ((await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
-      }
-      return status
-    },
+    refresh: (path) => render(path, true),
+    renderOnMiss: (path) => render(path, false),
   }
 }

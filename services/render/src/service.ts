@@ -112,7 +112,7 @@ export async function startRender(
     request: wire.renderPathRequest,
     reply: wire.renderPathReply,
     log,
-    handle: async ({ path }) => ({ ok: true as const, status: await renderer.refresh(path) }),
+    handle: async ({ path }) => ({ ok: true as const, status: await renderer.renderOnMiss(path) }),
     onError: (error) => ({ ok: false as const, error }),
   })
   log.info({ ns: ns.ns, projection: name }, 'render started')

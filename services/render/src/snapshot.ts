@@ -1,6 +1,6 @@
 import { type Pool, type PoolConnection, sql } from '@inkstream/chassis'
 import { HOME_PATH, NOT_FOUND_PATH, SLUG_PATTERN } from '@inkstream/contracts'
-import { fromDbTime } from './read-model.ts'
+import { adjacentSlugs, fromDbTime } from './read-model.ts'
 import type { Navigation, PageView } from './templates/comic-page.ts'
 import { comicPage } from './templates/comic-page.ts'
 import { homePage, type RecentPage } from './templates/home-page.ts'
@@ -62,27 +62,16 @@ function toView(row: PageRow): PageView {
 }
 
 async function navigation(conn: PoolConnection, row: PageRow): Promise<Navigation> {
-  const at = row.published_at
-  const seq = row.published_seq
-  const slugOf = async (text: string, params: unknown[]) =>
-    (await sql<{ slug: string }[]>(conn, text, params))[0]?.slug ?? null
-  const before = `status = 'published' AND (published_at < ? OR (published_at = ? AND published_seq < ?))`
-  const after = `status = 'published' AND (published_at > ? OR (published_at = ? AND published_seq > ?))`
-  const prev = await slugOf(
-    `SELECT slug FROM render_pages WHERE ${before} ORDER BY published_at DESC, published_seq DESC LIMIT 1`,
-    [at, at, seq],
-  )
-  const next = await slugOf(
-    `SELECT slug FROM render_pages WHERE ${after} ORDER BY published_at, published_seq LIMIT 1`,
-    [at, at, seq],
-  )
+  const { prev, next } = await adjacentSlugs(conn, row.published_at, row.published_seq)
   const first =
     prev === null
       ? null
-      : await slugOf(
-          `SELECT slug FROM render_pages WHERE status = 'published' ORDER BY published_at, published_seq LIMIT 1`,
-          [],
-        )
+      : ((
+          await sql<{ slug: string }[]>(
+            conn,
+            `SELECT slug FROM render_pages WHERE status = 'published' ORDER BY published_at, published_seq LIMIT 1`,
+          )
+        )[0]?.slug ?? null)
   return { first, prev, next, isLatest: next === null }
 }
 

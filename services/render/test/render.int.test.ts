@@ -6,6 +6,9 @@ import { after, before, describe, test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { request } from '@inkstream/chassis'
 import { HTML_FIELDS, htmlKey, NOT_FOUND_PATH, wire } from '@inkstream/contracts'
+import { createHtmlStore, type HtmlStore } from '../src/html-store.ts'
+import { PROJECTION_NAME } from '../src/projection.ts'
+import { createRenderer } from '../src/renderer.ts'
 import { type RenderService, startRender } from '../src/service.ts'
 import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
@@ -19,6 +22,13 @@ async function readHtml(world: TestWorld, path: string) {
     type: hash[HTML_FIELDS.contentType]?.toString() ?? '',
     seq: Number(hash[HTML_FIELDS.seq]?.toString()),
   }
+}
+
+/** The hash at a path's key as strings, without the body (a tombstone is `{ seq }`). */
+async function fields(world: TestWorld, path: string): Promise<Record<string, string>> {
+  const hash = await world.redis.hgetall(htmlKey(world.ns.keyPrefix, path))
+  delete hash[HTML_FIELDS.gzip]
+  return { ...hash, ...(HTML_FIELDS.gzip in hash ? { gz: 'yes' } : {}) }
 }
 
 describe('render projection', () => {
@@ -113,7 +123,7 @@ describe('render projection', () => {
     assert.match(pageB?.html ?? '', /<span>Next ›<\/span>/)
   })
 
-  test('project - unpublish removes the HTML key and the neighbour link', async () => {
+  test('project - unpublish leaves a tombstone and removes the neighbour link', async () => {
     const a = randomUUID()
     const b = randomUUID()
     await world.append(world.ns.pageEvents(a), ev.pageDrafted(a, seriesId, 'keep-me'))
@@ -126,20 +136,21 @@ describe('render projection', () => {
 
     seq = await world.append(world.ns.pageEvents(b), ev.unpublished(b))
     await render.projection.waitFor(seq)
-    assert.equal(await world.redis.exists(htmlKey(world.ns.keyPrefix, '/comic/take-down')), 0)
+    // a tombstone: the sequence of the removal, no body
+    assert.deepEqual(await fields(world, '/comic/take-down'), { seq: String(seq) })
     assert.doesNotMatch((await readHtml(world, '/comic/keep-me'))?.html ?? '', /take-down/)
     assert.doesNotMatch((await readHtml(world, '/'))?.html ?? '', /take-down/)
     assert.ok(purged.includes('/purge/comic/take-down'))
   })
 
-  test('project - a slug change removes the old path and renders the new one', async () => {
+  test('project - a slug change tombstones the old path and renders the new one', async () => {
     const p = randomUUID()
     await world.append(world.ns.pageEvents(p), ev.pageDrafted(p, seriesId, 'old-name'))
     let seq = await world.append(world.ns.pageEvents(p), ev.published(p))
     await render.projection.waitFor(seq)
     seq = await world.append(world.ns.pageEvents(p), ev.pageEdited(p, 'new-name', 'New Name'))
     await render.projection.waitFor(seq)
-    assert.equal(await readHtml(world, '/comic/old-name'), null)
+    assert.deepEqual(await fields(world, '/comic/old-name'), { seq: String(seq) })
     assert.match((await readHtml(world, '/comic/new-name'))?.html ?? '', /New Name/)
   })
 
@@ -166,12 +177,86 @@ describe('render projection', () => {
     assert.deepEqual(hit, { ok: true, status: 200 })
     assert.ok(await readHtml(world, '/comic/keep-me'))
 
-    for (const path of ['/comic/no-such-page', '/comic/take-down', '/comic/BAD slug', '/nope']) {
+    for (const path of ['/comic/no-such-page', '/comic/BAD slug', '/nope']) {
       const miss = await request(world.nc, world.ns.renderPath, { path }, contracts)
       assert.deepEqual(miss, { ok: true, status: 404 }, path)
       assert.equal(await world.redis.exists(htmlKey(world.ns.keyPrefix, path)), 0, path)
     }
+    // a tombstoned path: 404, and its tombstone is left as it was
+    const tombstone = await fields(world, '/comic/take-down')
+    const gone = await request(
+      world.nc,
+      world.ns.renderPath,
+      { path: '/comic/take-down' },
+      contracts,
+    )
+    assert.deepEqual(gone, { ok: true, status: 404 })
+    assert.deepEqual(await fields(world, '/comic/take-down'), tombstone)
     const notFound = await readHtml(world, NOT_FOUND_PATH)
     assert.match(notFound?.html ?? '', /Page not found/)
+  })
+
+  test('store - a tombstone refuses older renderings; a newer one replaces it', async () => {
+    const store = createHtmlStore(world.redis, world.ns.keyPrefix)
+    const path = '/comic/store-race'
+    assert.equal(await store.put(path, '<p>v1</p>', 100), true)
+    // the unpublish at 101 leaves a tombstone
+    assert.equal(await store.remove(path, 101), true)
+    assert.deepEqual(await fields(world, path), { seq: '101' })
+    // a render-on-miss that snapshotted at 100 (still published) comes too late: refused
+    assert.equal(await store.put(path, '<p>v1</p>', 100), false)
+    assert.deepEqual(await fields(world, path), { seq: '101' })
+    // an older removal neither; a re-publish at 102 replaces the tombstone
+    assert.equal(await store.remove(path, 99), false)
+    assert.equal(await store.put(path, '<p>v2</p>', 102), true)
+    assert.equal((await readHtml(world, path))?.html, '<p>v2</p>')
+    // a removal of a path never stored still leaves its sequence behind
+    assert.equal(await store.remove('/comic/never-stored', 50), true)
+    assert.equal(await store.put('/comic/never-stored', '<p>old</p>', 49), false)
+  })
+
+  test('race - a render-on-miss from before an unpublish cannot bring the page back', async () => {
+    const p = randomUUID()
+    const path = '/comic/raced'
+    await world.append(world.ns.pageEvents(p), ev.pageDrafted(p, seriesId, 'raced'))
+    const publishedSeq = await world.append(world.ns.pageEvents(p), ev.published(p))
+    await render.projection.waitFor(publishedSeq)
+
+    // A renderer whose first write of the path waits for the projection to apply an unpublish:
+    // it snapshotted while the page was public, and writes after the projection removed it.
+    const real = createHtmlStore(world.redis, world.ns.keyPrefix)
+    let unpublishSeq = 0
+    const puts: { seq: number; written: boolean }[] = []
+    const racing: HtmlStore = {
+      async put(p2, html, seq) {
+        if (p2 === path && unpublishSeq === 0) {
+          unpublishSeq = await world.append(world.ns.pageEvents(p), ev.unpublished(p))
+          await render.projection.waitFor(unpublishSeq)
+        }
+        const written = await real.put(p2, html, seq)
+        if (p2 === path) puts.push({ seq, written })
+        return written
+      },
+      remove: (p2, seq) => real.remove(p2, seq),
+    }
+    const renderer = createRenderer({
+      pool: world.pool,
+      store: racing,
+      site: { name: 'Test Comic', url: 'http://comic.test' },
+      projection: PROJECTION_NAME,
+      log: quietLog,
+    })
+    assert.equal(await renderer.renderOnMiss(path), 404)
+    assert.equal(puts.length, 1)
+    assert.ok((puts[0]?.seq ?? 0) < unpublishSeq)
+    assert.equal(puts[0]?.written, false, 'the older rendering is refused')
+    assert.deepEqual(await fields(world, path), { seq: String(unpublishSeq) })
+
+    // a re-publish overwrites the tombstone
+    const again = await world.append(world.ns.pageEvents(p), ev.published(p))
+    await render.projection.waitFor(again)
+    const page = await readHtml(world, path)
+    assert.equal(page?.seq, again)
+    assert.match(page?.html ?? '', /raced/)
   })
 })
