@@ -58,7 +58,9 @@ function editor() {
 
   let socket
   let failures = 0
-  let inFlight = null // the message awaiting its reply (resent as is after a reconnect)
+  let inFlight = null // the message awaiting its reply (resent as is, same id, until answered)
+  let retries = 0 // resends of inFlight after "not confirmed" replies
+  let retryTimer = null
   const queue = [] // builders of messages to send after it, in order
   let dirty = false // an autosave is due
   let timer = null
@@ -96,6 +98,8 @@ function editor() {
     socket.onopen = () => {
       failures = 0
       showStatus('connected')
+      clearTimeout(retryTimer)
+      retryTimer = null
       if (inFlight) socket.send(JSON.stringify(inFlight))
       else pump()
     }
@@ -140,6 +144,19 @@ function editor() {
       if (!reply.ok) showStatus(`error: ${reply.error.message}`)
       return
     }
+    if (!reply.ok && reply.error.code === 'INK_ERR_INTERNAL') {
+      // Not confirmed (a timeout): it may have been saved after all. Resend the very same
+      // message, same id, which the comic service appends at most once; never a new one.
+      const delay = Math.min(1000 * 2 ** retries++, 30_000)
+      showStatus(`not confirmed: ${reply.error.message}; resending in ${delay / 1000} s`)
+      clearTimeout(retryTimer)
+      retryTimer = setTimeout(() => {
+        retryTimer = null
+        if (inFlight === message) send(message)
+      }, delay)
+      return
+    }
+    retries = 0
     inFlight = null
     if (reply.ok && message.op === 'createSeries') {
       state.seriesId = reply.seriesId
@@ -165,7 +182,6 @@ function editor() {
       if (message.op === 'edit') dirty = true
       showStatus(`conflict: the page changed elsewhere (now version ${conflict.currentVersion})`)
     } else {
-      if (message.op === 'edit' && reply.error.code === 'INK_ERR_INTERNAL') dirty = true
       showStatus(`not saved: ${reply.error.message}`)
     }
     render()

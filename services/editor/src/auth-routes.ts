@@ -43,9 +43,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
     async (request, reply) => {
       const { password } = request.body as { email: string; password: string }
       const email = normaliseEmail((request.body as { email: string }).email)
-      // 1. refuse while the IP or the email has too many recent failures
-      const wait = await limiter.blockedFor(request.ip, email)
+      // 1. count the attempt before verifying it (atomic, so parallel guesses cannot all pass),
+      // and refuse it while the IP or the email is over the limit, even with the right password
+      const wait = await limiter.attempt(request.ip, email)
       if (wait > 0) {
+        await limiter.release(request.ip, email)
         reply.header('retry-after', String(wait))
         return sendError(
           reply,
@@ -53,16 +55,16 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions) 
           `too many failed logins: try again in ${wait} s`,
         )
       }
-      // 2. verify (the same cost whether or not the user exists)
+      // 2. verify (the same cost whether or not the user exists); a failure stays counted
       const user = await findUserByEmail(app.db, email)
       const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH)
       if (!user || !valid) {
-        await limiter.recordFailure(request.ip, email)
         request.log.info({ event: 'login_failed' }, 'login failed')
         return sendError(reply, EDGE_ERROR_CODES.UNAUTHENTICATED, 'wrong email or password')
       }
-      // 3. a fresh session (never reuse one the browser brought: fixation)
-      await limiter.reset(request.ip, email)
+      // 3. a fresh session (never reuse one the browser brought: fixation); a success takes
+      // back its own count only
+      await limiter.release(request.ip, email)
       if (request.session) await app.sessions.destroy(request.session.id)
       const id = await app.sessions.create({ userId: user.id, email: user.email, role: user.role })
       reply.setCookie(SESSION_COOKIE, id, cookieOptions)

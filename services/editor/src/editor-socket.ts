@@ -30,24 +30,40 @@ export async function editorSocketRoutes(app: FastifyInstance, opts: EditorSocke
     let chain: Promise<void> = Promise.resolve()
 
     const handle = async (data: Buffer, isBinary: boolean) => {
-      // 1. the session may have ended since the upgrade (logout, expiry): close with 4401.
-      // Each message renews it.
-      if (!(await app.sessions.get(sessionId))) {
-        socket.close(CLOSE_SESSION_ENDED, 'session ended')
-        return
+      // the id is read first, so whatever fails below can be answered with it (null if unreadable)
+      let id: string | null = null
+      try {
+        const parsed = parseSocketMessage(data, isBinary)
+        id = parsed.ok ? parsed.message.id : parsed.id
+        // 1. the session may have ended since the upgrade (logout, expiry): close with 4401.
+        // Each message renews it.
+        if (!(await app.sessions.get(sessionId))) {
+          socket.close(CLOSE_SESSION_ENDED, 'session ended')
+          return
+        }
+        // 2. a bad message gets an error reply and the socket stays open
+        if (!parsed.ok) return send({ id: parsed.id, ok: false, error: parsed.error })
+        // 3. one command to the comic service, its answer relayed
+        send(
+          await sendPageCommand(parsed.message, {
+            nc: app.nats,
+            ns: app.ns,
+            log,
+            ...(opts.commandTimeoutMs ? { timeoutMs: opts.commandTimeoutMs } : {}),
+          }),
+        )
+      } catch (error) {
+        // Every message gets a reply, or the client waits for it forever (and stops saving).
+        send({
+          id,
+          ok: false,
+          error: {
+            code: ERROR_CODES.INTERNAL,
+            message: 'internal error: the change was not confirmed; resend it with the same id',
+          },
+        })
+        throw error
       }
-      // 2. validate; a bad message gets an error reply and the socket stays open
-      const parsed = parseSocketMessage(data, isBinary)
-      if (!parsed.ok) return send({ id: parsed.id, ok: false, error: parsed.error })
-      // 3. one command to the comic service, its answer relayed
-      send(
-        await sendPageCommand(parsed.message, {
-          nc: app.nats,
-          ns: app.ns,
-          log,
-          ...(opts.commandTimeoutMs ? { timeoutMs: opts.commandTimeoutMs } : {}),
-        }),
-      )
     }
 
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {

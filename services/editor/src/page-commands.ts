@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { type NatsConnection, request } from '@inkstream/chassis'
 import {
   type CommandReply,
@@ -22,6 +22,29 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const commandIdFor = (clientId: string): string =>
   UUID.test(clientId) ? clientId.toLowerCase() : randomUUID()
 
+/** Fixed namespace of the ids derived from message ids (a random UUID, never to change). */
+const DERIVED_ID_NAMESPACE = '4f1d2c7e-8b3a-4e5f-9c6d-2a7b8e9f0c1d'
+
+/** A UUIDv5 (RFC 9562: sha1 of namespace and name, version and variant bits set). */
+export function uuidV5(name: string, namespace = DERIVED_ID_NAMESPACE): string {
+  const bytes = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name, 'utf8')
+    .digest()
+    .subarray(0, 16)
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80
+  const h = bytes.toString('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/**
+ * The id of the aggregate a createSeries or draft creates when the message names none: derived
+ * from a UUID message id, so a resend names the same series or page (and dedups); else fresh.
+ */
+export const aggregateIdFor = (op: 'createSeries' | 'draft', clientId: string): string =>
+  UUID.test(clientId) ? uuidV5(`${op}:${clientId.toLowerCase()}`) : randomUUID()
+
 // Optional fields left undefined would fail the contracts' validators: drop them.
 const defined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
@@ -44,7 +67,7 @@ export async function sendPageCommand(
   switch (message.op) {
     case 'createSeries': {
       const { slug, title, description } = message
-      const seriesId = message.seriesId ?? randomUUID()
+      const seriesId = message.seriesId ?? aggregateIdFor('createSeries', message.id)
       const command = {
         type: 'CreateSeries',
         commandId,
@@ -61,7 +84,7 @@ export async function sendPageCommand(
     }
     case 'draft': {
       const { seriesId, slug, title, body } = message
-      const pageId = message.pageId ?? randomUUID()
+      const pageId = message.pageId ?? aggregateIdFor('draft', message.id)
       return send('DraftPage', wire.commands.DraftPage, {
         type: 'DraftPage',
         commandId,
@@ -130,7 +153,8 @@ async function dispatch<T extends TSchema>(
     log.warn({ err: error, command: type, [key]: target }, 'comic command failed')
     return failed({
       code: ERROR_CODES.INTERNAL,
-      message: 'comic service unavailable: the change was not saved; retry',
+      message:
+        'comic service unavailable: the change was not confirmed (it may still be saved); resend the same message with the same id',
     })
   }
   log.debug({ command: type, [key]: target, ok: reply.ok }, 'comic command answered')

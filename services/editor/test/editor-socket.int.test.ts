@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SocketReply } from '../src/socket-messages.ts'
@@ -189,6 +189,38 @@ describe('editor socket', () => {
     assert.match(sent?.commandId ?? '', /^[0-9a-f-]{36}$/) // 'n1' is no UUID: a fresh command id
   })
 
+  test('draft, createSeries - without an id of their own, a resend (same UUID id) names the same aggregate', async () => {
+    const before = editor.comic?.received.length ?? 0
+    const draftId = randomUUID()
+    const message = { id: draftId, op: 'draft', seriesId: SERIES, slug: 'resent', title: 'Resent' }
+    const first = okReply(await socket.ask(message))
+    // the fake comic does not dedup by command id: the resend reaches it as the same page
+    // (a real comic answers duplicate: true), never as a second page
+    const again = await socket.ask(message)
+    assert.ok(again.ok || again.error.code === 'INK_ERR_CONFLICT', JSON.stringify(again))
+    if (again.ok && 'pageId' in again) assert.equal(again.pageId, first.pageId)
+    const seriesId = randomUUID()
+    const series = { id: seriesId, op: 'createSeries', slug: 'resent-series', title: 'Resent' }
+    const created = seriesReply(await socket.ask(series))
+    await socket.ask(series)
+    const sent = editor.comic?.received.slice(before) ?? []
+    assert.deepEqual(
+      sent.map((c) => [
+        c.type,
+        c.commandId,
+        c.type === 'CreateSeries' ? c.seriesId : 'pageId' in c && c.pageId,
+      ]),
+      [
+        ['DraftPage', draftId, first.pageId],
+        ['DraftPage', draftId, first.pageId],
+        ['CreateSeries', seriesId, created.seriesId],
+        ['CreateSeries', seriesId, created.seriesId],
+      ],
+    )
+    assert.notEqual(first.pageId, draftId)
+    assert.notEqual(created.seriesId, seriesId)
+  })
+
   test('edit, publish, unpublish - each carries the expected version and gets the next', async () => {
     const page = await draft('chain')
     const edited = okReply(
@@ -365,6 +397,31 @@ describe('editor socket', () => {
     )
   })
 
+  test('a message that throws (a corrupt session) gets INK_ERR_INTERNAL with its id; the socket stays open', {
+    timeout: 5_000,
+  }, async () => {
+    const other = await editor.login()
+    const s = await editor.openSocket({ cookie: other, origin: editor.origin })
+    const key = `${editor.names.keyPrefix}session:${createHash('sha256')
+      .update(other.slice('ink_session='.length))
+      .digest('hex')}`
+    const saved = await editor.redis.get(key)
+    assert.ok(saved)
+    await editor.redis.set(key, '{corrupt', 'KEEPTTL')
+    const page = await draft('throws')
+    const publish = { op: 'publish', pageId: page.pageId, expectedVersion: page.version }
+    const failed = errorReply(await s.ask({ id: 'c1', ...publish }))
+    assert.equal(failed.id, 'c1')
+    assert.equal(failed.error.code, 'INK_ERR_INTERNAL')
+    assert.match(failed.error.message, /resend/)
+    // an unreadable id is echoed as null
+    assert.equal(errorReply(await s.ask('not json')).id, null)
+    // the session back: the same socket answers the resend
+    await editor.redis.set(key, saved, 'KEEPTTL')
+    assert.equal(okReply(await s.ask({ id: 'c1', ...publish })).id, 'c1')
+    s.close()
+  })
+
   test('session ended - the next message closes the socket with 4401', async () => {
     const other = await editor.login()
     const s = await editor.openSocket({ cookie: other, origin: editor.origin })
@@ -406,6 +463,9 @@ describe('editor socket - comic unavailable', () => {
         assert.equal(reply.id, id)
         assert.equal(reply.error.code, 'INK_ERR_INTERNAL')
         assert.match(reply.error.message, /comic service unavailable/)
+        // it may have been appended after the timeout: not "not saved", but resend the same id
+        assert.match(reply.error.message, /not confirmed.*resend the same message with the same id/)
+        assert.doesNotMatch(reply.error.message, /not saved/)
       }
       // 3. the socket still answers
       assert.equal(errorReply(await socket.ask('nope')).error.code, 'INK_ERR_VALIDATION')

@@ -202,3 +202,67 @@ describe('login', () => {
     assert.deepEqual(res.json().checks, { nats: 'ok', db: 'ok', redis: 'ok' })
   })
 })
+
+describe('login - parallel attempts', () => {
+  let editor: Awaited<ReturnType<typeof startTestEditor>>
+  before(async () => {
+    editor = await startTestEditor({ loginLimit: { maxFailures: 3, windowSeconds: 60 } })
+  })
+  after(() => editor.close())
+
+  const attempt = (ip: string, email: string, password: string) =>
+    editor.app.inject({
+      method: 'POST',
+      url: '/admin/login',
+      headers: ORIGIN,
+      remoteAddress: ip,
+      payload: { email, password },
+    })
+  const statuses = async (requests: Promise<{ statusCode: number }>[]) => {
+    const counts: Record<number, number> = {}
+    for (const res of await Promise.all(requests)) {
+      counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1
+    }
+    return counts
+  }
+
+  test('login - 40 parallel guesses from one IP: 3 verified, the rest 429, the right one too', async () => {
+    // guess 38 is the owner's right password; the others guess other emails
+    const counts = await statuses(
+      Array.from({ length: 40 }, (_, i) =>
+        i === 37
+          ? attempt('203.0.113.7', OWNER_EMAIL, OWNER_PASSWORD)
+          : attempt('203.0.113.7', `guess-${i}@example.test`, 'nope'),
+      ),
+    )
+    assert.equal(counts[200], undefined, JSON.stringify(counts))
+    assert.equal((counts[401] ?? 0) + (counts[200] ?? 0), 3, JSON.stringify(counts))
+    assert.equal(counts[429], 37, JSON.stringify(counts))
+    // refused attempts are taken back: the owner's email is not held against them
+    assert.equal((await attempt('203.0.113.8', OWNER_EMAIL, OWNER_PASSWORD)).statusCode, 200)
+  })
+
+  test('login - a success takes back its own count only: parallel failures still stand', async () => {
+    const email = 'parallel@example.test'
+    // from many IPs, for one email
+    const counts = await statuses(
+      Array.from({ length: 40 }, (_, i) => attempt(`198.18.0.${i + 1}`, email, 'nope')),
+    )
+    assert.deepEqual(counts, { 401: 3, 429: 37 })
+    // the owner logging in (another email) resets nothing for this one
+    assert.equal((await attempt('198.18.0.1', OWNER_EMAIL, OWNER_PASSWORD)).statusCode, 200)
+    const res = await attempt('198.18.1.1', email, 'nope')
+    assert.equal(res.statusCode, 429)
+    assert.ok(Number(res.headers['retry-after']) > 0)
+  })
+
+  test('login - 40 parallel guesses for the owner from many IPs: the right one is refused too', async () => {
+    const counts = await statuses(
+      Array.from({ length: 40 }, (_, i) =>
+        attempt(`192.0.2.${i + 1}`, OWNER_EMAIL, i === 37 ? OWNER_PASSWORD : 'nope'),
+      ),
+    )
+    assert.equal(counts[200], undefined, JSON.stringify(counts))
+    assert.equal(counts[429], 37, JSON.stringify(counts))
+  })
+})

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { escapeHtml, html } from '@inkstream/chassis/html'
-import { commandIdFor } from '../src/page-commands.ts'
+import { aggregateIdFor, commandIdFor, uuidV5 } from '../src/page-commands.ts'
 import { crossOriginReason } from '../src/same-origin.ts'
 import { MAX_MESSAGE_BYTES, parseSocketMessage } from '../src/socket-messages.ts'
 
@@ -143,6 +143,25 @@ describe('socket messages', () => {
     const fresh = commandIdFor('42')
     assert.match(fresh, /^[0-9a-f-]{36}$/)
     assert.notEqual(fresh, commandIdFor('42'))
+  })
+})
+
+describe('derived ids', () => {
+  test('uuidV5 - matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
+    const DNS = '6ba7b810-9dad-11d1-80b4-00c04fd430c8'
+    assert.equal(uuidV5('www.example.com', DNS), '2ed6657d-e927-568b-95e1-2665a8aea6a2')
+  })
+
+  test('aggregateIdFor - a UUID message id always derives the same v5 id, per op', () => {
+    const id = '7d444840-9dc0-41a1-8c1d-2e3f4a5b6c7d'
+    const page = aggregateIdFor('draft', id)
+    assert.match(page, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    assert.equal(aggregateIdFor('draft', id.toUpperCase()), page) // a resend names the same page
+    assert.notEqual(page, id)
+    assert.notEqual(aggregateIdFor('createSeries', id), page)
+    assert.notEqual(aggregateIdFor('draft', PAGE), page)
+    // a non-UUID message id cannot dedup anyway: a fresh id each time
+    assert.notEqual(aggregateIdFor('draft', 'n1'), aggregateIdFor('draft', 'n1'))
   })
 })
 
