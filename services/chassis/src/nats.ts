@@ -64,6 +64,18 @@ export interface ServeOptions<Req extends TSchema, Res extends TSchema> {
 }
 
 /**
+ * A served subject: the subscription, plus a graceful stop. (Not `stop`/`drain`: the
+ * subscription object already has those, and the client calls its own `stop` internally.)
+ */
+export interface Served extends Subscription {
+  /**
+   * Stops taking requests (drains the subscription, so requests already delivered to this
+   * client are still handled) and resolves once every handler started has replied.
+   */
+  stopServing(): Promise<void>
+}
+
+/**
  * Serves typed request/reply: validates the request, runs the handler inside a CONSUMER span
  * continuing the caller's trace, validates and sends the reply. Bad input gets an error reply,
  * never a crash.
@@ -71,11 +83,12 @@ export interface ServeOptions<Req extends TSchema, Res extends TSchema> {
 export function serve<Req extends TSchema, Res extends TSchema>(
   nc: NatsConnection,
   options: ServeOptions<Req, Res>,
-): Subscription {
+): Served {
   const sub = nc.subscribe(options.subject, { queue: options.queue })
-  void (async () => {
+  const inFlight = new Set<Promise<void>>()
+  const dispatched = (async () => {
     for await (const msg of sub) {
-      void withSpan(
+      const handled = withSpan(
         `${options.subject} process`,
         {
           kind: SpanKind.CONSUMER,
@@ -96,10 +109,18 @@ export function serve<Req extends TSchema, Res extends TSchema>(
           }
           if (msg.reply) msg.respond(encoder.encode(JSON.stringify(reply)))
         },
-      ).catch((error) => options.log.error({ err: error }, 'reply failed'))
+      )
+        .catch((error) => options.log.error({ err: error }, 'reply failed'))
+        .finally(() => inFlight.delete(handled))
+      inFlight.add(handled)
     }
-  })()
-  return sub
+  })().catch((error) => options.log.error({ err: error }, 'subscription failed'))
+  const stopServing = async () => {
+    if (!sub.isClosed() && !nc.isClosed()) await sub.drain()
+    await dispatched
+    await Promise.all(inFlight)
+  }
+  return Object.assign(sub, { stopServing })
 }
 
 /** Typed request: validates what is sent and what comes back; the trace rides in headers. */

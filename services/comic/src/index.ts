@@ -25,12 +25,13 @@ export async function startComic({ natsUrl, ns, log }: ComicOptions): Promise<Co
   const n = names(ns)
   const store = await EventStore.open(nc, n)
   const slugs = await SlugRegistry.open(nc, ns)
-  const subs = serveComicCommands({ nc, store, slugs, names: n, log })
+  const served = serveComicCommands({ nc, store, slugs, names: n, log })
   return {
     nc,
     store,
     async stop() {
-      for (const sub of subs) sub.unsubscribe()
+      // every command received is answered before the connection closes
+      await Promise.all(served.map((s) => s.stopServing()))
       await nc.drain()
     },
   }

@@ -11,10 +11,16 @@ export interface HandleResult {
   version: number
   seq: number
   duplicate: boolean
+  /** Types of the events appended by this call; empty when nothing was appended now. */
   events: string[]
 }
 
-interface Aggregate<State> {
+/** A handled command's reply and the aggregate's state after it. */
+export interface Handled<State> extends HandleResult {
+  state: State
+}
+
+export interface Aggregate<State> {
   version: number
   state: State
   /** Command ids of this aggregate's recent commits, so a retried command is recognised. */
@@ -49,43 +55,63 @@ export class CommandHandler<
     this.snapshot = snapshot
   }
 
+  /**
+   * `loaded`: the aggregate as just returned by `load(subject)` for this command, so the caller
+   * that needed it first does not pay a second read.
+   */
   async handle(
     subject: string,
     command: Command,
     expectedVersion: number = NO_EVENTS,
     now = new Date(),
-  ): Promise<HandleResult> {
+    loaded?: Aggregate<State>,
+  ): Promise<Handled<State>> {
     // 1. read the aggregate up to its current version
-    const aggregate = await this.load(subject)
+    const aggregate = loaded ?? (await this.load(subject))
     // 2. a command already in the log (a retry) is answered as before, never applied twice
     const seen = aggregate.commands.get(command.commandId)
-    if (seen !== undefined)
-      return { version: aggregate.version, seq: seen, duplicate: true, events: [] }
+    if (seen !== undefined) return this.duplicate(aggregate, seen)
     if (expectedVersion !== aggregate.version) throw this.conflict(expectedVersion, aggregate)
     // 3. decide
     const events = this.decider.decide(command, aggregate.state, now)
-    if (events.length === 0)
-      return { version: aggregate.version, seq: aggregate.version, duplicate: false, events: [] }
+    if (events.length === 0) {
+      const { version, state } = aggregate
+      return { version, seq: version, duplicate: false, events: [], state }
+    }
     // 4. append; the server re-checks the version and dedups the command id
+    let appended: { seq: number; duplicate: boolean }
     try {
-      const { seq, duplicate } = await this.store.append(
+      appended = await this.store.append(
         subject,
         { commandId: command.commandId, at: now.toISOString(), events },
         aggregate.version,
       )
-      if (!duplicate) this.remember(subject, aggregate, seq, command.commandId, events)
-      return {
-        version: duplicate ? aggregate.version : seq,
-        seq,
-        duplicate,
-        events: events.map((e) => e.type),
-      }
     } catch (error) {
       if (error instanceof InkError && error.code === ERROR_CODES.CONFLICT) {
         this.cache.delete(subject)
         throw this.conflict(expectedVersion, await this.load(subject))
       }
       throw error
+    }
+    if (appended.duplicate) {
+      // The dedup window is stream-wide: the id may have been stored by a concurrent retry of
+      // this command (then it is in this aggregate's log now) or by a command to another one.
+      const current = await this.load(subject)
+      const stored = current.commands.get(command.commandId)
+      if (stored === undefined)
+        throw new InkError(
+          ERROR_CODES.CONFLICT,
+          `command id ${command.commandId} was already used for another command`,
+        )
+      return this.duplicate(current, stored)
+    }
+    const next = this.remember(subject, aggregate, appended.seq, command.commandId, events)
+    return {
+      version: appended.seq,
+      seq: appended.seq,
+      duplicate: false,
+      events: events.map((e) => e.type),
+      state: next.state,
     }
   }
 
@@ -114,8 +140,15 @@ export class CommandHandler<
     seq: number,
     commandId: string,
     events: Event[],
-  ): void {
-    this.cache.set(subject, this.fold(aggregate, seq, commandId, events))
+  ): Aggregate<State> {
+    const next = this.fold(aggregate, seq, commandId, events)
+    this.cache.set(subject, next)
+    return next
+  }
+
+  /** Nothing was appended now: the command was stored before, at `seq`. */
+  private duplicate(aggregate: Aggregate<State>, seq: number): Handled<State> {
+    return { version: aggregate.version, seq, duplicate: true, events: [], state: aggregate.state }
   }
 
   private fold(

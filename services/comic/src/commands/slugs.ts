@@ -18,20 +18,24 @@ export class SlugRegistry {
     return new SlugRegistry(await new Kvm(nc).create(`${ns}_comic_slugs`, { history: 1 }))
   }
 
-  /** Holds `slug` for `pageId`; a slug held by another page is a conflict. */
-  async reserve(slug: string, pageId: string): Promise<void> {
+  /**
+   * Holds `slug` for `pageId`; a slug held by another page is a conflict. True when this call
+   * took the slug, false when the page already held it.
+   */
+  async reserve(slug: string, pageId: string): Promise<boolean> {
     const holder = await this.kv.get(slug)
     if (holder && holder.operation === 'PUT') {
-      if (holder.string() === pageId) return
+      if (holder.string() === pageId) return false
       throw new InkError(ERROR_CODES.CONFLICT, `slug "${slug}" is already used by another page`)
     }
     try {
       if (holder) await this.kv.update(slug, pageId, holder.revision)
       else await this.kv.create(slug, pageId)
+      return true
     } catch {
       // Lost a race for the same slug (10071 from the server).
       const now = await this.kv.get(slug)
-      if (now?.operation === 'PUT' && now.string() === pageId) return
+      if (now?.operation === 'PUT' && now.string() === pageId) return false
       throw new InkError(ERROR_CODES.CONFLICT, `slug "${slug}" is already used by another page`)
     }
   }
