@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test'
 import { connectNats, createLogger, type NatsConnection } from '@inkstream/chassis'
 import { dropTestStreams, TEST_NATS_URL, testNamespace } from '@inkstream/chassis/testing'
 import { type ComicCommand, type CommandReply, names, wire } from '@inkstream/contracts'
+import { Kvm } from '@nats-io/kv'
 import { type Comic, startComic } from '../src/index.ts'
 
 const ns = testNamespace()
@@ -256,4 +257,27 @@ test('slug - a rename frees the old slug; its retry keeps the new one', async ()
   assert.equal(ok(await send(rename)).duplicate, true)
   assert.equal(await slugFree(rename.slug), false)
   assert.equal(await slugFree(d.slug), true)
+})
+
+test('slug - a hold left behind by a page that no longer uses the slug is taken over', async () => {
+  const d = draft()
+  const v1 = ok(await send(d))
+  const moved = `moved-${randomUUID().slice(0, 8)}`
+  ok(
+    await send({
+      type: 'EditPage',
+      commandId: randomUUID(),
+      pageId: d.pageId,
+      expectedVersion: v1.version,
+      slug: moved,
+    }),
+  )
+  // as if comic had died between storing the rename and releasing the old slug
+  const kv = await new Kvm(client).open(`${ns}_comic_slugs`)
+  await kv.put(d.slug, d.pageId)
+  const taker = draft({ slug: d.slug })
+  ok(await send(taker))
+  assert.equal((await kv.get(d.slug))?.string(), taker.pageId)
+  // while a slug still in use stays its page's
+  assert.equal(await slugFree(moved), false)
 })

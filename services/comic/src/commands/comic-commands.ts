@@ -66,7 +66,12 @@ export function serveComicCommands({
     const oldSlug = slugOf(before.state)
     // Reserve a new slug before the append, free the old one after it.
     const reserved =
-      slug !== undefined && slug !== oldSlug && (await slugs.reserve(slug, command.pageId))
+      slug !== undefined &&
+      slug !== oldSlug &&
+      (await slugs.reserve(slug, command.pageId, async (holder) => {
+        const { state } = await pages.load(names.pageEvents(holder))
+        return slugOf(state) !== slug
+      }))
     let handled: Handled<PageState>
     try {
       handled = await pages.handle(subject, command, expected, new Date(), before)

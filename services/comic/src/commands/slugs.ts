@@ -19,25 +19,32 @@ export class SlugRegistry {
   }
 
   /**
-   * Holds `slug` for `pageId`; a slug held by another page is a conflict. True when this call
-   * took the slug, false when the page already held it.
+   * Holds `slug` for `pageId`; a slug held by another page is a conflict, unless `isStale` says
+   * that page no longer uses it (a hold left behind by a crash between a rename and the release
+   * of the old slug): then it is taken over. Every claim is a compare-and-set on the entry's
+   * revision, so of two concurrent claims exactly one wins. True when this call took the slug,
+   * false when the page already held it.
    */
-  async reserve(slug: string, pageId: string): Promise<boolean> {
+  async reserve(
+    slug: string,
+    pageId: string,
+    isStale: (holder: string) => Promise<boolean> = async () => false,
+  ): Promise<boolean> {
+    const conflict = () =>
+      new InkError(ERROR_CODES.CONFLICT, `slug "${slug}" is already used by another page`)
     const holder = await this.kv.get(slug)
-    if (holder && holder.operation === 'PUT') {
-      if (holder.string() === pageId) return false
-      throw new InkError(ERROR_CODES.CONFLICT, `slug "${slug}" is already used by another page`)
-    }
+    const owner = holder?.operation === 'PUT' ? holder.string() : undefined
+    if (owner !== undefined && owner !== pageId && !(await isStale(owner))) throw conflict()
     try {
       if (holder) await this.kv.update(slug, pageId, holder.revision)
       else await this.kv.create(slug, pageId)
-      return true
     } catch {
       // Lost a race for the same slug (10071 from the server).
       const now = await this.kv.get(slug)
       if (now?.operation === 'PUT' && now.string() === pageId) return false
-      throw new InkError(ERROR_CODES.CONFLICT, `slug "${slug}" is already used by another page`)
+      throw conflict()
     }
+    return owner !== pageId
   }
 
   /** Frees a slug a page no longer uses, only if that page still holds it. */
