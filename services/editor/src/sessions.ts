@@ -47,10 +47,30 @@ export function sessionStore(
       if (!SESSION_ID.test(id)) return undefined
       const raw = await redis.getex(key(id), 'EX', ttlSeconds)
       if (!raw) return undefined
-      return { ...(JSON.parse(raw) as Session), id }
+      const session = parseSession(raw)
+      // A value no session could have written is no session: drop it, the user logs in again.
+      if (!session) await redis.del(key(id))
+      return session && { ...session, id }
     },
     async destroy(id) {
       if (SESSION_ID.test(id)) await redis.del(key(id))
     },
   }
+}
+
+function parseSession(raw: string): Session | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<Session> | null
+    if (
+      value &&
+      typeof value.userId === 'string' &&
+      typeof value.email === 'string' &&
+      typeof value.role === 'string' &&
+      typeof value.createdAt === 'string'
+    )
+      return value as Session
+  } catch {
+    // not JSON
+  }
+  return undefined
 }

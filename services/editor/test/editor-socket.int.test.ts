@@ -397,7 +397,7 @@ describe('editor socket', () => {
     )
   })
 
-  test('a message that throws (a corrupt session) gets INK_ERR_INTERNAL with its id; the socket stays open', {
+  test('a message that throws (Redis fails the session read) gets INK_ERR_INTERNAL with its id; the socket stays open', {
     timeout: 5_000,
   }, async () => {
     const other = await editor.login()
@@ -407,7 +407,9 @@ describe('editor socket', () => {
       .digest('hex')}`
     const saved = await editor.redis.get(key)
     assert.ok(saved)
-    await editor.redis.set(key, '{corrupt', 'KEEPTTL')
+    // a value of the wrong type: Redis answers the session read with WRONGTYPE
+    await editor.redis.del(key)
+    await editor.redis.hset(key, 'not', 'a string')
     const page = await draft('throws')
     const publish = { op: 'publish', pageId: page.pageId, expectedVersion: page.version }
     const failed = errorReply(await s.ask({ id: 'c1', ...publish }))
@@ -417,9 +419,23 @@ describe('editor socket', () => {
     // an unreadable id is echoed as null
     assert.equal(errorReply(await s.ask('not json')).id, null)
     // the session back: the same socket answers the resend
-    await editor.redis.set(key, saved, 'KEEPTTL')
+    await editor.redis.del(key)
+    await editor.redis.set(key, saved, 'EX', 3600)
     assert.equal(okReply(await s.ask({ id: 'c1', ...publish })).id, 'c1')
     s.close()
+  })
+
+  test('session ended - a corrupt session value counts as no session (4401), and is removed', async () => {
+    const other = await editor.login()
+    const s = await editor.openSocket({ cookie: other, origin: editor.origin })
+    const key = `${editor.names.keyPrefix}session:${createHash('sha256')
+      .update(other.slice('ink_session='.length))
+      .digest('hex')}`
+    await editor.redis.set(key, '{corrupt', 'KEEPTTL')
+    const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)))
+    s.ws.send(JSON.stringify({ id: 'x', op: 'publish', pageId: randomUUID(), expectedVersion: 1 }))
+    assert.equal(await closed, 4401)
+    assert.equal(await editor.redis.exists(key), 0)
   })
 
   test('session ended - the next message closes the socket with 4401', async () => {
