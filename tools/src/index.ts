@@ -1,6 +1,5 @@
 // @inkstream/tools: the dev runner as a library, for end-to-end tests and scripts.
 export * from './infra/index.ts'
-export { cleanupNamespace, type IsolatedNames, uniqueNames } from './isolation.ts'
 export {
   INSTRUMENT,
   type PortName,

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { databaseOf, ensureDatabase } from '@inkstream/chassis'
+import { dropTestNamespace, testDatabaseUrl, testNamespace } from '@inkstream/chassis/testing'
 import { logTail, stopProcess } from './infra/daemon.ts'
 import {
-  createDatabase,
-  databaseName,
   freePort,
   type Infra,
   type InfraEnv,
@@ -14,10 +14,8 @@ import {
   REPO_ROOT,
   startInfra,
   startNginx,
-  withDatabase,
 } from './infra/index.ts'
 import { waitUntil } from './infra/wait.ts'
-import { cleanupNamespace, uniqueNames } from './isolation.ts'
 
 export type PortName = 'site' | 'gateway' | 'editor' | 'comicHealth' | 'renderHealth'
 export type StackPorts = Record<PortName, number>
@@ -275,14 +273,14 @@ process.once('exit', () => {
  * waits for every /readyz, then puts a private nginx in front.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const names = options.isolated ? uniqueNames() : undefined
-  const ns = options.ns ?? names?.ns ?? (process.env.INK_NS || 'ink')
+  const isolated = options.isolated === true
+  const ns = options.ns ?? (isolated ? testNamespace() : process.env.INK_NS || 'ink')
   const ownInfra: Infra | undefined = options.infra
     ? undefined
     : await startInfra({ scope: options.isolated ? 'test' : undefined })
   const baseInfra = options.infra ?? (ownInfra as Infra).env
-  const infra = names
-    ? { ...baseInfra, MARIADB_URL: withDatabase(baseInfra.MARIADB_URL, names.database) }
+  const infra = isolated
+    ? { ...baseInfra, MARIADB_URL: testDatabaseUrl(ns, baseInfra.MARIADB_URL) }
     : baseInfra
   const logDir =
     options.logDir ??
@@ -297,8 +295,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await stopServices(services)
     await nginx?.stop()
     for (const { child } of services) orphans.delete(child)
-    if (names)
-      await cleanupNamespace(infra, ns).catch((error) =>
+    if (isolated)
+      await dropTestNamespace(infra, ns).catch((error) =>
         console.error(`[stack] cleanup of ${ns} failed: ${error}`),
       )
     if (nginx && options.isolated) rmSync(nginx.dir, { recursive: true, force: true })
@@ -308,7 +306,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const ports = await choosePorts(options.ports ?? (options.isolated ? 'free' : 'env'))
     const env = serviceEnv(options, infra, ns, ports)
-    await createDatabase(infra.MARIADB_URL)
+    await ensureDatabase(infra.MARIADB_URL)
     const specs = options.services ?? SERVICES
     const missing = specs.filter((spec) => !existsSync(path.join(REPO_ROOT, spec.entry)))
     if (missing.length > 0) {
@@ -342,7 +340,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       purge: env.NGINX_PURGE_URL as string,
     }
     console.log(
-      `[stack] ready: ${services.map((s) => s.spec.name).join(', ')} (ns ${ns}, database ${databaseName(infra.MARIADB_URL)})`,
+      `[stack] ready: ${services.map((s) => s.spec.name).join(', ')} (ns ${ns}, database ${databaseOf(infra.MARIADB_URL)})`,
     )
     return { urls, ports, env, ns, logDir, announcements, stop }
   } catch (error) {

@@ -14,8 +14,7 @@ import {
   type Redis,
 } from '@inkstream/chassis'
 import {
-  dropTestDatabase,
-  dropTestStreams,
+  dropTestNamespace,
   TEST_NATS_URL,
   TEST_REDIS_URL,
   testDatabaseUrl,
@@ -24,6 +23,7 @@ import {
 import { type ComicEvent, type Commit, htmlKey, names, pagePath } from '@inkstream/contracts'
 import { REPO_ROOT } from '../src/infra/paths.ts'
 import { freePort } from '../src/infra/ports.ts'
+import { waitUntil } from '../src/infra/wait.ts'
 
 const ns = testNamespace()
 const n = names(ns)
@@ -44,12 +44,12 @@ before(async () => {
 
 after(async () => {
   render?.kill('SIGKILL')
-  const keys = await redis.keys(`${n.keyPrefix}*`)
-  if (keys.length > 0) await redis.del(...keys)
   redis.disconnect()
-  await dropTestStreams(nc, ns)
   await nc.close()
-  await dropTestDatabase(dbUrl)
+  await dropTestNamespace(
+    { NATS_URL: TEST_NATS_URL, REDIS_URL: TEST_REDIS_URL, MARIADB_URL: dbUrl },
+    ns,
+  )
 })
 
 async function startRender(): Promise<void> {
@@ -73,18 +73,8 @@ async function startRender(): Promise<void> {
   await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'render ready')
 }
 
-async function until(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  assert.fail(`timed out waiting for ${what}`)
-}
+const until = (check: () => Promise<boolean>, what: string) =>
+  waitUntil(check, { what, timeoutMs: 15_000, intervalMs: 50 })
 
 const versions = new Map<string, number>()
 async function append(subject: string, ...events: ComicEvent[]): Promise<number> {

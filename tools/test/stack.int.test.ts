@@ -39,14 +39,14 @@ describe('stack with stand-in services', () => {
 
   test('startStack - every service gets the stores, its ports and an isolated namespace', async () => {
     const env = (await (await fetch(`${stack.urls.gateway}/env`)).json()) as Record<string, string>
-    assert.match(env.INK_NS ?? '', /^t[0-9a-f]{8}$/)
-    assert.match(env.MARIADB_URL ?? '', /\/ink_test_[0-9a-f]{8}$/)
+    assert.match(env.INK_NS ?? '', /^t_[0-9a-f]{10}$/)
+    assert.match(env.MARIADB_URL ?? '', /\/ink_test_t_[0-9a-f]{10}$/)
     assert.equal(env.NATS_URL, infra.env.NATS_URL)
     assert.equal(env.REDIS_URL, infra.env.REDIS_URL)
     assert.equal(env.GATEWAY_PORT, String(stack.ports.gateway))
     assert.equal(env.NGINX_PURGE_URL, `http://127.0.0.1:${stack.ports.site}/purge`)
     assert.equal(env.OTEL_SERVICE_NAME, 'inkstream-gateway')
-    assert.ok(await databaseExists(infra.env.MARIADB_URL, `ink_test_${env.INK_NS?.slice(1)}`))
+    assert.ok(await databaseExists(infra.env.MARIADB_URL, `ink_test_${env.INK_NS}`))
   })
 
   test('startStack - nginx serves the site from the gateway and the admin from the editor', async () => {
@@ -57,7 +57,7 @@ describe('stack with stand-in services', () => {
   })
 
   test('stop - children exit, logs stay, the database is dropped', async () => {
-    const database = `ink_test_${stack.ns.slice(1)}`
+    const database = `ink_test_${stack.ns}`
     await stack.stop()
     await assert.rejects(fetch(`${stack.urls.gateway}/healthz`))
     await assert.rejects(fetch(`${stack.urls.site}/`))

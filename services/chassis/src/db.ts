@@ -33,17 +33,33 @@ export function serverOf(url: string): mariadb.ConnectionConfig {
   }
 }
 
-/** Creates the URL's database when missing (connecting without it first). */
-export async function ensureDatabase(url: string): Promise<void> {
-  const name = databaseOf(url)
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = `/${database}`
+  return u.toString()
+}
+
+/** One statement on the URL's server, connected without a database. */
+async function onServer(url: string, statement: string): Promise<void> {
   const conn = await mariadb.createConnection(serverOf(url))
   try {
-    await conn.query(
-      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    )
+    await conn.query(statement)
   } finally {
     await conn.end()
   }
+}
+
+/** Creates the URL's database when missing (connecting without it first). */
+export function ensureDatabase(url: string): Promise<void> {
+  return onServer(
+    url,
+    `CREATE DATABASE IF NOT EXISTS \`${databaseOf(url)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  )
+}
+
+export function dropDatabase(url: string): Promise<void> {
+  return onServer(url, `DROP DATABASE IF EXISTS \`${databaseOf(url)}\``)
 }
 
 export async function createPool(url: string, connectionLimit = 5): Promise<mariadb.Pool> {

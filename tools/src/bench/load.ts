@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { loopbackBaseUrl } from '@inkstream/loadtests/loopback'
 import autocannon from 'autocannon'
 
 // One load generator for every pair of a benchmark, so a ratio compares servers, not tools.
@@ -20,16 +21,9 @@ export interface LoadResult {
 
 const hasWrk = (): boolean => spawnSync('wrk', ['--version']).error === undefined
 
-/** Refuses anything but loopback: benchmarks never leave this machine. */
-function assertLoopback(url: string): void {
-  const host = new URL(url).hostname
-  if (!(host === 'localhost' || host.startsWith('127.') || host === '[::1]')) {
-    throw new Error(`benchmarks only target loopback, not ${host}`)
-  }
-}
-
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  assertLoopback(options.url)
+  // benchmarks never leave this machine (throws NotLoopbackError otherwise)
+  loopbackBaseUrl(options.url)
   if (hasWrk()) {
     const args = [
       '-t',

@@ -18,6 +18,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const PUBLISH_SAMPLES = Number(process.env.BENCH_PUBLISH_SAMPLES ?? 40)
 const GZIP = { 'accept-encoding': 'gzip' }
+/** Every pair of a ratio is loaded alike: same tool, connections, duration and headers. */
+const measure = (url: string) =>
+  load({ url, connections: CONNECTIONS, seconds: SECONDS, headers: GZIP })
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
@@ -70,18 +73,8 @@ async function main() {
     // 1. cached page through nginx vs nginx serving the same bytes as a static file
     const staticNginx = await startStaticNginx(path.join(tmp, 'nginx'), body, headers)
     stops.push(staticNginx.stop)
-    const viaNginx = await load({
-      url: site,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      headers: GZIP,
-    })
-    const staticFile = await load({
-      url: staticNginx.url,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      headers: GZIP,
-    })
+    const viaNginx = await measure(site)
+    const staticFile = await measure(staticNginx.url)
     results.nginxCache = {
       rps: viaNginx.requestsPerSecond,
       staticRps: staticFile.requestsPerSecond,
@@ -96,24 +89,9 @@ async function main() {
       key: htmlKey(names(stack.ns).keyPrefix, pagePath),
     })
     stops.push(bare.stop)
-    const gateway = await load({
-      url: `${stack.urls.gateway}${pagePath}`,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      headers: GZIP,
-    })
-    const bareRun = await load({
-      url: bare.url,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      headers: GZIP,
-    })
-    const floorRun = await load({
-      url: bare.redisUrl,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      headers: GZIP,
-    })
+    const gateway = await measure(`${stack.urls.gateway}${pagePath}`)
+    const bareRun = await measure(bare.url)
+    const floorRun = await measure(bare.redisUrl)
     results.gatewayHit = {
       rps: gateway.requestsPerSecond,
       bareRps: bareRun.requestsPerSecond,

@@ -6,7 +6,6 @@ import { REDIS_DEFAULT_URL, redisSpec } from './redis.ts'
 import { findOrStart, type InfraServer } from './server.ts'
 
 export { MissingDependencyError } from './binaries.ts'
-export { createDatabase, databaseName, dropDatabase, withDatabase } from './mariadb.ts'
 export { ensureNginxInstalled, type NginxInstance, type NginxOptions, startNginx } from './nginx.ts'
 export { NGINX_TEMPLATE, type NginxConfigOptions, renderNginxConfig } from './nginx-config.ts'
 export { DATA_ROOT, dataDir, REPO_ROOT } from './paths.ts'
@@ -36,7 +35,7 @@ export type Infra = {
 
 /**
  * Finds NATS (JetStream), MariaDB and Redis, starting private ones where none answer.
- * Creates no database: callers create the one they use (see createDatabase).
+ * Creates no database: callers create the one they use (see ensureDatabase in the chassis).
  */
 export async function startInfra(options: InfraOptions = {}): Promise<Infra> {
   const env = options.env ?? process.env

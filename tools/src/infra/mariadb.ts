@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import mariadb from 'mariadb'
-import { mariadbServerOptions, probeMariadb } from './probe.ts'
+import { probeMariadb } from './probe.ts'
 import type { PrivateServerSpec } from './server.ts'
 
 export const MARIADB_DEFAULT_URL = 'mariadb://root@127.0.0.1:3306/inkstream'
@@ -62,40 +61,4 @@ export const mariadbSpec: PrivateServerSpec = {
       url: `mariadb://root@127.0.0.1:${port}${url.pathname}${url.search}`,
     }
   },
-}
-
-/** The database named in a mariadb:// URL (its path). */
-export function databaseName(url: string): string {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1))
-  if (!/^[A-Za-z0-9_]+$/.test(name))
-    throw new Error(`unsupported database name in ${url}: "${name}"`)
-  return name
-}
-
-/** The same server URL pointing at another database. */
-export function withDatabase(url: string, database: string): string {
-  const next = new URL(url)
-  next.pathname = `/${database}`
-  return next.toString()
-}
-
-async function onServer(url: string, sql: string): Promise<void> {
-  const connection = await mariadb.createConnection(mariadbServerOptions(url))
-  try {
-    await connection.query(sql)
-  } finally {
-    await connection.end()
-  }
-}
-
-/** Creates the URL's database if it is missing (services create their own tables). */
-export function createDatabase(url: string): Promise<void> {
-  return onServer(
-    url,
-    `CREATE DATABASE IF NOT EXISTS \`${databaseName(url)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-  )
-}
-
-export function dropDatabase(url: string): Promise<void> {
-  return onServer(url, `DROP DATABASE IF EXISTS \`${databaseName(url)}\``)
 }
