@@ -15,18 +15,25 @@ export interface Names {
   readonly ns: string
   /** JetStream stream holding every content event: the source of truth. */
   readonly comicsStream: string
-  /** JetStream object store with original images. */
+  /** JetStream object store with original images (owner: editor, which takes uploads). */
   readonly assetsBucket: string
+  /** Object store with image derivatives (owner: render, which makes them). */
+  readonly derivativesBucket: string
   /** Subject filter covering every content event. */
   readonly allEvents: string
   pageEvents(pageId: string): string
   seriesEvents(seriesId: string): string
+  chapterEvents(chapterId: string): string
   /** Request/reply subject of a comic command, e.g. `ink.cmd.comic.PublishPage`. */
   command(name: string): string
   /** Queue group shared by replicas of a service. */
   queue(service: string): string
   /** Request/reply: render a path on a cache miss. */
   readonly renderPath: string
+  /** Request/reply: make a missing image derivative. */
+  readonly renderImage: string
+  /** Request/reply of a query, e.g. `ink.qry.catalog` (queries.ts). */
+  query(name: 'catalog' | 'page'): string
   /** Durable consumer name of a projection. */
   durable(projection: string): string
   /** Redis key prefix; every key of the namespace starts with it. */
@@ -40,12 +47,16 @@ export function names(ns: string = DEFAULT_NAMESPACE): Names {
     ns,
     comicsStream: `${upper}_COMICS`,
     assetsBucket: `${ns}_assets`,
+    derivativesBucket: `${ns}_derivatives`,
     allEvents: `${ns}.evt.>`,
     pageEvents: (pageId) => `${ns}.evt.page.${pageId}`,
     seriesEvents: (seriesId) => `${ns}.evt.series.${seriesId}`,
+    chapterEvents: (chapterId) => `${ns}.evt.chapter.${chapterId}`,
     command: (name) => `${ns}.cmd.comic.${name}`,
     queue: (service) => `${ns}-${service}`,
     renderPath: `${ns}.render.path`,
+    renderImage: `${ns}.render.image`,
+    query: (name) => `${ns}.qry.${name}`,
     durable: (projection) => `${ns}-${projection}`,
     keyPrefix: `${ns}:`,
   }
