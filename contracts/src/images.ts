@@ -19,6 +19,13 @@ const EXTENSIONS: Record<ImageContentType, string> = {
 }
 export const extensionOf = (contentType: ImageContentType): string => EXTENSIONS[contentType]
 
+/**
+ * Originals are objects named by their sha256 hex in `names.assetsBucket`, with
+ * `metadata: { contentType }`; derivatives are objects named `derivativeName(...)` in
+ * `names.derivativesBucket`, with the same metadata.
+ */
+export const CONTENT_TYPE_METADATA = 'contentType'
+
 /** The original: `/img/<sha256>.<ext>`. */
 export const originalUrl = (image: { hash: string; contentType: ImageContentType }): string =>
   `/img/${image.hash}.${extensionOf(image.contentType)}`

@@ -53,3 +53,13 @@ export const commitCodec = {
 }
 export type CommitCodec = typeof commitCodec
 export type AnyCommand = Static<typeof ComicCommand>
+
+/** The COMICS stream as the chassis' EventStore and projections take it. */
+export function comicsLog(n: { comicsStream: string; allEvents: string }) {
+  return {
+    stream: n.comicsStream,
+    subjects: [n.allEvents],
+    codec: commitCodec,
+    idOf: (commit: Commit) => commit.commandId,
+  }
+}
