@@ -6,6 +6,7 @@ import path from 'node:path'
 import { ensureInstalled } from './binaries.ts'
 import { logTail, spawnDaemon, stopProcess } from './daemon.ts'
 import { PURGE_MODULE, writeNginxConfig } from './nginx-config.ts'
+import { nginxRuntimeDir, prepareRuntimeDir, removeRuntimeDir } from './nginx-runtime.ts'
 import { dataDir } from './paths.ts'
 import { waitUntil } from './wait.ts'
 
@@ -13,8 +14,10 @@ export type NginxOptions = {
   port: number
   gatewayServers: string[]
   editorServers: string[]
-  /** Private prefix folder (config, cache, temp, logs); default .data/nginx. */
+  /** Private prefix folder (config, pid, logs); default .data/nginx. */
   dir?: string
+  /** Where the workers write (cache, temp); default nginxRuntimeDir(dir), see nginx-runtime.ts. */
+  runtimeDir?: string
 }
 
 export type NginxInstance = {
@@ -25,6 +28,8 @@ export type NginxInstance = {
   purgeUrl: string
   configFile: string
   dir: string
+  /** Cache and temp files; removed on stop. */
+  runtimeDir: string
   stop: () => Promise<void>
 }
 
@@ -44,9 +49,13 @@ function hasIpv6Loopback(): boolean {
 }
 
 /** Renders the config into `dir` and checks it with `nginx -t`. */
-export function prepareNginx(nginx: string, options: NginxOptions & { dir: string }): string {
-  const { dir } = options
-  for (const sub of ['cache', 'temp', 'logs']) mkdirSync(path.join(dir, sub), { recursive: true })
+export function prepareNginx(
+  nginx: string,
+  options: NginxOptions & { dir: string; runtimeDir: string },
+): string {
+  const { dir, runtimeDir } = options
+  mkdirSync(path.join(dir, 'logs'), { recursive: true })
+  prepareRuntimeDir(runtimeDir)
   const configFile = path.join(dir, 'nginx.conf')
   const loopbacks = hasIpv6Loopback() ? ['127.0.0.1', '[::1]'] : ['127.0.0.1']
   writeNginxConfig(configFile, {
@@ -54,8 +63,8 @@ export function prepareNginx(nginx: string, options: NginxOptions & { dir: strin
     gatewayServers: options.gatewayServers,
     editorServers: options.editorServers,
     purgeAllow: hasIpv6Loopback() ? ['127.0.0.1', '::1'] : ['127.0.0.1'],
-    cacheDir: path.join(dir, 'cache'),
-    tempDir: path.join(dir, 'temp'),
+    cacheDir: path.join(runtimeDir, 'cache'),
+    tempDir: path.join(runtimeDir, 'temp'),
     pidFile: path.join(dir, 'nginx.pid'),
     errorLog: path.join(dir, 'logs/error.log'),
     accessLog: path.join(dir, 'logs/access.log'),
@@ -84,14 +93,24 @@ function answers(port: number): Promise<boolean> {
 export async function startNginx(options: NginxOptions): Promise<NginxInstance> {
   const nginx = ensureNginxInstalled()
   const dir = options.dir ?? dataDir('nginx')
-  const configFile = prepareNginx(nginx, { ...options, dir })
+  const runtimeDir = options.runtimeDir ?? nginxRuntimeDir(dir)
+  let configFile: string
+  try {
+    configFile = prepareNginx(nginx, { ...options, dir, runtimeDir })
+  } catch (error) {
+    removeRuntimeDir(runtimeDir)
+    throw error
+  }
   const daemon = spawnDaemon({
     command: nginx,
     args: ['-c', configFile, '-p', dir],
     logFile: path.join(dir, 'logs/stderr.log'),
   })
   // SIGTERM is nginx's fast shutdown; SIGQUIT would wait for idle editor sockets.
-  const stop = () => stopProcess(daemon.pid, 'SIGTERM')
+  const stop = async () => {
+    await stopProcess(daemon.pid, 'SIGTERM')
+    removeRuntimeDir(runtimeDir)
+  }
   try {
     await waitUntil(() => answers(options.port), {
       what: `nginx on port ${options.port}`,
@@ -114,6 +133,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxInstance> 
     purgeUrl: `http://127.0.0.1:${options.port}/purge`,
     configFile,
     dir,
+    runtimeDir,
     stop,
   }
 }
