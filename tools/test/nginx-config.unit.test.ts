@@ -20,7 +20,7 @@ describe('renderNginxConfig', () => {
     assert.doesNotMatch(config, /\{\{/)
     assert.match(config, /^ {4}listen \[::1\]:8080;$/m)
     assert.match(config, /^ {4}server 127\.0\.0\.1:9081;$/m)
-    assert.match(config, /proxy_cache_path \/x\/cache /)
+    assert.match(config, /proxy_cache_path \/x\/cache\/pages /)
     assert.match(
       config,
       /^load_module \/usr\/lib\/nginx\/modules\/ngx_http_cache_purge_module\.so;$/m,
@@ -34,6 +34,37 @@ describe('renderNginxConfig', () => {
     assert.equal(cacheKey?.replace('$uri', '$purge_uri'), purgeKey)
     // and the purge path is read from the same variable as the cache key
     assert.match(config, /map \$uri \$purge_uri \{/)
+  })
+
+  test("render - the edge sets the client address; no location appends to a client's header", () => {
+    const config = renderNginxConfig(OPTIONS)
+    assert.doesNotMatch(config, /proxy_add_x_forwarded_for/)
+    const sets = config.match(/proxy_set_header X-Forwarded-For \$remote_addr;/g) ?? []
+    const realIps = config.match(/proxy_set_header X-Real-IP \$remote_addr;/g) ?? []
+    // the server level, plus each location that sets its own headers (nginx does not merge)
+    const ownHeaders = config.match(/proxy_set_header Host \$http_host;/g) ?? []
+    assert.equal(sets.length, 1 + ownHeaders.length)
+    assert.equal(realIps.length, sets.length)
+  })
+
+  test('render - every location has a body limit; only uploads take 25 MB', () => {
+    const config = renderNginxConfig(OPTIONS)
+    const locations = [...config.matchAll(/^ *location ([^{\n]+)\{([^}]*)\}/gm)]
+    assert.ok(locations.length >= 6)
+    for (const [, where = '', body = ''] of locations) {
+      if (where.includes('@') || where.includes('purge') || where.includes('healthz')) continue
+      const limit = /client_max_body_size (\S+);/.exec(body)?.[1]
+      assert.ok(limit, `${where.trim()} has its own client_max_body_size`)
+      assert.equal(limit === '25m', where.trim() === '= /admin/api/uploads', where)
+    }
+  })
+
+  test('render - /img/ has its own cache zone, kept a year', () => {
+    const config = renderNginxConfig(OPTIONS)
+    assert.match(config, /proxy_cache_path \/x\/cache\/images .*keys_zone=images:/)
+    const img = /location \^~ \/img\/ \{([^}]*)\}/.exec(config)?.[1] ?? ''
+    assert.match(img, /proxy_cache images;/)
+    assert.match(img, /proxy_cache_valid 200 365d;/)
   })
 
   test('render - an unknown placeholder or an empty list is an error', () => {

@@ -40,10 +40,30 @@ function get(port: number, path: string, options: GetOptions = {}): Promise<Repl
 
 const cacheStatus = (reply: Reply) => reply.headers['x-cache-status']
 
+/** Requests the stand-in gateway got, by URL. */
+const gatewayHits = new Map<string, number>()
+
 /** A stand-in gateway: HTML with an ETag, gzip when asked, a short-lived page and a 404. */
 function startGateway(port: number): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     const url = request.url ?? '/'
+    gatewayHits.set(url, (gatewayHits.get(url) ?? 0) + 1)
+    if (url === '/headers') {
+      response.setHeader('x-echo-xff', String(request.headers['x-forwarded-for']))
+      response.setHeader('x-echo-real-ip', String(request.headers['x-real-ip']))
+      response.setHeader('x-accel-expires', '0')
+      response.end('headers')
+      return
+    }
+    if (url.startsWith('/img/')) {
+      response.writeHead(200, {
+        'content-type': 'image/png',
+        'cache-control': 'public, max-age=31536000, immutable',
+        etag: '"img"',
+      })
+      response.end('png bytes')
+      return
+    }
     if (url.startsWith('/missing')) {
       response.writeHead(404, { 'content-type': 'text/html' }).end('not found')
       return
@@ -66,14 +86,72 @@ function startGateway(port: number): Promise<http.Server> {
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)))
 }
 
-/** A stand-in editor: echoes WebSocket messages on /admin/ws. */
+/**
+ * A stand-in editor: echoes WebSocket messages on /admin/ws, the forwarding headers it got on
+ * /admin/headers, the body length elsewhere; like fastify it answers a body over 4 KB with a 413
+ * and closes the connection without reading the rest.
+ */
 function startEditor(port: number): Promise<http.Server> {
-  const server = http.createServer((_request, response) => response.end('editor'))
+  const server = http.createServer((request, response) => {
+    if (request.url === '/admin/headers') {
+      response.setHeader('content-type', 'application/json')
+      response.end(
+        JSON.stringify({
+          xff: request.headers['x-forwarded-for'],
+          realIp: request.headers['x-real-ip'],
+        }),
+      )
+      return
+    }
+    const limit = request.url === '/admin/api/uploads' ? 30 * 1024 * 1024 : 4096
+    if (Number(request.headers['content-length'] ?? 0) > limit) {
+      response.writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+      response.end('{"error":{"code":"INK_ERR_VALIDATION","message":"editor: too large"}}')
+      response.once('finish', () => request.socket.destroy())
+      return
+    }
+    let length = 0
+    request.on('data', (chunk: Buffer) => {
+      length += chunk.length
+    })
+    request.on('end', () => response.end(request.method === 'POST' ? `got ${length}` : 'editor'))
+  })
   const sockets = new WebSocketServer({ server, path: '/admin/ws' })
   sockets.on('connection', (socket) =>
     socket.on('message', (data) => socket.send(`echo:${String(data)}`)),
   )
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)))
+}
+
+function post(port: number, path: string, body: Buffer): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('latin1'),
+          }),
+        )
+      },
+    )
+    // nginx may answer and close before reading the whole body
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error)
+    })
+    request.end(body)
+  })
 }
 
 function close(server: http.Server): Promise<void> {
@@ -182,6 +260,59 @@ describe('nginx from the template', () => {
     })
     socket.close()
     assert.equal(reply, 'echo:hello')
+  })
+
+  test('client address - nginx sets X-Forwarded-For and X-Real-IP; a client-sent one is dropped', async () => {
+    const spoof = { 'x-forwarded-for': '203.0.113.7', 'x-real-ip': '203.0.113.7' }
+    const admin = JSON.parse((await get(nginx.port, '/admin/headers', { headers: spoof })).body)
+    assert.deepEqual(admin, { xff: '127.0.0.1', realIp: '127.0.0.1' })
+    const reader = await get(nginx.port, '/headers', { headers: spoof })
+    assert.equal(reader.headers['x-echo-xff'], '127.0.0.1')
+    assert.equal(reader.headers['x-echo-real-ip'], '127.0.0.1')
+    const socket = await get(nginx.port, '/admin/ws', { headers: spoof })
+    assert.notEqual(socket.status, 502)
+  })
+
+  test("body limits - a 2 MB POST /admin/login is nginx's JSON 413, 20 times in 20", async () => {
+    const body = Buffer.alloc(2 * 1024 * 1024, 'a')
+    const statuses: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const reply = await post(nginx.port, '/admin/login', body)
+      statuses.push(reply.status)
+      if (reply.status === 413) {
+        assert.match(String(reply.headers['content-type']), /application\/json/)
+        assert.equal(JSON.parse(reply.body).error.message, 'request body too large')
+      }
+    }
+    assert.deepEqual(statuses, Array(20).fill(413))
+  })
+
+  test("body limits - the editor's own 413 under 64 KB; uploads take 25 MB; readers post nothing big", async () => {
+    const small = await post(nginx.port, '/admin/login', Buffer.alloc(10_000, 'a'))
+    assert.equal(small.status, 413)
+    assert.match(small.body, /editor: too large/)
+    assert.equal((await post(nginx.port, '/admin/api/pages', Buffer.alloc(100_000))).status, 413)
+    const upload = await post(nginx.port, '/admin/api/uploads', Buffer.alloc(20 * 1024 * 1024))
+    assert.equal(upload.status, 200)
+    assert.equal(upload.body, `got ${20 * 1024 * 1024}`)
+    assert.equal(
+      (await post(nginx.port, '/admin/api/uploads', Buffer.alloc(26 * 1024 * 1024))).status,
+      413,
+    )
+    assert.equal((await post(nginx.port, '/comic/x', Buffer.alloc(32 * 1024))).status, 413)
+  })
+
+  test('images - cached in their own zone: a HIT, untouched by a page purge', async () => {
+    const file = `/img/${'a'.repeat(64)}-480.webp`
+    const first = await get(nginx.port, file)
+    assert.equal(first.status, 200)
+    assert.equal(first.headers['cache-control'], 'public, max-age=31536000, immutable')
+    assert.equal(cacheStatus(first), 'MISS')
+    assert.equal(cacheStatus(await get(nginx.port, file)), 'HIT')
+    // the purge location drops pages only: images never change
+    assert.equal((await get(nginx.port, `/purge${file}`)).status, 404)
+    assert.equal(cacheStatus(await get(nginx.port, file)), 'HIT')
+    assert.equal(gatewayHits.get(file), 1)
   })
 
   test('stale - an expired page is still served when the gateway is down', async () => {
