@@ -18,10 +18,17 @@ export const Markdown = Type.String({ maxLength: 20_000 })
 /** The image's title attribute, shown on hover. */
 export const HoverText = Type.String({ maxLength: 500 })
 /** A content warning; null: none. */
-export const ContentWarning = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])
+export const ContentWarning = Type.Union([
+  Type.String({ minLength: 1, maxLength: 200 }),
+  Type.Null(),
+])
 export const Timestamp = Type.String({ format: 'date-time' })
 /** An IANA time zone name, e.g. `Europe/Berlin` (checked with Intl by the decider). */
-export const TimeZone = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+\\-/]+$' })
+export const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_+\\-/]+$',
+})
 
 /** sha256 of the original image bytes, hex. Images are content-addressed and immutable. */
 export const ImageHash = Type.String({ pattern: '^[0-9a-f]{64}$' })

@@ -157,7 +157,11 @@ export const PageEvent = Type.Union([
   PagePublished,
   PageUnpublished,
 ])
-export const ComicEvent = Type.Union([...SeriesEvent.anyOf, ...ChapterEvent.anyOf, ...PageEvent.anyOf])
+export const ComicEvent = Type.Union([
+  ...SeriesEvent.anyOf,
+  ...ChapterEvent.anyOf,
+  ...PageEvent.anyOf,
+])
 
 export type SeriesCreated = Static<typeof SeriesCreated>
 export type SeriesEdited = Static<typeof SeriesEdited>

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox'
+import { PageSnapshot } from './commands.ts'
 import {
   ContentWarning,
   Id,
@@ -13,7 +14,6 @@ import {
   TimeZone,
   Title,
 } from './common.ts'
-import { PageSnapshot } from './commands.ts'
 import { ErrorBody } from './errors.ts'
 import { DERIVATIVE_FORMATS } from './images.ts'
 

@@ -1,13 +1,5 @@
+import { ERROR_CODES, InkError } from '@inkstream/contracts'
 import {
-  type Commit,
-  ERROR_CODES,
-  InkError,
-  type Names,
-  readCommit,
-  wire,
-} from '@inkstream/contracts'
-import {
-  AckPolicy,
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
@@ -31,6 +23,27 @@ import { injectTrace, SpanKind, withSpan } from './tracing.ts'
 /** Expected version of an aggregate that has no events yet. */
 export const NO_EVENTS = 0
 
+/** How a stream's messages become values and back; `decode` upcasts and validates. */
+export interface Codec<C> {
+  encode(value: C): Uint8Array
+  decode(data: Uint8Array): C
+}
+
+/**
+ * The log an event store appends to. Nothing here names a domain: the COMICS stream is one
+ * such log (`comicsLog(names)` in contracts), and a service with a log of its own passes its
+ * own.
+ */
+export interface EventLogOptions<C> {
+  /** JetStream stream name. */
+  stream: string
+  /** Subjects the stream holds, e.g. `ink.evt.>`. */
+  subjects: string[]
+  codec: Codec<C>
+  /** The message id of a commit (`Nats-Msg-Id`): a retried command is stored once. */
+  idOf(commit: C): string
+}
+
 export interface AppendResult {
   /** Stream sequence of the commit; also the aggregate's new version. */
   seq: number
@@ -38,37 +51,41 @@ export interface AppendResult {
   duplicate: boolean
 }
 
-export interface StoredCommit {
+export interface StoredCommit<C> {
   seq: number
   subject: string
-  commit: Commit
+  commit: C
 }
 
 /**
- * The event store on JetStream. One subject per aggregate; an aggregate's version is the
+ * An event store on JetStream. One subject per aggregate; an aggregate's version is the
  * stream sequence of its last commit, checked by the server through
  * `Nats-Expected-Last-Subject-Sequence`, and a command id is the `Nats-Msg-Id`, so a retried
  * command is stored once.
  */
-export class EventStore {
+export class EventStore<C> {
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
-  readonly names: Names
+  readonly log: EventLogOptions<C>
 
-  private constructor(js: JetStreamClient, jsm: JetStreamManager, names: Names) {
+  private constructor(js: JetStreamClient, jsm: JetStreamManager, log: EventLogOptions<C>) {
     this.js = js
     this.jsm = jsm
-    this.names = names
+    this.log = log
   }
 
-  static async open(nc: NatsConnection, names: Names): Promise<EventStore> {
-    const store = new EventStore(jetstream(nc), await jetstreamManager(nc), names)
+  static async open<C>(nc: NatsConnection, log: EventLogOptions<C>): Promise<EventStore<C>> {
+    const store = new EventStore(jetstream(nc), await jetstreamManager(nc), log)
     await store.ensureStream()
     return store
   }
 
   get stream(): string {
-    return this.names.comicsStream
+    return this.log.stream
+  }
+
+  get subjects(): string[] {
+    return this.log.subjects
   }
 
   /** Creates the stream when missing. Events are kept forever; only NATS 2.9 features. */
@@ -80,7 +97,7 @@ export class EventStore {
         throw error
       await this.jsm.streams.add({
         name: this.stream,
-        subjects: [this.names.allEvents],
+        subjects: this.subjects,
         retention: RetentionPolicy.Limits,
         storage: StorageType.File,
         max_age: 0,
@@ -92,7 +109,8 @@ export class EventStore {
     }
   }
 
-  async append(subject: string, commit: Commit, expectedVersion: number): Promise<AppendResult> {
+  async append(subject: string, commit: C, expectedVersion: number): Promise<AppendResult> {
+    const id = this.log.idOf(commit)
     return withSpan(
       `${subject} publish`,
       {
@@ -101,13 +119,13 @@ export class EventStore {
           [ATTR_MESSAGING_SYSTEM]: 'nats',
           [ATTR_MESSAGING_DESTINATION_NAME]: subject,
           [ATTR_MESSAGING_OPERATION_TYPE]: 'publish',
-          [ATTR_MESSAGING_MESSAGE_ID]: commit.commandId,
+          [ATTR_MESSAGING_MESSAGE_ID]: id,
         },
       },
       async (span) => {
         try {
-          const ack = await this.js.publish(subject, wire.commit.encode(commit), {
-            msgID: commit.commandId,
+          const ack = await this.js.publish(subject, this.log.codec.encode(commit), {
+            msgID: id,
             expect: { lastSubjectSequence: expectedVersion },
             headers: injectTrace(),
           })
@@ -146,9 +164,16 @@ export class EventStore {
     return last?.seq ?? NO_EVENTS
   }
 
-  /** The commits of one aggregate after a version, in order. */
-  async read(subject: string, afterVersion = NO_EVENTS): Promise<StoredCommit[]> {
-    const last = await this.version(subject)
+  /** The last sequence of the whole stream (0 when empty). */
+  async lastSeq(): Promise<number> {
+    const info = await this.jsm.streams.info(this.stream)
+    return info.state.last_seq
+  }
+
+  /** The commits of one subject (or subject filter) after a version, in order. */
+  async read(subject: string, afterVersion = NO_EVENTS): Promise<StoredCommit<C>[]> {
+    const exact = !subject.includes('>') && !subject.includes('*')
+    const last = exact ? await this.version(subject) : await this.lastSeq()
     if (last <= afterVersion) return []
     const consumer = await this.js.consumers.get(this.stream, {
       filter_subjects: subject,
@@ -156,21 +181,25 @@ export class EventStore {
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterVersion + 1 }
         : { deliver_policy: DeliverPolicy.All }),
     })
-    const out: StoredCommit[] = []
-    while (true) {
-      const batch = await consumer.fetch({ max_messages: 256, expires: 2_000 })
-      let got = 0
-      for await (const m of batch) {
-        got++
-        out.push({ seq: m.seq, subject: m.subject, commit: readCommit(m.data) })
-        if (m.seq >= last) break
+    const out: StoredCommit<C>[] = []
+    try {
+      while ((out.at(-1)?.seq ?? afterVersion) < last) {
+        const batch = await consumer.fetch({ max_messages: 512, expires: 2_000 })
+        let got = 0
+        for await (const m of batch) {
+          got++
+          if (m.seq <= last)
+            out.push({ seq: m.seq, subject: m.subject, commit: this.log.codec.decode(m.data) })
+          if (m.seq >= last) break
+        }
+        if (got === 0) {
+          if (exact) throw new Error(`read ${subject}: stream ended before sequence ${last}`)
+          break
+        }
       }
-      if (out.at(-1)?.seq === last || (out.at(-1)?.seq ?? 0) > last) break
-      if (got === 0) throw new Error(`read ${subject}: stream ended before sequence ${last}`)
+    } finally {
+      await consumer.delete().catch(() => {})
     }
-    await consumer.delete().catch(() => {})
     return out
   }
 }
-
-export { AckPolicy }

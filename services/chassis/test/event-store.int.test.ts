@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { type Commit, InkError, names } from '@inkstream/contracts'
+import { type Commit, comicsLog, InkError, names } from '@inkstream/contracts'
 import { connectNats, EventStore, type NatsConnection, NO_EVENTS } from '../src/index.ts'
 import { dropTestStreams, TEST_NATS_URL, testNamespace } from '../src/testing.ts'
 
 const ns = testNamespace()
 const n = names(ns)
 let nc: NatsConnection
-let store: EventStore
+let store: EventStore<Commit>
 
 const commit = (pageId: string, commandId = randomUUID()): Commit => ({
   commandId,
@@ -18,7 +18,7 @@ const commit = (pageId: string, commandId = randomUUID()): Commit => ({
 
 before(async () => {
   nc = await connectNats(TEST_NATS_URL, 'test')
-  store = await EventStore.open(nc, n)
+  store = await EventStore.open(nc, comicsLog(n))
 })
 after(async () => {
   await dropTestStreams(nc, ns)

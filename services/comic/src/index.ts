@@ -1,5 +1,5 @@
 import { connectNats, EventStore, type Logger, type NatsConnection } from '@inkstream/chassis'
-import { names } from '@inkstream/contracts'
+import { type Commit, comicsLog, names } from '@inkstream/contracts'
 import { serveComicCommands } from './commands/comic-commands.ts'
 import { SlugRegistry } from './commands/slugs.ts'
 
@@ -15,7 +15,7 @@ export interface ComicOptions {
 
 export interface Comic {
   nc: NatsConnection
-  store: EventStore
+  store: EventStore<Commit>
   /** Stops taking commands, lets in-flight ones finish, closes the connection. */
   stop(): Promise<void>
 }
@@ -23,7 +23,7 @@ export interface Comic {
 export async function startComic({ natsUrl, ns, log }: ComicOptions): Promise<Comic> {
   const nc = await connectNats(natsUrl, 'comic', log)
   const n = names(ns)
-  const store = await EventStore.open(nc, n)
+  const store = await EventStore.open(nc, comicsLog(n))
   const slugs = await SlugRegistry.open(nc, ns)
   const served = serveComicCommands({ nc, store, slugs, names: n, log })
   return {

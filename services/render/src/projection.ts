@@ -1,16 +1,15 @@
-import {
-  type CommitMeta,
-  type Logger,
-  type Pool,
-  type PoolConnection,
-  sql,
-} from '@inkstream/chassis'
+import { type Logger, type Pool, type PoolConnection, sql } from '@inkstream/chassis'
 import type { Commit } from '@inkstream/contracts'
 import type { Purge } from './purge.ts'
 import { applyCommit, recordChangedPaths } from './read-model.ts'
 import type { Renderer } from './renderer.ts'
 
 export const PROJECTION_NAME = 'render'
+
+export interface CommitMeta {
+  seq: number
+  subject: string
+}
 
 export interface RenderProjectionHandlers {
   apply(tx: PoolConnection, commit: Commit, meta: CommitMeta): Promise<void>

@@ -13,15 +13,24 @@ import {
   type NatsConnection,
   OptionalHttpUrl,
   type Pool,
+  type PoolConnection,
   Port,
   type Projection,
   type Redis,
   RedisConfig,
   runProjection,
+  type StoredCommit,
   serve,
   Text,
 } from '@inkstream/chassis'
-import { type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
+import {
+  type Commit,
+  comicsLog,
+  type Names,
+  NOT_FOUND_PATH,
+  names,
+  wire,
+} from '@inkstream/contracts'
 import type { Subscription } from '@nats-io/nats-core'
 import { createHtmlStore } from './html-store.ts'
 import { MIGRATIONS } from './migrations.ts'
@@ -86,7 +95,7 @@ export async function startRender(
   const nc = await connectNats(config.NATS_URL, 'render', log)
   await migrate(pool, 'render', MIGRATIONS)
   await ensureCheckpointTable(pool, CHECKPOINT_TABLE)
-  const eventStore = await EventStore.open(nc, ns)
+  const eventStore = await EventStore.open(nc, comicsLog(ns))
   const renderer = createRenderer({
     pool,
     store: createHtmlStore(redis, ns.keyPrefix),
@@ -103,7 +112,10 @@ export async function startRender(
     pool,
     checkpointTable: CHECKPOINT_TABLE,
     log,
-    ...renderProjection({ pool, renderer, purge: createPurge(config.NGINX_PURGE_URL, log), log }),
+    durable: ns.durable(name),
+    ...batched(
+      renderProjection({ pool, renderer, purge: createPurge(config.NGINX_PURGE_URL, log), log }),
+    ),
   })
   // 4. render on a cache miss; unknown paths answer 404 and store nothing
   const sub: Subscription = serve(nc, {
@@ -130,6 +142,20 @@ export async function startRender(
       await nc.drain()
       redis.disconnect()
       await pool.end()
+    },
+  }
+}
+
+// Until the read model applies whole batches: one commit at a time inside the batch.
+function batched(handlers: ReturnType<typeof renderProjection>) {
+  return {
+    async apply(tx: PoolConnection, batch: StoredCommit<Commit>[]) {
+      for (const { commit, seq, subject } of batch)
+        await handlers.apply(tx, commit, { seq, subject })
+    },
+    async afterCommit(batch: StoredCommit<Commit>[]) {
+      for (const { commit, seq, subject } of batch)
+        await handlers.afterCommit(commit, { seq, subject })
     },
   }
 }
