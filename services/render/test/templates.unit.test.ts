@@ -1,27 +1,68 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { gzipSync } from 'node:zlib'
 import { escapeHtml, html, raw } from '@inkstream/chassis/html'
-import { comicPage, imageUrl, type PageView, paragraphs } from '../src/templates/comic-page.ts'
+import type { ImageRef } from '@inkstream/contracts'
+import { comicPage, paragraphs } from '../src/templates/comic-page.ts'
 import { homePage } from '../src/templates/home-page.ts'
-import { describe } from '../src/templates/layout.ts'
+import { describe, PALETTES, type Palette } from '../src/templates/layout.ts'
 import { notFoundPage } from '../src/templates/not-found-page.ts'
+import { picture } from '../src/templates/picture.ts'
+import type { Navigation, PageView } from '../src/views/model.ts'
 
 const site = { name: 'Moon <Cats>', url: 'https://moon.example' }
+const HASH_A = 'a'.repeat(64)
+const HASH_B = 'b'.repeat(64)
+const imageA: ImageRef = {
+  hash: HASH_A,
+  contentType: 'image/png',
+  width: 1600,
+  height: 2400,
+  alt: 'A "cat" <naps>',
+  color: '#112233',
+}
+const imageB: ImageRef = {
+  hash: HASH_B,
+  contentType: 'image/jpeg',
+  width: 700,
+  height: 900,
+  alt: 'Second',
+}
 const page: PageView = {
+  pageId: '00000000-0000-4000-8000-000000000001',
   slug: 'page-two',
   title: 'Two & <Three>',
-  body: 'First line\nsecond line\n\n<b>not bold</b>',
-  image: {
-    hash: 'c'.repeat(64),
-    contentType: 'image/webp',
-    width: 640,
-    height: 480,
-    alt: 'A "cat"',
-  },
+  hoverText: 'Hover "me" <now>',
+  transcript: 'CAT: Meow\nDOG: <woof>\n\nNARRATOR: Later.',
+  commentary: 'Thanks for *reading*! <script>alert(1)</script>',
+  images: [imageA, imageB],
+  tags: [
+    { kind: 'character', name: 'Captain <Ink>', slug: 'captain-ink' },
+    { kind: 'tag', name: 'Cats', slug: 'cats' },
+    { kind: 'location', name: 'The Moon', slug: 'the-moon' },
+    { kind: 'tag', name: 'Naps', slug: 'naps' },
+  ],
+  contentWarning: null,
   publishedAt: '2024-05-06T07:08:09.000Z',
-  seriesTitle: 'Moons',
+  series: {
+    slug: 'moons',
+    title: 'Moons & Co',
+    readingDirection: 'ltr',
+    format: 'pages',
+    contentWarning: null,
+  },
+  chapter: { slug: 'chapter-one', title: 'Chapter <1>' },
 }
-const middle = { first: 'page-one', prev: 'page-one', next: 'page-three', isLatest: false }
+const middle: Navigation = {
+  first: 'page-one',
+  prev: 'page-one',
+  next: 'page-three',
+  last: 'page-nine',
+}
+const alone: Navigation = { first: null, prev: null, next: null, last: null }
+
+/** The <img> tags of a page, in order. */
+const imgTags = (out: string): string[] => [...out.matchAll(/<img [^>]*>/g)].map((m) => m[0])
 
 test('html - escapes every interpolation', () => {
   assert.equal(
@@ -49,60 +90,286 @@ test('paragraphs - blank lines split paragraphs, newlines become breaks, text is
   )
 })
 
-test('comic page - title, meta, canonical, image, body, navigation', () => {
+test('comic page - title, meta, canonical, series and chapter links, escaped text', () => {
   const out = comicPage(site, page, middle)
   assert.match(out, /^<!doctype html>\n<html lang="en">/)
-  assert.match(out, /<title>Two &amp; &lt;Three&gt; · Moons<\/title>/)
-  assert.match(
-    out,
-    /<meta name="description" content="First line second line &lt;b&gt;not bold&lt;\/b&gt;">/,
-  )
+  assert.match(out, /<title>Two &amp; &lt;Three&gt; · Moons &amp; Co<\/title>/)
+  assert.match(out, /<meta name="description" content="Thanks for reading!">/)
   assert.match(out, /<link rel="canonical" href="https:\/\/moon.example\/comic\/page-two">/)
   assert.match(
     out,
-    /<img src="\/img\/c{64}\.webp" width="640" height="480" alt="A &quot;cat&quot;">/,
+    /<p class="series"><a href="\/series\/moons">Moons &amp; Co<\/a> · <a href="\/series\/moons\/chapter\/chapter-one">Chapter &lt;1&gt;<\/a><\/p>/,
   )
-  assert.match(out, /<p>First line<br>second line<\/p>/)
+  assert.match(out, /<h1>Two &amp; &lt;Three&gt;<\/h1>/)
+  assert.match(out, /<time datetime="2024-05-06T07:08:09.000Z">2024-05-06<\/time>/)
+  assert.match(out, /<header><a href="\/">Moon &lt;Cats&gt;<\/a><\/header>/)
+  assert.ok(!out.includes('<script'), 'no script, from the commentary or anywhere')
+  assert.ok(!out.includes('<naps>') && !out.includes('<now>') && !out.includes('<woof>'))
+})
+
+test('comic page - no chapter, no chapter link', () => {
+  const out = comicPage(site, { ...page, chapter: null }, middle)
+  assert.match(out, /<p class="series"><a href="\/series\/moons">Moons &amp; Co<\/a><\/p>/)
+  assert.ok(!out.includes('/chapter/'))
+})
+
+test('comic page - every image is a picture with AVIF and WebP srcsets and a fallback img', () => {
+  const out = comicPage(site, page, middle)
+  const pictures = [...out.matchAll(/<picture>.*?<\/picture>/g)].map((m) => m[0])
+  assert.equal(pictures.length, 2)
+  const [first = '', second = ''] = pictures
+  const sizes = 'sizes="(min-width: 56rem) 54rem, calc(100vw - 2rem)"'
+  assert.ok(
+    first.includes(
+      `<source type="image/avif" srcset="/img/${HASH_A}-480.avif 480w, /img/${HASH_A}-960.avif 960w, /img/${HASH_A}-1600.avif 1600w" ${sizes}>`,
+    ),
+    first,
+  )
+  assert.ok(
+    first.includes(
+      `<source type="image/webp" srcset="/img/${HASH_A}-480.webp 480w, /img/${HASH_A}-960.webp 960w, /img/${HASH_A}-1600.webp 1600w" ${sizes}>`,
+    ),
+  )
+  // The PNG original falls back to PNG; the 700px-wide JPEG to JPEG, never upscaled.
+  assert.ok(first.includes(`<img src="/img/${HASH_A}-960.png" srcset="/img/${HASH_A}-480.png 480w`))
+  assert.ok(
+    second.includes(`srcset="/img/${HASH_B}-480.avif 480w, /img/${HASH_B}-700.avif 700w"`),
+    second,
+  )
+  assert.ok(second.includes(`<img src="/img/${HASH_B}-700.jpg"`))
+  assert.ok(!second.includes('-960.'))
+  // The sources come before the img, AVIF first: browsers take the first they support.
+  assert.ok(first.indexOf('image/avif') < first.indexOf('image/webp'))
+  assert.ok(first.indexOf('image/webp') < first.indexOf('<img'))
+})
+
+test('comic page - size, alt, hover text and placeholder colour on every image', () => {
+  const out = comicPage(site, page, middle)
+  const [first = '', second = ''] = imgTags(out)
+  assert.match(first, / width="1600" height="2400" alt="A &quot;cat&quot; &lt;naps&gt;"/)
+  assert.match(first, / title="Hover &quot;me&quot; &lt;now&gt;"/)
+  assert.match(second, / width="700" height="900" alt="Second" title="Hover/)
+  assert.match(first, / class="c112233"/)
+  assert.match(out, /<style>[^<]*\.c112233\{background-color:#112233\}[^<]*<\/style>/)
+  assert.ok(!second.includes('class='), 'no colour, no class')
+  assert.ok(!out.includes('style="'), 'no style attribute (strict CSP)')
+  const noHover = imgTags(comicPage(site, { ...page, hoverText: '' }, middle))
+  assert.ok(noHover.every((img) => !img.includes('title=')))
+})
+
+test('comic page - the first image loads at once, the others lazily', () => {
+  const many = { ...page, images: [imageA, imageB, { ...imageB, hash: 'c'.repeat(64) }] }
+  const [first = '', ...rest] = imgTags(comicPage(site, many, middle))
+  assert.match(first, /fetchpriority="high"/)
+  assert.doesNotMatch(first, /loading=/)
+  assert.equal(rest.length, 2)
+  for (const img of rest) {
+    assert.match(img, /loading="lazy" decoding="async"/)
+    assert.doesNotMatch(img, /fetchpriority/)
+  }
+})
+
+test('comic page - the first image links to the next page, only when there is one', () => {
+  const out = comicPage(site, page, middle)
+  assert.match(out, /<div class="comic"><a href="\/comic\/page-three" rel="next"><picture>/)
+  assert.equal((out.match(/<a href="\/comic\/page-three" rel="next"><picture>/g) ?? []).length, 1)
+  const last = comicPage(site, page, { ...middle, next: null, last: null })
+  assert.match(last, /<div class="comic"><picture>/)
+})
+
+test('comic page - a strip stacks its images with no gap and no page-turn link', () => {
+  const strip = { ...page, series: { ...page.series, format: 'strip' as const } }
+  const out = comicPage(site, strip, middle)
+  assert.match(out, /<div class="comic strip"><picture>/)
+  assert.match(out, /\.comic\.strip>\*\+\*\{margin-top:0\}/)
+  assert.match(out, /\.comic picture,\.comic img\{display:block\}/)
+})
+
+test('comic page - SVG and GIF originals are served as they are', () => {
+  const svg: ImageRef = { ...imageB, contentType: 'image/svg+xml' }
+  const out = comicPage(site, { ...page, images: [svg] }, alone)
+  assert.ok(!out.includes('<picture>'))
+  assert.match(out, new RegExp(`<img src="/img/${HASH_B}\\.svg" width="700" height="900"`))
+})
+
+test('comic page - the transcript is a details element, escaped, line breaks kept', () => {
+  const out = comicPage(site, page, middle)
+  assert.match(
+    out,
+    /<details class="transcript"><summary>Transcript<\/summary><p>CAT: Meow<br>DOG: &lt;woof&gt;<\/p><p>NARRATOR: Later\.<\/p><\/details>/,
+  )
+  assert.ok(!comicPage(site, { ...page, transcript: '  ' }, middle).includes('<details'))
+})
+
+test('comic page - the commentary is rendered Markdown, sanitised', () => {
+  const out = comicPage(site, page, middle)
+  assert.match(
+    out,
+    /<section class="commentary" aria-label="Commentary"><p>Thanks for <em>reading<\/em>! <\/p><\/section>/,
+  )
+  assert.ok(!comicPage(site, { ...page, commentary: '' }, middle).includes('commentary'))
+})
+
+test('comic page - tags, characters and locations are links grouped by kind', () => {
+  const out = comicPage(site, page, middle)
+  assert.match(
+    out,
+    /<dl class="tags"><dt>Tags<\/dt><dd><ul><li><a href="\/tag\/tag\/cats">Cats<\/a><\/li><li><a href="\/tag\/tag\/naps">Naps<\/a><\/li><\/ul><\/dd><dt>Characters<\/dt><dd><ul><li><a href="\/tag\/character\/captain-ink">Captain &lt;Ink&gt;<\/a><\/li><\/ul><\/dd><dt>Locations<\/dt><dd><ul><li><a href="\/tag\/location\/the-moon">The Moon<\/a><\/li><\/ul><\/dd><\/dl>/,
+  )
+  const onlyChars = comicPage(site, { ...page, tags: [page.tags[0] as never] }, middle)
+  assert.ok(!onlyChars.includes('<dt>Tags</dt>') && onlyChars.includes('<dt>Characters</dt>'))
+  assert.ok(!comicPage(site, { ...page, tags: [] }, middle).includes('class="tags"'))
+})
+
+test('comic page - a content warning of the page or its series shows above the images', () => {
+  assert.ok(!comicPage(site, page, middle).includes('class="warning"'))
+  const warned = comicPage(
+    site,
+    {
+      ...page,
+      contentWarning: 'Spiders <8 legs>',
+      series: { ...page.series, contentWarning: 'Mild peril' },
+    },
+    middle,
+  )
+  assert.match(
+    warned,
+    /<p class="warning" role="note"><strong>Content warning:<\/strong> Mild peril<\/p><p class="warning" role="note"><strong>Content warning:<\/strong> Spiders &lt;8 legs&gt;<\/p>/,
+  )
+  assert.ok(warned.indexOf('class="warning"') < warned.indexOf('<picture>'))
+  const same = comicPage(
+    site,
+    { ...page, contentWarning: 'Gore', series: { ...page.series, contentWarning: 'Gore' } },
+    middle,
+  )
+  assert.equal(same.split('Content warning:').length - 1, 1)
+})
+
+test('comic page - the pager links first, previous, next and last in story order', () => {
+  const out = comicPage(site, page, middle)
+  assert.equal(out.split('<nav class="pager"').length - 1, 2, 'above and below the images')
   assert.match(out, /<a href="\/comic\/page-one">« First<\/a>/)
   assert.match(out, /<a href="\/comic\/page-one" rel="prev">‹ Previous<\/a>/)
   assert.match(out, /<a href="\/comic\/page-three" rel="next">Next ›<\/a>/)
-  assert.match(out, /<a href="\/">Latest »<\/a>/)
-  assert.match(out, /<header><a href="\/">Moon &lt;Cats&gt;<\/a><\/header>/)
-  assert.ok(!out.includes('<b>'))
+  assert.match(out, /<a href="\/comic\/page-nine">Last »<\/a>/)
+  assert.ok(!out.includes('aria-disabled'))
 })
 
-test('comic page - the first and latest page have no links to themselves', () => {
-  const out = comicPage(
-    site,
-    { ...page, image: null },
-    { first: null, prev: null, next: null, isLatest: true },
-  )
-  assert.match(out, /<span>« First<\/span>/)
-  assert.match(out, /<span>Next ›<\/span>/)
-  assert.match(out, /<span>Latest »<\/span>/)
-  assert.ok(!out.includes('<img'))
+test('comic page - missing neighbours are disabled, not links', () => {
+  const firstPage = comicPage(site, page, { ...alone, next: 'page-three', last: 'page-nine' })
+  assert.match(firstPage, /<span aria-disabled="true">« First<\/span>/)
+  assert.match(firstPage, /<span aria-disabled="true">‹ Previous<\/span>/)
+  assert.match(firstPage, /<a href="\/comic\/page-three" rel="next">Next ›<\/a>/)
+  const lastPage = comicPage(site, page, { ...alone, first: 'page-one', prev: 'page-eight' })
+  assert.match(lastPage, /<a href="\/comic\/page-one">« First<\/a>/)
+  assert.match(lastPage, /<span aria-disabled="true">Next ›<\/span>/)
+  assert.match(lastPage, /<span aria-disabled="true">Last »<\/span>/)
+  const only = comicPage(site, { ...page, images: [] }, alone)
+  assert.equal(only.split('aria-disabled="true"').length - 1, 8)
+  assert.ok(!only.includes('<picture') && !only.includes('class="comic'))
 })
 
-test('home page - the latest page and the recent list', () => {
+/** WCAG 2 relative luminance and contrast ratio. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r = 0, g = 0, bl = 0] = [1, 3, 5].map((i) => {
+      const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+    })
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+  }
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number]
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+test('layout - text meets WCAG AA contrast in both schemes, disabled pager buttons included', () => {
+  assert.ok(contrast('#aaaaaa', '#ffffff') < 4.5, 'the check fails the old light pager')
+  assert.ok(contrast('#555555', '#ffffff') >= 4.5)
+  for (const [scheme, p] of Object.entries(PALETTES) as [string, Palette][]) {
+    const pairs: [string, string, string][] = [
+      ['text', p.fg, p.bg],
+      ['muted text', p.muted, p.bg],
+      ['link', p.link, p.bg],
+      ['pager link', p.link, p.pagerBg],
+      ['disabled pager', p.pagerOffFg, p.pagerOffBg],
+      ['warning', p.warningFg, p.warningBg],
+    ]
+    for (const [what, fg, bg] of pairs) {
+      const ratio = contrast(fg, bg)
+      assert.ok(ratio >= 4.5, `${scheme} ${what}: ${fg} on ${bg} is ${ratio.toFixed(2)}:1`)
+    }
+  }
+})
+
+test('layout - every colour of both schemes is set, dark overriding all of them', () => {
+  const out = notFoundPage(site)
+  const style = /<style>([^<]*)<\/style>/.exec(out)?.[1] ?? ''
+  const dark = /@media \(prefers-color-scheme:dark\)\{:root\{([^}]*)\}\}/.exec(style)?.[1] ?? ''
+  for (const [name, value] of Object.entries(PALETTES.dark)) {
+    assert.ok(dark.includes(`--${name}:${value}`), `dark --${name}`)
+  }
+  // Rules use the properties only: no hard-coded colour a scheme could miss.
+  const rules = style.replace(/:root\{[^}]*\}/g, '')
+  assert.doesNotMatch(rules, /#[0-9a-f]{3,6}\b/i)
+})
+
+test('comic page - small, with no script', () => {
+  const strip = {
+    ...page,
+    images: Array.from({ length: 20 }, (_, i) => ({ ...imageA, hash: `${i}`.padStart(64, 'd') })),
+  }
+  const out = comicPage(site, strip, middle)
+  assert.ok(!/<script/i.test(out))
+  const gz = gzipSync(out).length
+  assert.ok(gz <= 14 * 1024, `20-image page is ${gz} bytes gzipped`)
+  assert.ok(gzipSync(comicPage(site, page, middle)).length <= 6 * 1024)
+})
+
+test('home page - the latest page, the recent list and the other series', () => {
   const out = homePage(site, {
-    latest: { page, nav: { ...middle, next: null, isLatest: true } },
+    latest: { page, nav: { ...middle, next: null, last: null } },
     recent: [
-      { slug: 'page-two', title: 'Two & <Three>', publishedAt: page.publishedAt },
-      { slug: 'page-one', title: 'One', publishedAt: '2024-05-01T00:00:00.000Z' },
+      { slug: 'page-two', title: 'Two & <Three>', publishedAt: page.publishedAt, thumbnail: null },
+      { slug: 'page-one', title: 'One', publishedAt: '2024-05-01T00:00:00.000Z', thumbnail: null },
+    ],
+    series: [
+      { ...page.series, latest: null },
+      {
+        slug: 'webtoon',
+        title: 'Web <Toon>',
+        readingDirection: 'ltr',
+        format: 'strip',
+        contentWarning: null,
+        latest: {
+          slug: 'ep-3',
+          title: 'Episode 3',
+          publishedAt: '2024-05-02T00:00:00.000Z',
+          thumbnail: imageB,
+        },
+      },
     ],
   })
   assert.match(out, /<h1><a href="\/comic\/page-two">Two &amp; &lt;Three&gt;<\/a><\/h1>/)
+  assert.match(out, /<picture>/)
+  assert.match(out, /\.c112233\{background-color:#112233\}/)
   assert.match(
     out,
     /<li><a href="\/comic\/page-one">One<\/a><time datetime="2024-05-01T00:00:00.000Z">2024-05-01<\/time><\/li>/,
   )
+  assert.match(out, /<h2>More series<\/h2>/)
+  assert.match(
+    out,
+    /<li><a href="\/series\/webtoon">Web &lt;Toon&gt;<\/a> · latest: <a href="\/comic\/ep-3">Episode 3<\/a>/,
+  )
+  assert.ok(!out.includes('<a href="/series/moons">Moons &amp; Co</a> · latest'), 'no self link')
   assert.match(out, /<link rel="canonical" href="https:\/\/moon.example\/">/)
+  assert.match(out, /<title>Moon &lt;Cats&gt; · Two &amp; &lt;Three&gt;<\/title>/)
 })
 
 test('home page - an empty site says so', () => {
-  const out = homePage(site, { latest: null, recent: [] })
+  const out = homePage(site, { latest: null, recent: [], series: [] })
   assert.match(out, /Nothing published yet/)
-  assert.ok(!out.includes('Recent pages'))
+  assert.ok(!out.includes('Recent pages') && !out.includes('Series</h2>'))
 })
 
 test('404 page - has no canonical link', () => {
@@ -118,13 +385,18 @@ test('describe - folds whitespace and cuts long text at a word', () => {
   assert.ok(long.length <= 160 && long.endsWith('…'))
 })
 
-test('imageUrl - extension from the content type', () => {
-  assert.equal(
-    imageUrl({ hash: 'f'.repeat(64), contentType: 'image/svg+xml' }),
-    `/img/${'f'.repeat(64)}.svg`,
-  )
-  assert.equal(
-    imageUrl({ hash: 'f'.repeat(64), contentType: 'image/jpeg' }),
-    `/img/${'f'.repeat(64)}.jpg`,
+test('picture - a small image gets its own width only', () => {
+  const out = picture({ ...imageB, width: 300 }, { eager: false, title: '' }).value
+  assert.ok(out.includes(`srcset="/img/${HASH_B}-300.avif 300w"`))
+  assert.ok(out.includes(`<img src="/img/${HASH_B}-300.jpg"`))
+})
+
+test('comic page - the description is the commentary as plain text, escaped once', () => {
+  const out = comicPage(site, { ...page, commentary: '# Hi\n\nTom & *Jerry* <3' }, middle)
+  assert.match(out, /<meta name="description" content="Hi Tom &amp; Jerry &lt;3">/)
+  const none = comicPage(site, { ...page, commentary: '' }, middle)
+  assert.match(
+    none,
+    /<meta name="description" content="Two &amp; &lt;Three&gt;, a page of Moons &amp; Co\.">/,
   )
 })

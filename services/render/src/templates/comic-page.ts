@@ -1,48 +1,10 @@
 import { html, type SafeHtml } from '@inkstream/chassis/html'
+import { TAG_KINDS, type TagKind } from '@inkstream/contracts'
+import { renderMarkdown } from '../markdown.ts'
+import type { Navigation, PageView, TagRef } from '../views/model.ts'
 import { describe, layout, type Site } from './layout.ts'
-
-export interface PageImageView {
-  hash: string
-  contentType: string
-  width: number
-  height: number
-  alt: string
-}
-
-/** A published page as the templates see it. */
-export interface PageView {
-  slug: string
-  title: string
-  body: string
-  image: PageImageView | null
-  /** ISO time. */
-  publishedAt: string
-  seriesTitle: string
-}
-
-/** Slugs of the neighbours in publish order; null where there is none. */
-export interface Navigation {
-  first: string | null
-  prev: string | null
-  next: string | null
-  /** Whether this page is the latest (then "Latest" is not a link). */
-  isLatest: boolean
-}
-
-const EXTENSIONS: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'image/svg+xml': 'svg',
-}
-
-/** Content-addressed image URL; the extension tells the gateway the content type. */
-export const imageUrl = (image: Pick<PageImageView, 'hash' | 'contentType'>): string => {
-  const ext = EXTENSIONS[image.contentType]
-  return ext ? `/img/${image.hash}.${ext}` : `/img/${image.hash}`
-}
-
-export const comicPath = (slug: string): string => `/comic/${slug}`
+import { chapterPath, comicPath, seriesPath, tagPath } from './paths.ts'
+import { picture, placeholderCss } from './picture.ts'
 
 /** Blank-line separated paragraphs; single newlines become line breaks. */
 export function paragraphs(body: string): SafeHtml[] {
@@ -62,42 +24,112 @@ const formatDate = (iso: string): string => iso.slice(0, 10)
 function pager(nav: Navigation): SafeHtml {
   const link = (slug: string | null, label: string, rel?: string) =>
     slug === null
-      ? html`<span>${label}</span>`
+      ? html`<span aria-disabled="true">${label}</span>`
       : html`<a href="${comicPath(slug)}"${rel ? html` rel="${rel}"` : ''}>${label}</a>`
   return html`<nav class="pager" aria-label="Page navigation">
 ${link(nav.first, '« First')}
 ${link(nav.prev, '‹ Previous', 'prev')}
 ${link(nav.next, 'Next ›', 'next')}
-${nav.isLatest ? html`<span>Latest »</span>` : html`<a href="/">Latest »</a>`}
+${link(nav.last, 'Last »')}
 </nav>`
 }
 
-/** The page itself (title, image, text, navigation), shared by the comic page and home. */
+const TAG_HEADINGS: Record<TagKind, string> = {
+  tag: 'Tags',
+  character: 'Characters',
+  location: 'Locations',
+}
+
+function tagList(tags: TagRef[]): SafeHtml | '' {
+  if (tags.length === 0) return ''
+  const groups = TAG_KINDS.map((kind) => ({ kind, tags: tags.filter((t) => t.kind === kind) }))
+  return html`<dl class="tags">${groups
+    .filter((g) => g.tags.length > 0)
+    .map(
+      (g) =>
+        html`<dt>${TAG_HEADINGS[g.kind]}</dt><dd><ul>${g.tags.map(
+          (t) => html`<li><a href="${tagPath(t.kind, t.slug)}">${t.name}</a></li>`,
+        )}</ul></dd>`,
+    )}</dl>`
+}
+
+function warnings(page: PageView): SafeHtml | '' {
+  const texts = [...new Set([page.series.contentWarning, page.contentWarning])].filter(
+    (w): w is string => w !== null && w.trim() !== '',
+  )
+  if (texts.length === 0) return ''
+  return html`${texts.map(
+    (w) => html`<p class="warning" role="note"><strong>Content warning:</strong> ${w}</p>`,
+  )}`
+}
+
+function images(page: PageView, nav: Navigation): SafeHtml | '' {
+  if (page.images.length === 0) return ''
+  const strip = page.series.format === 'strip'
+  const pictures = page.images.map((image, i) =>
+    picture(image, { eager: i === 0, title: page.hoverText }),
+  )
+  // The classic reader's gesture: a click on the page turns it. Not in a strip, which is
+  // scrolled through, where a tap on the first image must not skip the episode.
+  const [first, ...rest] = pictures
+  const firstOut =
+    nav.next !== null && !strip
+      ? html`<a href="${comicPath(nav.next)}" rel="next">${first}</a>`
+      : first
+  return html`<div class="comic${strip ? ' strip' : ''}">${firstOut}${rest}</div>`
+}
+
+/** The page itself (series, title, images, texts, tags, navigation), shared with home. */
 export function pageArticle(page: PageView, nav: Navigation, headingLink = false): SafeHtml {
   const heading = headingLink
     ? html`<a href="${comicPath(page.slug)}">${page.title}</a>`
     : html`${page.title}`
+  const { series, chapter } = page
   return html`<article>
-<p class="series">${page.seriesTitle}</p>
+<p class="series"><a href="${seriesPath(series.slug)}">${series.title}</a>${
+    chapter ? html` · <a href="${chapterPath(series.slug, chapter.slug)}">${chapter.title}</a>` : ''
+  }</p>
 <h1>${heading}</h1>
 <p class="date"><time datetime="${page.publishedAt}">${formatDate(page.publishedAt)}</time></p>
+${warnings(page)}
+${pager(nav)}
+${images(page, nav)}
 ${pager(nav)}
 ${
-  page.image
-    ? html`<figure><img src="${imageUrl(page.image)}" width="${page.image.width}" height="${page.image.height}" alt="${page.image.alt}"></figure>`
+  page.transcript.trim()
+    ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`
     : ''
 }
-${paragraphs(page.body)}
-${pager(nav)}
+${page.commentary.trim() ? html`<section class="commentary" aria-label="Commentary">${renderMarkdown(page.commentary)}</section>` : ''}
+${tagList(page.tags)}
 </article>`
 }
+
+/** Visible text of sanitised HTML, for a meta description. */
+const textOf = (markup: string): string =>
+  markup
+    .replace(/<\/?(?:p|br|hr|li|h\d|blockquote|pre|t[rdh])\b[^>]*>/g, ' ')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+
+export function pageDescription(page: PageView, fallback: string): string {
+  return describe(textOf(renderMarkdown(page.commentary).value), fallback)
+}
+
+/** CSS a page article needs beyond the layout's: its images' placeholder colours. */
+export const pageCss = (page: PageView): string => placeholderCss(page.images)
 
 export function comicPage(site: Site, page: PageView, nav: Navigation): string {
   return layout({
     site,
-    title: `${page.title} · ${page.seriesTitle}`,
-    description: describe(page.body, `${page.title}, a page of ${page.seriesTitle}.`),
+    title: `${page.title} · ${page.series.title}`,
+    description: pageDescription(page, `${page.title}, a page of ${page.series.title}.`),
     canonicalPath: comicPath(page.slug),
     main: pageArticle(page, nav),
+    css: pageCss(page),
   }).value
 }

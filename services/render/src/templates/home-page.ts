@@ -1,22 +1,15 @@
 import { html } from '@inkstream/chassis/html'
-import { comicPath, type Navigation, type PageView, pageArticle } from './comic-page.ts'
-import { describe, layout, type Site } from './layout.ts'
+import type { HomeView, PageListItem } from '../views/model.ts'
+import { pageArticle, pageCss, pageDescription } from './comic-page.ts'
+import { layout, type Site } from './layout.ts'
+import { comicPath, seriesPath } from './paths.ts'
 
-export interface RecentPage {
-  slug: string
-  title: string
-  publishedAt: string
-}
-
-export interface HomeView {
-  /** The latest published page, or null on a site with nothing published yet. */
-  latest: { page: PageView; nav: Navigation } | null
-  /** Recently published pages, newest first. */
-  recent: RecentPage[]
-}
+const dated = (p: PageListItem) =>
+  html`<a href="${comicPath(p.slug)}">${p.title}</a><time datetime="${p.publishedAt}">${p.publishedAt.slice(0, 10)}</time>`
 
 export function homePage(site: Site, view: HomeView): string {
   const { latest, recent } = view
+  const others = view.series.filter((s) => s.slug !== latest?.page.series.slug)
   const main = html`${
     latest
       ? pageArticle(latest.page, latest.nav, true)
@@ -28,12 +21,21 @@ ${
     ? html`<section class="recent">
 <h2>Recent pages</h2>
 <ol>
-${recent.map(
-  (
-    p,
-  ) => html`<li><a href="${comicPath(p.slug)}">${p.title}</a><time datetime="${p.publishedAt}">${p.publishedAt.slice(0, 10)}</time></li>
-`,
-)}</ol>
+${recent.map((p) => html`<li>${dated(p)}</li>\n`)}</ol>
+</section>`
+    : ''
+}
+${
+  others.length > 0
+    ? html`<section class="others">
+<h2>${latest ? 'More series' : 'Series'}</h2>
+<ul>
+${others.map(
+  (s) =>
+    html`<li><a href="${seriesPath(s.slug)}">${s.title}</a>${
+      s.latest ? html` · latest: ${dated(s.latest)}` : ''
+    }</li>\n`,
+)}</ul>
 </section>`
     : ''
 }`
@@ -41,9 +43,10 @@ ${recent.map(
     site,
     title: latest ? `${site.name} · ${latest.page.title}` : site.name,
     description: latest
-      ? describe(latest.page.body, `The latest page of ${site.name}: ${latest.page.title}.`)
+      ? pageDescription(latest.page, `The latest page of ${site.name}: ${latest.page.title}.`)
       : `${site.name}, a webcomic.`,
     canonicalPath: '/',
     main,
+    css: latest ? pageCss(latest.page) : undefined,
   }).value
 }
