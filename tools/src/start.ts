@@ -1,7 +1,7 @@
 // `npm start`: find or start the stores, run every service behind a private nginx, seed a demo
 // comic into an empty namespace, and on Ctrl-C stop exactly what this run started.
 import { type Infra, MissingDependencyError, startInfra } from './infra/index.ts'
-import { seedDemo } from './seed.ts'
+import { describeSeed, seedDemo } from './seed.ts'
 import { SERVICES, type ServiceSpec, type Stack, startStack } from './stack.ts'
 
 /**
@@ -76,13 +76,7 @@ async function main(): Promise<void> {
       console.error(`[start] seeding the demo comic failed: ${error}`)
       return undefined
     })
-    if (seeded) {
-      console.log(
-        seeded.length > 0
-          ? `[start] seeded the demo comic: ${seeded.join(', ')}`
-          : `[start] namespace ${stack.ns} has content; not seeding`,
-      )
-    }
+    if (seeded) console.log(`[start] ${describeSeed(seeded, stack.ns)}`)
     if (stopping) return await stopAll(0)
     started = true
     printWelcome(stack)
