@@ -1,9 +1,10 @@
 import type { NatsConnection } from '@inkstream/chassis'
+import { CONTENT_TYPE_METADATA } from '@inkstream/contracts'
 import { type ObjectStore, Objm } from '@nats-io/obj'
 
-/** An image as the asset store holds it. */
+/** An image as an object store holds it. */
 export interface StoredImage {
-  /** The stored content type, when the store keeps one. */
+  /** The stored content type (`metadata.contentType`), when the store keeps one. */
   contentType?: string | undefined
   /** Byte length, when known. */
   size?: number | undefined
@@ -11,14 +12,15 @@ export interface StoredImage {
 }
 
 /**
- * Read access to original images by their sha256 (hex), e.g. over the NATS object store
- * bucket `ns.assetsBucket`. The gateway never writes images.
+ * Read access to images by object name: originals by their sha256 hex in `names.assetsBucket`
+ * (editor writes them), derivatives by `derivativeName(...)` in `names.derivativesBucket`
+ * (render writes them). The gateway never writes images.
  */
 export interface ImageStore {
-  get(hash: string): Promise<StoredImage | null>
+  get(name: string): Promise<StoredImage | null>
 }
 
-/** The NATS object store holding originals, objects named by their sha256 hex. */
+/** A NATS object store bucket as an ImageStore. */
 export function natsImageStore(nc: NatsConnection, bucket: string): ImageStore {
   let store: Promise<ObjectStore> | undefined
   // Opened on first use, so the gateway starts before the first upload made the bucket.
@@ -30,11 +32,11 @@ export function natsImageStore(nc: NatsConnection, bucket: string): ImageStore {
     return store
   }
   return {
-    async get(hash) {
-      const result = await (await open()).get(hash)
+    async get(name) {
+      const result = await (await open()).get(name)
       if (!result) return null
       return {
-        contentType: result.info.metadata?.contentType,
+        contentType: result.info.metadata?.[CONTENT_TYPE_METADATA],
         size: result.info.size,
         data: result.data,
       }

@@ -1,10 +1,13 @@
-export { buildApp, type GatewayDeps, SERVER_OPTIONS } from './app.ts'
+export { GatewayConfig, type GatewaySettings } from './config.ts'
+export { createDerivatives, type DerivativeLookup, type Derivatives } from './derivatives.ts'
+export { type ImageStore, natsImageStore, type StoredImage } from './image-store.ts'
+export { type CachedPage, createPageCache, type Lookup, type PageCache } from './page-cache.ts'
+export { type ReaderPath, readerPath } from './reader-paths.ts'
 export {
+  buildApp,
   type Gateway,
-  GatewayConfig,
-  type GatewaySettings,
+  type GatewayDeps,
+  SERVER_OPTIONS,
   type StartGatewayOptions,
   startGateway,
-} from './gateway.ts'
-export type { ImageStore, StoredImage } from './image-store.ts'
-export { type CachedPage, createPageCache, type Lookup, type PageCache } from './page-cache.ts'
+} from './service.ts'

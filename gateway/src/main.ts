@@ -1,9 +1,10 @@
-import { createLogger, loadConfig, onShutdown } from '@inkstream/chassis'
-import { GatewayConfig, startGateway } from './gateway.ts'
+import { runService } from '@inkstream/chassis'
+import { GatewayConfig } from './config.ts'
+import { startGateway } from './service.ts'
 
 // The gateway process: `node --import ../services/chassis/src/instrument.ts src/main.ts`.
-const config = loadConfig(GatewayConfig)
-const log = createLogger('gateway', config.LOG_LEVEL)
-const gateway = await startGateway(config, { log })
-log.info({ url: gateway.url, ns: config.INK_NS }, 'gateway listening')
-onShutdown(log, [() => gateway.close()])
+await runService({
+  name: 'gateway',
+  config: GatewayConfig,
+  start: (config, { log }) => startGateway(config, { log }),
+})

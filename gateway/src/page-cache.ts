@@ -1,6 +1,7 @@
 import type { Logger, Redis } from '@inkstream/chassis'
 import { type NatsConnection, request } from '@inkstream/chassis'
 import { HTML_FIELDS, htmlKey, type Names, wire } from '@inkstream/contracts'
+import { createSingleFlight } from './single-flight.ts'
 
 /** A rendered path as render stored it (contracts/html-cache.ts). */
 export interface CachedPage {
@@ -48,7 +49,12 @@ const RENDER_CONTRACTS = { request: wire.renderPathRequest, reply: wire.renderPa
 
 export function createPageCache(options: PageCacheOptions): PageCache {
   const { redis, nc, ns, log, renderTimeoutMs = 3_000, maxRendersInFlight = 256 } = options
-  const inflight = new Map<string, Promise<200 | 404 | 503>>()
+  const renders = createSingleFlight<200 | 404 | 503>({
+    max: maxRendersInFlight,
+    refused: 503,
+    log,
+    what: 'renders',
+  })
 
   const read = async (path: string): Promise<Stored> => {
     const [etag, gz, type, seq] = await redis.hmgetBuffer(htmlKey(ns.keyPrefix, path), ...FIELDS)
@@ -70,29 +76,9 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     }
   }
 
-  // Concurrent misses of one path share one render request; distinct paths are capped.
-  let refusedSince = 0
-  const renderOnce = (path: string): Promise<200 | 404 | 503> => {
-    let pending = inflight.get(path)
-    if (!pending) {
-      if (inflight.size >= maxRendersInFlight) {
-        // one warning per second at most: a flood must not become a log flood
-        const now = Date.now()
-        if (now - refusedSince > 1_000) {
-          refusedSince = now
-          log.warn({ path, inFlight: inflight.size }, 'too many renders in flight; answering 503')
-        }
-        return Promise.resolve(503)
-      }
-      pending = askRender(path).finally(() => inflight.delete(path))
-      inflight.set(path, pending)
-    }
-    return pending
-  }
-
   return {
     get inFlight() {
-      return inflight.size
+      return renders.inFlight
     },
     async lookup(path) {
       try {
@@ -100,8 +86,8 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         const hit = await read(path)
         if (hit === 'gone') return { status: 404 }
         if (hit) return { status: 200, page: hit, cache: 'hit' }
-        // 2. a miss: render once, then read again
-        const rendered = await renderOnce(path)
+        // 2. a miss: render once (concurrent misses of a path share it), then read again
+        const rendered = await renders.run(path, () => askRender(path))
         if (rendered !== 200) return { status: rendered }
         const page = await read(path)
         if (page === 'gone') return { status: 404 }

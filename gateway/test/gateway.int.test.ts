@@ -10,12 +10,22 @@ import {
   type Redis,
   serve,
 } from '@inkstream/chassis'
-import { HTML_FIELDS, htmlKey, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
+import { dropTestStreams } from '@inkstream/chassis/testing'
+import {
+  CONTENT_TYPE_METADATA,
+  derivativeName,
+  HTML_FIELDS,
+  htmlKey,
+  type Names,
+  NOT_FOUND_PATH,
+  names,
+  wire,
+} from '@inkstream/contracts'
 import type { Subscription } from '@nats-io/nats-core'
+import { Objm } from '@nats-io/obj'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.ts'
-import { startGateway } from '../src/gateway.ts'
 import type { ImageStore } from '../src/image-store.ts'
+import { buildApp, startGateway } from '../src/service.ts'
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -30,7 +40,16 @@ let app: FastifyInstance
 const PAGES: Record<string, string> = {
   '/': '<!doctype html><title>Home</title><p>home</p>',
   '/comic/known': '<!doctype html><title>Known</title><p>known page</p>',
+  '/series/saga/chapter-one': '<!doctype html><title>Chapter</title><p>chapter one</p>',
+  '/tag/character/captain-ink': '<!doctype html><title>Captain Ink</title><p>tag page</p>',
+  '/feed.xml': '<?xml version="1.0"?><rss version="2.0"></rss>',
+  '/random.json': '{"path":"/comic/known"}',
   [NOT_FOUND_PATH]: '<!doctype html><title>Not found</title><p>rendered 404</p>',
+}
+/** The Content-Type render stores for a path (HTML unless listed). */
+const TYPES: Record<string, string> = {
+  '/feed.xml': 'application/rss+xml; charset=utf-8',
+  '/random.json': 'application/json; charset=utf-8',
 }
 const renderRequests: string[] = []
 let responder: Subscription | undefined
@@ -42,7 +61,7 @@ async function store(path: string, html: string): Promise<string> {
   await redis.hset(htmlKey(ns.keyPrefix, path), {
     [HTML_FIELDS.etag]: etag,
     [HTML_FIELDS.gzip]: gzipSync(html),
-    [HTML_FIELDS.contentType]: 'text/html; charset=utf-8',
+    [HTML_FIELDS.contentType]: TYPES[path] ?? 'text/html; charset=utf-8',
     [HTML_FIELDS.seq]: '1',
   })
   return etag
@@ -68,14 +87,45 @@ function startResponder(): void {
   })
 }
 
-const images = new Map<string, Uint8Array>()
-const imageStore: ImageStore = {
-  async get(hash) {
-    if (hash === 'e'.repeat(64)) throw new Error('secret internal detail')
-    const bytes = images.get(hash)
-    if (!bytes) return null
-    return { contentType: 'image/png', size: bytes.length, data: new Blob([bytes]).stream() }
-  },
+/** An in-memory bucket: object name -> bytes and stored type. */
+function memoryStore(objects: Map<string, { bytes: Buffer; type?: string }>): ImageStore {
+  return {
+    async get(name) {
+      if (name.startsWith('e'.repeat(64))) throw new Error('secret internal detail')
+      const object = objects.get(name)
+      if (!object) return null
+      return { contentType: object.type, size: object.bytes.length, data: blobStream(object.bytes) }
+    },
+  }
+}
+const blobStream = (bytes: Buffer) => new Blob([new Uint8Array(bytes)]).stream()
+
+const images = new Map<string, { bytes: Buffer; type?: string }>()
+const derivatives = new Map<string, { bytes: Buffer; type?: string }>()
+const imageStore = memoryStore(images)
+const derivativeStore = memoryStore(derivatives)
+
+// A stand-in for render's image maker: makes a derivative of a known original.
+const imageRequests: string[] = []
+let imageResponder: Subscription | undefined
+let imageDelayMs = 0
+function startImageResponder(): void {
+  imageResponder = serve(nc, {
+    subject: ns.renderImage,
+    queue: ns.queue('render'),
+    request: wire.renderImageRequest,
+    reply: wire.renderImageReply,
+    log,
+    handle: async ({ hash, width, format }) => {
+      const name = derivativeName(hash, width, format)
+      imageRequests.push(name)
+      if (imageDelayMs) await new Promise((r) => setTimeout(r, imageDelayMs))
+      if (!images.has(hash)) return { ok: true as const, status: 404 as const }
+      derivatives.set(name, { bytes: Buffer.from(`${format} ${width}`), type: `image/${format}` })
+      return { ok: true as const, status: 200 as const }
+    },
+    onError: (error) => ({ ok: false as const, error }),
+  })
 }
 
 async function clearKeys(): Promise<void> {
@@ -92,10 +142,20 @@ before(async () => {
   nc = await connectNats(NATS_URL, 'gateway-test')
   redis = createRedis(REDIS_URL)
   app = await buildApp(
-    { redis, nc, ns, log, images: imageStore, renderTimeoutMs: 500 },
+    {
+      redis,
+      nc,
+      ns,
+      log,
+      images: imageStore,
+      derivatives: derivativeStore,
+      renderTimeoutMs: 500,
+      imageTimeoutMs: 500,
+    },
     { loggerInstance: log },
   )
   startResponder()
+  startImageResponder()
 })
 after(async () => {
   await app?.close()
@@ -107,7 +167,11 @@ beforeEach(async () => {
   renderRequests.length = 0
   renderDelayMs = 0
   answerNotFoundPage = true
+  imageRequests.length = 0
+  imageDelayMs = 0
+  derivatives.clear()
   if (!responder || responder.isClosed()) startResponder()
+  if (!imageResponder || imageResponder.isClosed()) startImageResponder()
   await clearKeys()
 })
 
@@ -250,10 +314,10 @@ describe('pages', () => {
       assert.equal(res.statusCode, 404, url)
       assert.match(res.body, /rendered 404/, url)
     }
-    // past the router's parameter limit: the built-in 404 page
+    // longer than any slug: not a page address
     const long = await app.inject({ url: `/comic/${'a'.repeat(120)}` })
-    assert.equal(long.statusCode, 404)
-    assert.match(long.body, /Page not found/)
+    assert.equal(long.statusCode, 400)
+    assert.match(long.body, /Not a valid page address/)
     const bad = await app.inject({ url: '/comic/%E0%A4%A' })
     assert.equal(bad.statusCode, 400)
     assert.match(bad.headers['content-type'] ?? '', /^text\/html/)
@@ -269,6 +333,54 @@ describe('pages', () => {
       assert.match(res.headers['content-type'] ?? '', /^text\/html/)
       assert.match(res.body, /Not a valid page address/)
       assert.equal(res.headers['cache-control'], 'no-store')
+    }
+    assert.deepEqual(renderRequests, [])
+  })
+
+  test('reader paths - any view under a known prefix is served from the cache with its stored type', async () => {
+    for (const path of ['/series/saga/chapter-one', '/tag/character/captain-ink']) {
+      const res = await app.inject({ url: path })
+      assert.equal(res.statusCode, 200, path)
+      assert.equal(res.headers['content-type'], 'text/html; charset=utf-8')
+      assert.equal(res.body, PAGES[path])
+    }
+    const feed = await app.inject({ url: '/feed.xml?utm_source=x' })
+    assert.equal(feed.statusCode, 200)
+    assert.equal(feed.headers['content-type'], 'application/rss+xml; charset=utf-8')
+    assert.equal(feed.body, PAGES['/feed.xml'])
+    const random = await app.inject({ url: '/random.json', headers: { 'accept-encoding': 'gzip' } })
+    assert.equal(random.headers['content-type'], 'application/json; charset=utf-8')
+    assert.deepEqual(JSON.parse(gunzipSync(random.rawPayload).toString()), { path: '/comic/known' })
+    // rendered once each on the miss, then hits
+    await app.inject({ url: '/feed.xml' })
+    assert.deepEqual(renderRequests, [
+      '/series/saga/chapter-one',
+      '/tag/character/captain-ink',
+      '/feed.xml',
+      '/random.json',
+    ])
+  })
+
+  test('reader paths - a well-formed path render does not know is its 404; others never reach render', async () => {
+    await store(NOT_FOUND_PATH, PAGES[NOT_FOUND_PATH] ?? '')
+    const unknown = await app.inject({ url: '/archive/no-such-series' })
+    assert.equal(unknown.statusCode, 404)
+    assert.deepEqual(renderRequests, ['/archive/no-such-series'])
+    renderRequests.length = 0
+    for (const url of [
+      '/wp-login.php',
+      '/Series/saga',
+      '/series/saga/',
+      '/series/a/b/c/d',
+      '/tag/UPPER',
+      '/archive/caf%C3%A9',
+      '/feed.xml.bak',
+      '/.env',
+      `/series/${'a'.repeat(81)}`,
+    ]) {
+      const res = await app.inject({ url })
+      assert.equal(res.statusCode, 404, url)
+      assert.match(res.body, /rendered 404/, url)
     }
     assert.deepEqual(renderRequests, [])
   })
@@ -304,35 +416,97 @@ describe('pages', () => {
 
 describe('images', () => {
   const hash = 'a'.repeat(64)
-  before(() => images.set(hash, new Uint8Array([137, 80, 78, 71, 1, 2, 3])))
+  const PNG = Buffer.from([137, 80, 78, 71, 1, 2, 3])
+  before(() => images.set(hash, { bytes: PNG, type: 'image/png' }))
 
-  test('image - streamed with its type and a year of caching', async () => {
+  test('original - streamed with its type, a year of caching, nosniff', async () => {
     const res = await app.inject({ url: `/img/${hash}.png` })
     assert.equal(res.statusCode, 200)
     assert.equal(res.headers['content-type'], 'image/png')
     assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable')
+    assert.equal(res.headers['x-content-type-options'], 'nosniff')
     assert.equal(res.headers.etag, `"${hash}"`)
-    assert.deepEqual([...res.rawPayload], [137, 80, 78, 71, 1, 2, 3])
+    assert.deepEqual(res.rawPayload, PNG)
   })
 
-  test('image - the extension decides the type; no extension uses the stored type', async () => {
+  test('original - the stored type wins over the extension; without one the extension decides', async () => {
     const webp = await app.inject({ url: `/img/${hash}.webp` })
-    assert.equal(webp.headers['content-type'], 'image/webp')
-    const bare = await app.inject({ url: `/img/${hash}` })
-    assert.equal(bare.headers['content-type'], 'image/png')
+    assert.equal(webp.headers['content-type'], 'image/png')
+    const untyped = 'c'.repeat(64)
+    images.set(untyped, { bytes: PNG })
+    const gif = await app.inject({ url: `/img/${untyped}.gif` })
+    assert.equal(gif.headers['content-type'], 'image/gif')
   })
 
-  test('image - 304 on its ETag, 404 for unknown or malformed names', async () => {
+  test('original - 304 on its ETag, 404 page for unknown or malformed names', async () => {
     const cached = await app.inject({
       url: `/img/${hash}.png`,
       headers: { 'if-none-match': `"${hash}"` },
     })
     assert.equal(cached.statusCode, 304)
-    for (const url of [`/img/${'b'.repeat(64)}.png`, '/img/not-a-hash.png', `/img/${hash}.exe`]) {
+    for (const url of [
+      `/img/${'b'.repeat(64)}.png`,
+      '/img/not-a-hash.png',
+      `/img/${hash}.exe`,
+      `/img/${hash}`,
+      `/img/${hash.toUpperCase()}.png`,
+    ]) {
       const res = await app.inject({ url })
       assert.equal(res.statusCode, 404, url)
       assert.match(res.headers['content-type'] ?? '', /^text\/html/, url)
     }
+    assert.deepEqual(imageRequests, [])
+  })
+
+  test('derivative - a miss asks render once (concurrent requests share it), then it is read from the bucket', async () => {
+    imageDelayMs = 100
+    const url = `/img/${hash}-480.webp`
+    const responses = await Promise.all(Array.from({ length: 10 }, () => app.inject({ url })))
+    assert.deepEqual(imageRequests, [derivativeName(hash, 480, 'webp')])
+    for (const res of responses) {
+      assert.equal(res.statusCode, 200)
+      assert.equal(res.headers['content-type'], 'image/webp')
+      assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable')
+      assert.equal(res.headers['x-content-type-options'], 'nosniff')
+      assert.equal(res.headers.etag, `"${hash}-480.webp"`)
+      assert.equal(res.body, 'webp 480')
+    }
+    const again = await app.inject({ url })
+    assert.equal(again.statusCode, 200)
+    assert.equal(imageRequests.length, 1)
+    const head = await app.inject({ method: 'HEAD', url: `/img/${hash}-960.avif` })
+    assert.equal(head.statusCode, 200)
+    assert.equal(head.headers['content-type'], 'image/avif')
+    assert.equal(head.rawPayload.length, 0)
+  })
+
+  test('derivative - render says 404 (no such original) is the 404 page; a malformed one never asks', async () => {
+    const res = await app.inject({ url: `/img/${'d'.repeat(64)}-480.png` })
+    assert.equal(res.statusCode, 404)
+    assert.match(res.headers['content-type'] ?? '', /^text\/html/)
+    assert.deepEqual(imageRequests, [derivativeName('d'.repeat(64), 480, 'png')])
+    imageRequests.length = 0
+    // gif and svg are never derivative formats; widths past 1600, 0 or with a leading zero
+    for (const file of [
+      `${hash}-480.gif`,
+      `${hash}-480.svg`,
+      `${hash}-1601.png`,
+      `${hash}-0.png`,
+      `${hash}-0480.png`,
+    ]) {
+      const bad = await app.inject({ url: `/img/${file}` })
+      assert.equal(bad.statusCode, 404, file)
+    }
+    assert.deepEqual(imageRequests, [])
+  })
+
+  test('derivative - render not answering is a 503 with Retry-After, not cached', async () => {
+    imageResponder?.unsubscribe()
+    await nc.flush()
+    const res = await app.inject({ url: `/img/${hash}-480.jpg` })
+    assert.equal(res.statusCode, 503)
+    assert.equal(res.headers['retry-after'], '5')
+    assert.equal(res.headers['cache-control'], 'no-store')
   })
 
   test('errors - a failure is a 500 HTML page without internals', async () => {
@@ -364,7 +538,26 @@ test('startGateway - listens over real HTTP with health checks', async () => {
     assert.equal(page.status, 200)
     assert.equal(page.headers.get('etag'), etag)
     assert.equal(await page.text(), PAGES['/comic/known'])
+    // images from the real object store buckets: an original, and a derivative render made
+    const objm = new Objm(nc)
+    const hash = 'f'.repeat(64)
+    const meta = (type: string) => ({ metadata: { [CONTENT_TYPE_METADATA]: type } })
+    const originals = await objm.create(ns.assetsBucket)
+    await originals.putBlob({ name: hash, ...meta('image/jpeg') }, new Uint8Array([1, 2, 3]))
+    const original = await fetch(`${gateway.url}/img/${hash}.jpg`)
+    assert.equal(original.status, 200)
+    assert.equal(original.headers.get('content-type'), 'image/jpeg')
+    assert.deepEqual([...new Uint8Array(await original.arrayBuffer())], [1, 2, 3])
+    const made = await objm.create(ns.derivativesBucket)
+    const name = derivativeName(hash, 480, 'avif')
+    await made.putBlob({ name, ...meta('image/avif') }, new Uint8Array([4, 5]))
+    const derivative = await fetch(`${gateway.url}/img/${name}`)
+    assert.equal(derivative.status, 200)
+    assert.equal(derivative.headers.get('content-type'), 'image/avif')
+    assert.deepEqual([...new Uint8Array(await derivative.arrayBuffer())], [4, 5])
+    assert.deepEqual(imageRequests, [], 'a derivative in the bucket needs no render')
   } finally {
     await gateway.close()
+    await dropTestStreams(nc, ns.ns)
   }
 })

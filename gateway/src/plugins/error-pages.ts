@@ -19,7 +19,6 @@ async function errorPagesPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const route = request.routeOptions.url
     if (error.validation) {
-      if (route === '/comic/:slug') return sendBuiltin(reply, 400, ERROR_PAGES.badSlug)
       // An address that cannot name an image names nothing.
       if (route === '/img/:file') return app.serveNotFound(request, reply)
       return sendBuiltin(reply, 400, ERROR_PAGES.badRequest)

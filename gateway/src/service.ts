@@ -1,0 +1,167 @@
+import {
+  type Check,
+  connectNats,
+  createLogger,
+  createRedis,
+  healthRoutes,
+  type Logger,
+  type NatsConnection,
+  type Redis,
+} from '@inkstream/chassis'
+import { type Names, names } from '@inkstream/contracts'
+import { type FastifyInstance, type FastifyServerOptions, fastify, LogController } from 'fastify'
+import type { GatewaySettings } from './config.ts'
+import { createDerivatives } from './derivatives.ts'
+import { ERROR_PAGES } from './error-pages.ts'
+import { CACHE_NOT_FOUND } from './headers.ts'
+import { type ImageStore, natsImageStore } from './image-store.ts'
+import errorPages from './plugins/error-pages.ts'
+import pageCache from './plugins/page-cache.ts'
+import imageRoutes from './routes/images.ts'
+import readerRoutes from './routes/reader.ts'
+import { sendBuiltin } from './send.ts'
+
+export interface GatewayDeps {
+  redis: Redis
+  nc: NatsConnection
+  ns: Names
+  log: Logger
+  /** Originals for `/img/<hash>.<ext>`; null: every original is a 404. */
+  images?: ImageStore | null
+  /** Derivatives for `/img/<hash>-<width>.<format>`; null: every derivative is a 404. */
+  derivatives?: ImageStore | null
+  /** How long a page miss waits for render (ms, default 3000). */
+  renderTimeoutMs?: number
+  /** How long a derivative miss waits for render (ms, default 10000): resizing is slower. */
+  imageTimeoutMs?: number
+  /** Most distinct paths rendered on a miss at once (default 256); beyond it a 503. */
+  maxRendersInFlight?: number
+  /** Most distinct derivatives made on a miss at once (default 32); beyond it a 503. */
+  maxImageRendersInFlight?: number
+  /** Readiness checks for `/readyz`; `/healthz` is always there. */
+  checks?: Record<string, Check>
+}
+
+/** Server options the process uses; tests may pass their own. */
+export const SERVER_OPTIONS = {
+  // Timeouts so a slow or idle client cannot hold a socket: nginx keeps upstream connections
+  // alive, so ours outlives its keepalive_timeout.
+  connectionTimeout: 30_000,
+  keepAliveTimeout: 75_000,
+  requestTimeout: 15_000,
+  // Image file names are at most 64 + 1 + 5 + 5 characters; longer params never match (404).
+  routerOptions: { maxParamLength: 100 },
+  // nginx keeps the access log; a line per cache hit would cost more than the hit.
+  logController: new LogController({ disableRequestLogging: true }),
+  return503OnClosing: true,
+  forceCloseConnections: 'idle',
+  // The router's own errors (malformed URL, over-long parameter) skip the error handler:
+  // answer them with HTML too.
+  frameworkErrors: (error, _request, reply) => {
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+      sendBuiltin(reply, 404, ERROR_PAGES.notFound, CACHE_NOT_FOUND)
+    else sendBuiltin(reply, 400, ERROR_PAGES.badRequest)
+  },
+} satisfies FastifyServerOptions
+
+const defined = <T extends object>(values: T) =>
+  Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>
+  }
+
+/**
+ * The reader edge as a fastify app (not listening): the app's plugins first, then routes.
+ * Tests call `inject()` on it; `startGateway` listens.
+ */
+export async function buildApp(
+  deps: GatewayDeps,
+  options: FastifyServerOptions = {},
+): Promise<FastifyInstance> {
+  const app = fastify({ ...SERVER_OPTIONS, loggerInstance: deps.log, ...options })
+  await app.register(pageCache, {
+    redis: deps.redis,
+    nc: deps.nc,
+    ns: deps.ns,
+    log: deps.log,
+    ...defined({
+      renderTimeoutMs: deps.renderTimeoutMs,
+      maxRendersInFlight: deps.maxRendersInFlight,
+    }),
+  })
+  await app.register(errorPages)
+  healthRoutes(app, deps.checks ?? {})
+  await app.register(imageRoutes, {
+    originals: deps.images ?? null,
+    derivatives: deps.derivatives
+      ? createDerivatives({
+          store: deps.derivatives,
+          nc: deps.nc,
+          ns: deps.ns,
+          log: deps.log,
+          ...defined({
+            renderTimeoutMs: deps.imageTimeoutMs,
+            maxInFlight: deps.maxImageRendersInFlight,
+          }),
+        })
+      : null,
+  })
+  await app.register(readerRoutes)
+  return app as unknown as FastifyInstance
+}
+
+export interface StartGatewayOptions {
+  log?: Logger
+  /** Replace the object store buckets (tests); null: every image is a 404. */
+  images?: ImageStore | null
+  derivatives?: ImageStore | null
+  renderTimeoutMs?: number
+  imageTimeoutMs?: number
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance
+  /** Where it listens, e.g. http://127.0.0.1:8081 (port 0 picks a free one). */
+  readonly url: string
+  readonly nc: NatsConnection
+  readonly redis: Redis
+  /** What `/readyz` checks (the chassis runner's shape). */
+  readonly checks: Record<string, Check>
+  /** Stops listening, lets requests finish, drains NATS, closes Redis. */
+  close(): Promise<void>
+}
+
+/** Connects, builds the app and listens: the service's `start` for runService, and for tests. */
+export async function startGateway(
+  config: GatewaySettings,
+  options: StartGatewayOptions = {},
+): Promise<Gateway> {
+  const log = options.log ?? createLogger('gateway', config.LOG_LEVEL)
+  const ns = names(config.INK_NS)
+  const nc = await connectNats(config.NATS_URL, 'gateway', log)
+  const redis = createRedis(config.REDIS_URL)
+  const checks: Record<string, Check> = { nats: () => nc.flush(), redis: () => redis.ping() }
+  const app = await buildApp({
+    redis,
+    nc,
+    ns,
+    log,
+    images: options.images === undefined ? natsImageStore(nc, ns.assetsBucket) : options.images,
+    derivatives:
+      options.derivatives === undefined
+        ? natsImageStore(nc, ns.derivativesBucket)
+        : options.derivatives,
+    ...defined({
+      renderTimeoutMs: options.renderTimeoutMs,
+      imageTimeoutMs: options.imageTimeoutMs,
+    }),
+    checks,
+  })
+  // connections close after the server stopped taking requests
+  app.addHook('onClose', async () => {
+    await nc.drain()
+    redis.disconnect()
+  })
+  const url = await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST })
+  log.info({ url, ns: config.INK_NS }, 'gateway listening')
+  return { app, url, nc, redis, checks, close: () => app.close() }
+}
