@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie'
+import fastifySwagger from '@fastify/swagger'
 import fastifyWebsocket from '@fastify/websocket'
 import {
   type Closer,
@@ -16,10 +17,12 @@ import {
 import { contract, names } from '@inkstream/contracts'
 import { type FastifyInstance, fastify } from 'fastify'
 import type { TSchema } from 'typebox'
+import { Value } from 'typebox/value'
 import { adminPageRoutes } from './admin-page.ts'
+import { apiRoutes } from './api-routes.ts'
 import { authRoutes } from './auth-routes.ts'
 import { type EditorConfig, trustProxyOption } from './config.ts'
-import { editorSocketRoutes } from './editor-socket.ts'
+import { editorSocketRoutes, socketErrorHandler } from './editor-socket.ts'
 import { httpErrors } from './http-errors.ts'
 import type { LoginLimitOptions } from './login-limit.ts'
 import { connections, sameOrigin, securityHeaders, sessions } from './plugins.ts'
@@ -38,6 +41,8 @@ export interface EditorDeps {
   loginLimit?: LoginLimitOptions
   sessionTtlSeconds?: number
   commandTimeoutMs?: number
+  /** How long a read waits for render's read model. */
+  queryTimeoutMs?: number
 }
 
 /** The editor's fastify app on existing connections; not listening. */
@@ -50,22 +55,54 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
   }) as unknown as FastifyInstance
   // Requests validate with the contracts' TypeBox compiler: unknown fields are refused (ajv
   // would silently strip them) and the message names the field.
+  // A query string is text: its numbers are converted by the schema first (`?limit=20`).
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validator = contract(schema as TSchema, `request ${httpPart ?? 'input'}`)
+    const convert = httpPart === 'querystring' || httpPart === 'params'
     return (data: unknown) => {
       try {
-        return { value: validator.parse(data) }
+        return { value: validator.parse(convert ? Value.Convert(schema as TSchema, data) : data) }
       } catch (error) {
         return { error: error as Error }
       }
     }
   })
+  // Responses are built from validated values: sent as they are (the schemas document them).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   // JSON only: a text/plain or form body is a 415, not a string to validate.
   app.removeContentTypeParser(['text/plain'])
 
   // 1. external plugins
   app.register(fastifyCookie)
-  app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } })
+  app.register(fastifyWebsocket, {
+    options: { maxPayload: WS_MAX_PAYLOAD },
+    errorHandler: socketErrorHandler,
+  })
+  // Collects the route schemas into the OpenAPI document (GET /admin/api/openapi.json).
+  app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Inkstream authoring API',
+        version: '1',
+        description:
+          'Series, chapters, pages, images and the schedule. Authenticate with `Authorization: Bearer <token>` (create one in the admin) or the admin session cookie (same-origin requests only).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'ink_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: ({ schema, url }) => ({
+      schema:
+        url.startsWith('/admin/api/') && url !== '/admin/api/openapi.json'
+          ? schema
+          : ({ ...schema, hide: true } as typeof schema),
+      url,
+    }),
+  })
   // 2. the app's plugins
   app.register(httpErrors)
   app.register(connections, {
@@ -88,6 +125,15 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
   })
   app.register(authRoutes, deps.loginLimit ? { loginLimit: deps.loginLimit } : {})
   app.register(adminPageRoutes)
+  app.get('/admin/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.register(apiRoutes, {
+    uploads: {
+      maxBytes: config.EDITOR_MAX_UPLOAD_BYTES,
+      maxPixels: config.EDITOR_MAX_UPLOAD_PIXELS,
+    },
+    ...(deps.commandTimeoutMs ? { commandTimeoutMs: deps.commandTimeoutMs } : {}),
+    ...(deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {}),
+  })
   app.register(
     editorSocketRoutes,
     deps.commandTimeoutMs ? { commandTimeoutMs: deps.commandTimeoutMs } : {},

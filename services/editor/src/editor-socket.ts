@@ -1,17 +1,37 @@
 import { SpanKind, withSpan } from '@inkstream/chassis'
 import { ERROR_CODES } from '@inkstream/contracts'
-import type { FastifyInstance } from 'fastify'
-import { sendPageCommand } from './page-commands.ts'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { sendCommand } from './page-commands.ts'
 import { requireSession } from './plugins.ts'
-import { parseSocketMessage, type SocketReply } from './socket-messages.ts'
+import { parseSocketMessage, peekId, type SocketReply } from './socket-messages.ts'
 
 /** Close code when the session ends while the socket is open (logout elsewhere, expiry). */
 export const CLOSE_SESSION_ENDED = 4401
 /** Messages queued per socket before further ones are refused. */
-const MAX_QUEUED = 32
+export const MAX_QUEUED = 32
 
 export interface EditorSocketOptions {
   commandTimeoutMs?: number
+}
+
+/**
+ * Errors on an open socket. @fastify/websocket's default handler terminates the socket at
+ * once, so a protocol error ws answers with a close frame (1009 for an oversized frame, 1002,
+ * 1007) would reach the client as 1006: ws has already started the closing handshake for those,
+ * so let it finish. Anything else (a handler that threw) ends the socket.
+ */
+export function socketErrorHandler(
+  error: Error & { code?: string },
+  socket: WebSocket,
+  request: FastifyRequest,
+): void {
+  if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+    request.log.info({ err: error }, 'socket protocol error: closing')
+    return
+  }
+  request.log.error({ err: error }, 'socket error')
+  socket.terminate()
 }
 
 /**
@@ -34,7 +54,7 @@ export async function editorSocketRoutes(app: FastifyInstance, opts: EditorSocke
       let id: string | null = null
       try {
         const parsed = parseSocketMessage(data, isBinary)
-        id = parsed.ok ? parsed.message.id : parsed.id
+        id = parsed.id
         // 1. the session may have ended since the upgrade (logout, expiry): close with 4401.
         // Each message renews it.
         if (!(await app.sessions.get(sessionId))) {
@@ -44,14 +64,15 @@ export async function editorSocketRoutes(app: FastifyInstance, opts: EditorSocke
         // 2. a bad message gets an error reply and the socket stays open
         if (!parsed.ok) return send({ id: parsed.id, ok: false, error: parsed.error })
         // 3. one command to the comic service, its answer relayed
-        send(
-          await sendPageCommand(parsed.message, {
-            nc: app.nats,
-            ns: app.ns,
-            log,
-            ...(opts.commandTimeoutMs ? { timeoutMs: opts.commandTimeoutMs } : {}),
-          }),
-        )
+        const outcome = await sendCommand(parsed.command, {
+          nc: app.nats,
+          ns: app.ns,
+          log,
+          ...(opts.commandTimeoutMs ? { timeoutMs: opts.commandTimeoutMs } : {}),
+        })
+        if (!outcome.ok) return send({ id: parsed.id, ok: false, error: outcome.error })
+        const { type, aggregateId, version, seq, duplicate } = outcome
+        send({ id: parsed.id, ok: true, type, aggregateId, version, seq, duplicate })
       } catch (error) {
         // Every message gets a reply, or the client waits for it forever (and stops saving).
         send({
@@ -67,23 +88,24 @@ export async function editorSocketRoutes(app: FastifyInstance, opts: EditorSocke
     }
 
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      if (queued >= MAX_QUEUED) {
-        send({
-          id: null,
-          ok: false,
-          error: {
-            code: ERROR_CODES.VALIDATION,
-            message: `more than ${MAX_QUEUED} messages queued: wait for replies`,
-          },
-        })
-        return
-      }
-      queued++
       const buffer = Buffer.isBuffer(data)
         ? data
         : Array.isArray(data)
           ? Buffer.concat(data)
           : Buffer.from(data)
+      if (queued >= MAX_QUEUED) {
+        // refused, not queued: the reply names the message (its id read cheaply, unvalidated)
+        send({
+          id: peekId(buffer, isBinary),
+          ok: false,
+          error: {
+            code: ERROR_CODES.VALIDATION,
+            message: `more than ${MAX_QUEUED} messages queued: not handled; wait for replies, then resend it`,
+          },
+        })
+        return
+      }
+      queued++
       // Each socket message is a unit of work with its own trace: click -> command -> render.
       chain = chain
         .then(() =>

@@ -12,6 +12,8 @@ import {
   type SessionStore,
   sessionStore,
 } from './sessions.ts'
+import { authenticateToken } from './tokens.ts'
+import type { Role } from './users.ts'
 
 // Named editorConfig, not config: every service's augmentation of FastifyInstance meets in
 // one type-check of the tree, and their config types differ.
@@ -25,8 +27,10 @@ declare module 'fastify' {
     sessions: SessionStore
   }
   interface FastifyRequest {
-    /** The logged-in session, when the request carries a valid cookie. */
+    /** The logged-in session, when the request carries a valid cookie (and no bearer token). */
     session: ActiveSession | null
+    /** Who makes the request: a session's user or a bearer token's; null when neither. */
+    principal: Principal | null
   }
 }
 
@@ -50,7 +54,27 @@ export const connections = fp(
   { name: 'editor-connections' },
 )
 
-/** Loads the session named by the cookie into request.session, renewing its TTL. */
+export interface Principal {
+  userId: string
+  email: string
+  role: Role
+  via: 'session' | 'token'
+  tokenId?: string
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i
+
+/** The request's bearer token; a request with one is judged by it alone (its cookie ignored). */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (typeof header !== 'string') return undefined
+  return BEARER.exec(header)?.[1] ?? ''
+}
+
+/**
+ * Loads the session named by the cookie into request.session, renewing its TTL; or, with
+ * `Authorization: Bearer`, the token's user (no cookie is read then).
+ */
 export const sessions = fp(
   async (app: FastifyInstance, opts: { ttlSeconds?: number }) => {
     app.decorate(
@@ -58,9 +82,23 @@ export const sessions = fp(
       sessionStore(app.redis, app.ns.keyPrefix, opts.ttlSeconds ?? SESSION_TTL_SECONDS),
     )
     app.decorateRequest('session', null)
+    app.decorateRequest('principal', null)
     app.addHook('onRequest', async (request) => {
+      const token = bearerToken(request)
+      if (token !== undefined) {
+        const user = token ? await authenticateToken(app.db, token) : undefined
+        if (user) {
+          const { tokenId, userId, email, role } = user
+          request.principal = { userId, email, role, via: 'token', tokenId }
+        }
+        return
+      }
       const id = request.cookies[SESSION_COOKIE]
       if (id) request.session = (await app.sessions.get(id)) ?? null
+      if (request.session) {
+        const { userId, email, role } = request.session
+        request.principal = { userId, email, role, via: 'session' }
+      }
     })
   },
   { name: 'editor-sessions', dependencies: ['editor-connections', '@fastify/cookie'] },
@@ -73,6 +111,21 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
   }
 }
 
+/** Route hook of the API: 401 unless a session or a live bearer token. */
+export async function requireAuth(request: FastifyRequest, reply: FastifyReply) {
+  if (request.principal) return
+  const token = bearerToken(request)
+  return sendError(
+    reply,
+    EDGE_ERROR_CODES.UNAUTHENTICATED,
+    token === undefined
+      ? 'log in first, or send Authorization: Bearer <token>'
+      : token === ''
+        ? 'malformed Authorization header: send Bearer <token>'
+        : 'the bearer token is unknown or revoked',
+  )
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** 403 for a state-changing request or WebSocket upgrade from another origin (CSRF). */
@@ -80,6 +133,9 @@ export const sameOrigin = fp(
   async (app: FastifyInstance) => {
     app.addHook('onRequest', async (request, reply) => {
       if (SAFE_METHODS.has(request.method) && !request.ws) return
+      // A bearer request is judged by its token alone (no cookie is read for it), and a page of
+      // another site cannot add that header without CORS, which the editor does not allow.
+      if (bearerToken(request) !== undefined) return
       const header = (name: string) => {
         const value = request.headers[name]
         return Array.isArray(value) ? value[0] : value

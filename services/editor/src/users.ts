@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type Migration, type Pool, sql } from '@inkstream/chassis'
 import { generatePassword, hashPassword } from './passwords.ts'
+import { TOKEN_MIGRATION } from './tokens.ts'
 
 export const EDITOR_MIGRATIONS: Migration[] = [
   {
@@ -17,6 +18,7 @@ export const EDITOR_MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  TOKEN_MIGRATION,
 ]
 
 export type Role = 'owner' | 'editor'

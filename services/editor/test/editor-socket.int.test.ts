@@ -2,25 +2,26 @@ import assert from 'node:assert/strict'
 import { createHash, randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { aggregateIdFor } from '../src/command-inputs.ts'
+import { MAX_QUEUED } from '../src/editor-socket.ts'
 import type { SocketReply } from '../src/socket-messages.ts'
 import { type Socket, startTestEditor } from './harness.ts'
 
 const SERIES = randomUUID()
 
-/** A page op's success reply. */
 const okReply = (reply: SocketReply) => {
   assert.equal(reply.ok, true, JSON.stringify(reply))
-  return reply.ok && 'pageId' in reply ? reply : assert.fail(JSON.stringify(reply))
-}
-/** createSeries' success reply. */
-const seriesReply = (reply: SocketReply) => {
-  assert.equal(reply.ok, true, JSON.stringify(reply))
-  return reply.ok && 'seriesId' in reply ? reply : assert.fail(JSON.stringify(reply))
+  return reply.ok ? reply : assert.fail(JSON.stringify(reply))
 }
 const errorReply = (reply: SocketReply) => {
   assert.equal(reply.ok, false, JSON.stringify(reply))
   return reply.ok ? assert.fail() : reply
 }
+const publishCommand = (pageId: string, expectedVersion: number) => ({
+  type: 'PublishPage',
+  pageId,
+  expectedVersion,
+})
 
 describe('editor socket', () => {
   let editor: Awaited<ReturnType<typeof startTestEditor>>
@@ -41,11 +42,7 @@ describe('editor socket', () => {
     const reply = okReply(
       await socket.ask({
         id: randomUUID(),
-        op: 'draft',
-        pageId,
-        seriesId: SERIES,
-        slug,
-        title: slug,
+        command: { type: 'DraftPage', pageId, seriesId: SERIES, slug, title: slug },
       }),
     )
     return { pageId, version: reply.version }
@@ -82,230 +79,224 @@ describe('editor socket', () => {
     }
   })
 
-  test('createSeries - sends a valid CreateSeries and relays the series id and version', async () => {
+  test('CreateSeries - sends the command as given, commandId = id, and relays type, id and version', async () => {
     const seriesId = randomUUID()
     const id = randomUUID()
-    const reply = seriesReply(
-      await socket.ask({
-        id,
-        op: 'createSeries',
-        seriesId,
-        slug: 'my-comic',
-        title: 'My comic',
-        description: 'About cats',
-      }),
-    )
+    const command = {
+      type: 'CreateSeries',
+      seriesId,
+      slug: 'my-comic',
+      title: 'My comic',
+      description: 'About *cats*',
+      readingDirection: 'rtl',
+      format: 'strip',
+    }
+    const reply = okReply(await socket.ask({ id: id.toUpperCase(), command }))
     assert.deepEqual(Object.keys(reply).sort(), [
+      'aggregateId',
       'duplicate',
       'id',
       'ok',
       'seq',
-      'seriesId',
+      'type',
       'version',
     ])
-    assert.equal(reply.id, id)
-    assert.equal(reply.seriesId, seriesId)
+    assert.equal(reply.id, id.toUpperCase())
+    assert.equal(reply.type, 'CreateSeries')
+    assert.equal(reply.aggregateId, seriesId)
     assert.ok(reply.version > 0)
-    assert.deepEqual(editor.comic?.received.at(-1), {
-      type: 'CreateSeries',
-      commandId: id, // a UUID message id is the command id, so a resend dedups
-      seriesId,
-      slug: 'my-comic',
-      title: 'My comic',
-      description: 'About cats',
-    })
+    // a UUID message id (lower-cased) is the command id, so a resend dedups
+    assert.deepEqual(editor.comic?.received.at(-1), { ...command, commandId: id })
     // the same series id again is the comic service's conflict, relayed
     const again = errorReply(
-      await socket.ask({ id: 's2', op: 'createSeries', seriesId, slug: 'again', title: 'Again' }),
+      await socket.ask({ id: 's2', command: { ...command, slug: 'again', title: 'Again' } }),
     )
     assert.equal(again.id, 's2')
     assert.equal(again.error.code, 'INK_ERR_CONFLICT')
   })
 
-  test('createSeries - without a seriesId gets a fresh one; a page can be drafted in it', async () => {
-    const created = seriesReply(
-      await socket.ask({ id: 's3', op: 'createSeries', slug: 'fresh', title: 'Fresh' }),
+  test('creations - without their own id get one, named in the reply; a page can be drafted in the series', async () => {
+    const created = okReply(
+      await socket.ask({
+        id: 's3',
+        command: { type: 'CreateSeries', slug: 'fresh', title: 'Fresh' },
+      }),
     )
-    assert.match(created.seriesId, /^[0-9a-f-]{36}$/)
+    assert.match(created.aggregateId, /^[0-9a-f-]{36}$/)
     const sent = editor.comic?.received.at(-1)
-    assert.deepEqual(sent?.type === 'CreateSeries' && { ...sent, commandId: 'x' }, {
-      type: 'CreateSeries',
-      commandId: 'x',
-      seriesId: created.seriesId,
-      slug: 'fresh',
-      title: 'Fresh',
-    })
-    okReply(
+    assert.equal(sent?.type === 'CreateSeries' && sent.seriesId, created.aggregateId)
+    assert.match(sent?.commandId ?? '', /^[0-9a-f-]{36}$/) // 's3' is no UUID: a fresh command id
+    const chapter = okReply(
       await socket.ask({
         id: 's4',
-        op: 'draft',
-        seriesId: created.seriesId,
-        slug: 'in-fresh',
-        title: 'In fresh',
+        command: {
+          type: 'CreateChapter',
+          seriesId: created.aggregateId,
+          slug: 'one',
+          title: 'One',
+        },
       }),
     )
-  })
-
-  test('draft - sends a valid DraftPage and relays the version', async () => {
-    const before = editor.comic?.received.length ?? 0
-    const pageId = randomUUID()
-    const id = randomUUID()
-    const reply = okReply(
+    assert.equal(chapter.type, 'CreateChapter')
+    const page = okReply(
       await socket.ask({
-        id,
-        op: 'draft',
-        pageId,
-        seriesId: SERIES,
-        slug: 'first-page',
-        title: 'First page',
-        body: 'Hello',
+        id: 's5',
+        command: {
+          type: 'DraftPage',
+          seriesId: created.aggregateId,
+          chapterId: chapter.aggregateId,
+          slug: 'in-fresh',
+          title: 'In fresh',
+        },
       }),
     )
-    assert.equal(reply.id, id)
-    assert.equal(reply.pageId, pageId)
-    assert.ok(reply.version > 0)
-    assert.equal(reply.seq, reply.version)
-    assert.deepEqual(editor.comic?.received.slice(before), [
-      // a UUID message id is the command id, so a resend dedups
-      {
-        type: 'DraftPage',
-        commandId: id,
-        pageId,
-        seriesId: SERIES,
-        slug: 'first-page',
-        title: 'First page',
-        body: 'Hello',
-      },
-    ])
+    const drafted = editor.comic?.received.at(-1)
+    assert.equal(drafted?.type === 'DraftPage' && drafted.pageId, page.aggregateId)
+    assert.equal(drafted?.type === 'DraftPage' && drafted.chapterId, chapter.aggregateId)
   })
 
-  test('draft - without a pageId gets a fresh one, named in the reply', async () => {
-    const reply = okReply(
-      await socket.ask({ id: 'n1', op: 'draft', seriesId: SERIES, slug: 'no-id', title: 'No id' }),
-    )
-    assert.match(reply.pageId, /^[0-9a-f-]{36}$/)
-    const sent = editor.comic?.received.at(-1)
-    assert.equal(sent?.type === 'DraftPage' && sent.pageId, reply.pageId)
-    assert.match(sent?.commandId ?? '', /^[0-9a-f-]{36}$/) // 'n1' is no UUID: a fresh command id
-  })
-
-  test('draft, createSeries - without an id of their own, a resend (same UUID id) names the same aggregate', async () => {
+  test('resend - the same UUID id names the same aggregate and command: written once', async () => {
     const before = editor.comic?.received.length ?? 0
-    const draftId = randomUUID()
-    const message = { id: draftId, op: 'draft', seriesId: SERIES, slug: 'resent', title: 'Resent' }
+    const id = randomUUID()
+    const message = {
+      id,
+      command: { type: 'DraftPage', seriesId: SERIES, slug: 'resent', title: 'Resent' },
+    }
     const first = okReply(await socket.ask(message))
-    // the fake comic does not dedup by command id: the resend reaches it as the same page
-    // (a real comic answers duplicate: true), never as a second page
-    const again = await socket.ask(message)
-    assert.ok(again.ok || again.error.code === 'INK_ERR_CONFLICT', JSON.stringify(again))
-    if (again.ok && 'pageId' in again) assert.equal(again.pageId, first.pageId)
-    const seriesId = randomUUID()
-    const series = { id: seriesId, op: 'createSeries', slug: 'resent-series', title: 'Resent' }
-    const created = seriesReply(await socket.ask(series))
-    await socket.ask(series)
+    const again = okReply(await socket.ask(message))
+    assert.equal(first.duplicate, false)
+    assert.equal(again.duplicate, true)
+    assert.equal(again.aggregateId, first.aggregateId)
+    assert.equal(first.aggregateId, aggregateIdFor('DraftPage', id))
     const sent = editor.comic?.received.slice(before) ?? []
     assert.deepEqual(
-      sent.map((c) => [
-        c.type,
-        c.commandId,
-        c.type === 'CreateSeries' ? c.seriesId : 'pageId' in c && c.pageId,
-      ]),
+      sent.map((c) => [c.type, c.commandId, 'pageId' in c && c.pageId]),
       [
-        ['DraftPage', draftId, first.pageId],
-        ['DraftPage', draftId, first.pageId],
-        ['CreateSeries', seriesId, created.seriesId],
-        ['CreateSeries', seriesId, created.seriesId],
+        ['DraftPage', id, first.aggregateId],
+        ['DraftPage', id, first.aggregateId],
       ],
     )
-    assert.notEqual(first.pageId, draftId)
-    assert.notEqual(created.seriesId, seriesId)
   })
 
-  test('edit, publish, unpublish - each carries the expected version and gets the next', async () => {
+  test('EditPage, SchedulePage, PublishPage, UnpublishPage - each carries the expected version and gets the next', async () => {
     const page = await draft('chain')
     const edited = okReply(
       await socket.ask({
         id: 'e1',
-        op: 'edit',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        body: 'v2',
+        command: {
+          type: 'EditPage',
+          pageId: page.pageId,
+          expectedVersion: page.version,
+          transcript: 'v2',
+        },
+      }),
+    )
+    const scheduled = okReply(
+      await socket.ask({
+        id: 'e2',
+        command: {
+          type: 'SchedulePage',
+          pageId: page.pageId,
+          expectedVersion: edited.version,
+          at: '2031-05-01T09:00:00+02:00',
+          timeZone: 'Europe/Berlin',
+        },
       }),
     )
     const published = okReply(
-      await socket.ask({
-        id: 'p1',
-        op: 'publish',
-        pageId: page.pageId,
-        expectedVersion: edited.version,
-      }),
+      await socket.ask({ id: 'p1', command: publishCommand(page.pageId, scheduled.version) }),
     )
     const unpublished = okReply(
       await socket.ask({
         id: 'u1',
-        op: 'unpublish',
-        pageId: page.pageId,
-        expectedVersion: published.version,
+        command: { type: 'UnpublishPage', pageId: page.pageId, expectedVersion: published.version },
       }),
+    )
+    assert.deepEqual(
+      [edited, scheduled, published, unpublished].map((r) => [r.type, r.aggregateId]),
+      [
+        ['EditPage', page.pageId],
+        ['SchedulePage', page.pageId],
+        ['PublishPage', page.pageId],
+        ['UnpublishPage', page.pageId],
+      ],
     )
     assert.ok(
       page.version < edited.version &&
-        edited.version < published.version &&
+        edited.version < scheduled.version &&
+        scheduled.version < published.version &&
         published.version < unpublished.version,
     )
-    const sent = editor.comic?.received.slice(-3).map(({ commandId: _, ...c }) => c)
+    const sent = editor.comic?.received.slice(-4).map(({ commandId: _, ...c }) => c)
     assert.deepEqual(sent, [
-      { type: 'EditPage', pageId: page.pageId, expectedVersion: page.version, body: 'v2' },
-      { type: 'PublishPage', pageId: page.pageId, expectedVersion: edited.version },
+      { type: 'EditPage', pageId: page.pageId, expectedVersion: page.version, transcript: 'v2' },
+      {
+        type: 'SchedulePage',
+        pageId: page.pageId,
+        expectedVersion: edited.version,
+        at: '2031-05-01T09:00:00+02:00',
+        timeZone: 'Europe/Berlin',
+      },
+      { type: 'PublishPage', pageId: page.pageId, expectedVersion: scheduled.version },
       { type: 'UnpublishPage', pageId: page.pageId, expectedVersion: published.version },
     ])
   })
 
-  test('attachImage - becomes AttachPageImage', async () => {
+  test('SetPageImages - the images as sent', async () => {
     const page = await draft('with-image')
-    const image = {
-      hash: 'b'.repeat(64),
-      contentType: 'image/webp',
-      width: 640,
-      height: 480,
-      alt: 'panel',
-    }
+    const images = [
+      { hash: 'b'.repeat(64), contentType: 'image/webp', width: 640, height: 480, alt: 'panel' },
+      {
+        hash: 'c'.repeat(64),
+        contentType: 'image/png',
+        width: 640,
+        height: 9000,
+        alt: 'strip',
+        color: '#a0b0c0',
+      },
+    ]
     okReply(
       await socket.ask({
         id: 'i1',
-        op: 'attachImage',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        ...image,
+        command: {
+          type: 'SetPageImages',
+          pageId: page.pageId,
+          expectedVersion: page.version,
+          images,
+        },
       }),
     )
     const { commandId: _, ...sent } = editor.comic?.received.at(-1) ?? {}
     assert.deepEqual(sent, {
-      type: 'AttachPageImage',
+      type: 'SetPageImages',
       pageId: page.pageId,
       expectedVersion: page.version,
-      ...image,
+      images,
     })
   })
 
-  test('edit - a stale version relays the conflict with the current version and state', async () => {
+  test('EditPage - a stale version relays the conflict with the current version and state', async () => {
     const page = await draft('contested')
     const mine = okReply(
       await socket.ask({
         id: 'c1',
-        op: 'edit',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        body: 'theirs',
+        command: {
+          type: 'EditPage',
+          pageId: page.pageId,
+          expectedVersion: page.version,
+          title: 'Theirs',
+        },
       }),
     )
     const stale = errorReply(
       await socket.ask({
         id: 'c2',
-        op: 'edit',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        body: 'mine',
+        command: {
+          type: 'EditPage',
+          pageId: page.pageId,
+          expectedVersion: page.version,
+          title: 'Mine',
+        },
       }),
     )
     assert.equal(stale.id, 'c2')
@@ -315,10 +306,7 @@ describe('editor socket', () => {
       pageId: page.pageId,
       seriesId: SERIES,
       slug: 'contested',
-      title: 'contested',
-      body: 'theirs',
-      status: 'draft',
-      image: null,
+      title: 'Theirs',
     })
   })
 
@@ -327,39 +315,61 @@ describe('editor socket', () => {
     const sentBefore = editor.commands.subjects.length
     const received = editor.comic?.received.length
     const page = randomUUID()
-    const cases: [unknown, RegExp][] = [
-      ['{"id":"b1","op":', /malformed JSON/],
-      [JSON.stringify({ id: 'b2', op: 'delete', pageId: page }), /unknown op "delete"/],
+    const cases: [unknown, RegExp, string | null][] = [
+      ['{"id":"b1","command":', /malformed JSON/, null],
       [
-        JSON.stringify({ id: 'b3', op: 'publish', pageId: page, expectedVersion: 1, force: true }),
-        /unknown field\(s\) "force"/,
+        JSON.stringify({ id: 'b2', command: { type: 'DeletePage', pageId: page } }),
+        /"DeletePage" is no command/,
+        'b2',
       ],
-      [JSON.stringify({ id: 'b4', op: 'edit', pageId: page, body: 'x' }), /expectedVersion/],
       [
-        JSON.stringify({ id: 'b5', op: 'draft', seriesId: SERIES, slug: 'Not A Slug', title: 't' }),
+        JSON.stringify({ id: 'b3', command: { ...publishCommand(page, 1), force: true } }),
+        /unknown field\(s\) "force"/,
+        'b3',
+      ],
+      [
+        JSON.stringify({ id: 'b4', command: { type: 'EditPage', pageId: page, title: 'x' } }),
+        /expectedVersion/,
+        'b4',
+      ],
+      [
+        JSON.stringify({
+          id: 'b5',
+          command: { type: 'DraftPage', seriesId: SERIES, slug: 'Not A Slug', title: 't' },
+        }),
         /\/slug/,
+        'b5',
       ],
       [
         JSON.stringify({
           id: 'b6',
-          op: 'edit',
-          pageId: page,
-          expectedVersion: 1,
-          body: 'x'.repeat(200_000),
+          command: {
+            type: 'EditPage',
+            pageId: page,
+            expectedVersion: 1,
+            transcript: 'x'.repeat(200_000),
+          },
         }),
         /limit is 131072/,
+        null,
       ],
-      [JSON.stringify({ id: 'b7', op: 'createSeries', slug: 'no-title' }), /title/],
       [
-        JSON.stringify({ id: 'b8', op: 'createSeries', slug: 's', title: 't', pageId: page }),
-        /unknown field\(s\) "pageId"/,
+        JSON.stringify({ id: 'b7', op: 'publish', pageId: page, expectedVersion: 1 }),
+        /unknown field\(s\) "op"/,
+        'b7',
       ],
-      [Buffer.from([1, 2, 3]), /binary/],
+      [
+        JSON.stringify({ id: 'b8', command: { ...publishCommand(page, 1), commandId: page } }),
+        /commandId is set by the editor/,
+        'b8',
+      ],
+      [Buffer.from([1, 2, 3]), /binary/, null],
     ]
-    for (const [message, pattern] of cases) {
+    for (const [message, pattern, id] of cases) {
       const reply = errorReply(await socket.ask(message))
       assert.equal(reply.error.code, 'INK_ERR_VALIDATION')
       assert.match(reply.error.message, pattern)
+      assert.equal(reply.id, id)
     }
     await editor.nc.flush()
     await sleep(50)
@@ -371,23 +381,12 @@ describe('editor socket', () => {
 
   test('messages - sent together are handled one at a time, in order', async () => {
     const page = await draft('ordered')
-    // three edits sent at once: handled one at a time, each against the version before it
-    const replies = await Promise.all([
-      socket.ask({
-        id: 'o1',
-        op: 'edit',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        body: '1',
-      }),
-      socket.ask({
-        id: 'o2',
-        op: 'edit',
-        pageId: page.pageId,
-        expectedVersion: page.version,
-        body: '2',
-      }),
-    ])
+    // two edits sent at once: handled one at a time, each against the version before it
+    const edit = (id: string, title: string) => ({
+      id,
+      command: { type: 'EditPage', pageId: page.pageId, expectedVersion: page.version, title },
+    })
+    const replies = await Promise.all([socket.ask(edit('o1', '1')), socket.ask(edit('o2', '2'))])
     assert.deepEqual(
       replies.map((r) => [r.id, r.ok]),
       [
@@ -395,6 +394,38 @@ describe('editor socket', () => {
         ['o2', false],
       ],
     )
+  })
+
+  test('burst - messages over the queue limit are refused, each reply with its own id', async () => {
+    const s = await editor.openSocket({ cookie, origin: editor.origin })
+    const page = await draft('burst')
+    // the double answers slowly, so the queue fills: MAX_QUEUED are handled, the rest refused
+    const count = MAX_QUEUED + 8
+    const messages = Array.from({ length: count }, (_, i) => ({
+      id: `burst-${i}`,
+      command: publishCommand(page.pageId, 1_000 + i),
+    }))
+    const replies = await Promise.all(messages.map((m) => s.ask(m)))
+    const refused = replies.filter(
+      (r) => !r.ok && /more than \d+ messages queued/.test(r.error.message),
+    )
+    assert.ok(refused.length > 0, 'some messages were refused')
+    assert.ok(refused.length <= count - MAX_QUEUED + 1)
+    const ids = new Set(replies.map((r) => r.id))
+    assert.equal(ids.size, count, 'every message answered once, by its own id')
+    for (const r of refused) assert.match(String(r.id), /^burst-\d+$/)
+    s.close()
+  })
+
+  test('oversized frame - a 2 MB frame closes the socket with 1009, not 1006', async () => {
+    for (let i = 0; i < 5; i++) {
+      const s = await editor.openSocket({ cookie, origin: editor.origin })
+      const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)))
+      s.ws.send(Buffer.alloc(2 * 1024 * 1024, 0x61))
+      assert.equal(await closed, 1009)
+    }
+    // the editor goes on serving
+    await draft('after-oversized')
   })
 
   test('a message that throws (Redis fails the session read) gets INK_ERR_INTERNAL with its id; the socket stays open', {
@@ -411,7 +442,7 @@ describe('editor socket', () => {
     await editor.redis.del(key)
     await editor.redis.hset(key, 'not', 'a string')
     const page = await draft('throws')
-    const publish = { op: 'publish', pageId: page.pageId, expectedVersion: page.version }
+    const publish = { command: publishCommand(page.pageId, page.version) }
     const failed = errorReply(await s.ask({ id: 'c1', ...publish }))
     assert.equal(failed.id, 'c1')
     assert.equal(failed.error.code, 'INK_ERR_INTERNAL')
@@ -433,7 +464,7 @@ describe('editor socket', () => {
       .digest('hex')}`
     await editor.redis.set(key, '{corrupt', 'KEEPTTL')
     const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)))
-    s.ws.send(JSON.stringify({ id: 'x', op: 'publish', pageId: randomUUID(), expectedVersion: 1 }))
+    s.ws.send(JSON.stringify({ id: 'x', command: publishCommand(randomUUID(), 1) }))
     assert.equal(await closed, 4401)
     assert.equal(await editor.redis.exists(key), 0)
   })
@@ -448,7 +479,7 @@ describe('editor socket', () => {
     })
     assert.equal(logout.statusCode, 204)
     const closed = new Promise<number>((resolve) => s.ws.once('close', (code) => resolve(code)))
-    s.ws.send(JSON.stringify({ id: 'x', op: 'publish', pageId: randomUUID(), expectedVersion: 1 }))
+    s.ws.send(JSON.stringify({ id: 'x', command: publishCommand(randomUUID(), 1) }))
     assert.equal(await closed, 4401)
   })
 })
@@ -461,8 +492,7 @@ describe('editor socket - comic unavailable', () => {
         cookie: await editor.login(),
         origin: editor.origin,
       })
-      const publish = (id: string) =>
-        socket.ask({ id, op: 'publish', pageId: randomUUID(), expectedVersion: 1 })
+      const publish = (id: string) => socket.ask({ id, command: publishCommand(randomUUID(), 1) })
       // 1. nobody subscribed: NATS answers "no responders" at once
       const started = Date.now()
       const none = errorReply(await publish('u1'))

@@ -10,6 +10,7 @@ import {
   readConfig,
   serve,
 } from '@inkstream/chassis'
+import { dropTestStreams } from '@inkstream/chassis/testing'
 import {
   COMIC_COMMAND_TYPES,
   type ComicCommand,
@@ -18,12 +19,13 @@ import {
   InkError,
   type Names,
   names,
-  type PageSnapshot,
   wire,
 } from '@inkstream/contracts'
 import type { Subscription } from '@nats-io/nats-core'
 import WebSocket from 'ws'
+import { startComic } from '../../comic/src/index.ts'
 import { buildEditor, type EditorDeps } from '../src/app.ts'
+import { AGGREGATE_KEY, CREATIONS } from '../src/command-inputs.ts'
 import { EditorConfig } from '../src/config.ts'
 import type { SocketReply } from '../src/socket-messages.ts'
 import { bootstrapOwner, EDITOR_MIGRATIONS } from '../src/users.ts'
@@ -34,13 +36,14 @@ export const OWNER_PASSWORD = 'correct horse battery staple'
 const suffix = () => randomBytes(5).toString('hex')
 
 /** An isolated world: its own namespace, database and Redis keys; cleanup removes them. */
-export async function isolated() {
+export async function isolated(env: Record<string, string> = {}) {
   const ns = `t_${suffix()}`
   const database = `ink_test_${suffix()}`
   const config = readConfig(EditorConfig, {
     INK_NS: ns,
     MARIADB_URL: `mariadb://root@127.0.0.1:3306/${database}`,
     LOG_LEVEL: 'silent',
+    ...env,
   })
   const nc = await connectNats(config.NATS_URL, 'editor-test')
   const pool = await createPool(config.MARIADB_URL)
@@ -55,6 +58,7 @@ export async function isolated() {
       const keys = await redis.keys(`${ns}:*`)
       if (keys.length > 0) await redis.del(...keys)
       await pool.query(`DROP DATABASE IF EXISTS \`${database}\``)
+      await dropTestStreams(nc, ns)
       await pool.end()
       await redis.quit()
       await nc.drain()
@@ -64,63 +68,41 @@ export async function isolated() {
 
 /**
  * A test double of the comic service at the process boundary: answers every command on its
- * subject and queue group per the contracts, with versions kept in memory.
+ * subject and queue group per the contracts, with versions kept in memory (one per aggregate)
+ * and a command id answered once (a resend is a duplicate, as JetStream's dedup makes it).
  */
 export function fakeComic(nc: NatsConnection, ns: Names) {
-  const series = new Map<string, { version: number; slug: string; title: string }>()
-  const pages = new Map<string, { version: number; page: PageSnapshot }>()
+  const aggregates = new Map<string, { version: number; state: Record<string, unknown> }>()
+  const replies = new Map<string, CommandReply>()
   const received: ComicCommand[] = []
   let seq = 0
   const log = createLogger('comic-double', 'silent')
   const handle = async (command: ComicCommand): Promise<CommandReply> => {
     received.push(command)
-    if (command.type === 'CreateSeries') {
-      const { seriesId, slug, title } = command
-      if (series.has(seriesId))
-        throw new InkError(ERROR_CODES.CONFLICT, `series ${seriesId} already exists`)
-      series.set(seriesId, { version: ++seq, slug, title })
-      return ok(seq, ['SeriesCreated'])
-    }
-    const existing = pages.get(command.pageId)
-    if (command.type === 'DraftPage') {
-      if (existing)
-        throw new InkError(ERROR_CODES.CONFLICT, `page ${command.pageId} already exists`)
-      const { pageId, seriesId, slug, title, body = '' } = command
-      const page: PageSnapshot = {
-        pageId,
-        seriesId,
-        slug,
-        title,
-        body,
-        status: 'draft',
-        image: null,
+    const done = replies.get(command.commandId)
+    if (done?.ok) return { ...done, duplicate: true }
+    const { type, commandId: _c, ...fields } = command
+    const id = (command as unknown as Record<string, string>)[AGGREGATE_KEY[type]] as string
+    const existing = aggregates.get(id)
+    if (CREATIONS.has(type)) {
+      if (existing) throw new InkError(ERROR_CODES.CONFLICT, `${id} already exists`)
+      aggregates.set(id, { version: ++seq, state: fields })
+    } else {
+      if (!existing) throw new InkError(ERROR_CODES.NOT_FOUND, `${id} does not exist`)
+      const { expectedVersion, ...changes } = fields as { expectedVersion: number }
+      if (expectedVersion !== existing.version) {
+        throw new InkError(
+          ERROR_CODES.CONFLICT,
+          `${id} is at version ${existing.version}, not ${expectedVersion}`,
+          { currentVersion: existing.version, current: existing.state },
+        )
       }
-      pages.set(pageId, { version: ++seq, page })
-      return ok(seq, ['PageDrafted'])
+      aggregates.set(id, { version: ++seq, state: { ...existing.state, ...changes } })
     }
-    if (!existing)
-      throw new InkError(ERROR_CODES.NOT_FOUND, `page ${command.pageId} does not exist`)
-    if (command.expectedVersion !== existing.version) {
-      throw new InkError(
-        ERROR_CODES.CONFLICT,
-        `page ${command.pageId} is at version ${existing.version}, not ${command.expectedVersion}`,
-        { currentVersion: existing.version, current: existing.page },
-      )
-    }
-    const page = { ...existing.page }
-    if (command.type === 'EditPage') Object.assign(page, withoutType(command))
-    if (command.type === 'PublishPage') page.status = 'published'
-    if (command.type === 'UnpublishPage') page.status = 'draft'
-    pages.set(page.pageId, { version: ++seq, page })
-    return ok(seq, [EVENT_OF[command.type]])
+    const reply: CommandReply = { ok: true, version: seq, seq, duplicate: false, events: [type] }
+    replies.set(command.commandId, reply)
+    return reply
   }
-  const ok = (at: number, events: string[]): CommandReply => ({
-    ok: true,
-    version: at,
-    seq: at,
-    duplicate: false,
-    events,
-  })
   const subs: Subscription[] = COMIC_COMMAND_TYPES.map((type) =>
     serve(nc, {
       subject: ns.command(type),
@@ -133,25 +115,12 @@ export function fakeComic(nc: NatsConnection, ns: Names) {
     }),
   )
   return {
-    series,
-    pages,
+    aggregates,
     received,
     stop: () => {
       for (const sub of subs) sub.unsubscribe()
     },
   }
-}
-
-const EVENT_OF = {
-  EditPage: 'PageEdited',
-  AttachPageImage: 'PageImageAttached',
-  PublishPage: 'PagePublished',
-  UnpublishPage: 'PageUnpublished',
-} as const
-
-const withoutType = (command: { type: string; commandId: string; expectedVersion: number }) => {
-  const { type: _t, commandId: _c, expectedVersion: _v, ...rest } = command
-  return rest
 }
 
 /** Every message on the namespace's command subjects, whoever answers them. */
@@ -166,17 +135,32 @@ export function watchCommands(nc: NatsConnection, ns: Names): { subjects: string
 
 /** The editor on a real port with an owner, over an isolated world. */
 export async function startTestEditor(
-  options: { comic?: boolean; watch?: boolean } & Partial<
-    Pick<EditorDeps, 'loginLimit' | 'commandTimeoutMs'>
-  > = {},
+  options: {
+    /** The comic double (default), none, or the real comic service on the same namespace. */
+    comic?: boolean | 'real'
+    watch?: boolean
+  } & Partial<Pick<EditorDeps, 'loginLimit' | 'commandTimeoutMs' | 'queryTimeoutMs'>> & {
+      env?: Record<string, string>
+    } = {},
 ) {
-  const world = await isolated()
+  const world = await isolated(options.env)
   await migrate(world.pool, 'editor', EDITOR_MIGRATIONS)
   await bootstrapOwner(world.pool, { email: OWNER_EMAIL, password: OWNER_PASSWORD })
-  const comic = options.comic === false ? undefined : fakeComic(world.nc, world.names)
+  const comic =
+    options.comic === false || options.comic === 'real'
+      ? undefined
+      : fakeComic(world.nc, world.names)
+  const realComic =
+    options.comic === 'real'
+      ? await startComic({
+          natsUrl: world.config.NATS_URL,
+          ns: world.names.ns,
+          log: createLogger('comic', 'silent'),
+        })
+      : undefined
   const commands = options.watch === false ? { subjects: [] } : watchCommands(world.nc, world.names)
   await world.nc.flush()
-  const { comic: _, watch: __, ...deps } = options
+  const { comic: _, watch: __, env: ___, ...deps } = options
   const app = buildEditor({
     ...deps,
     config: world.config,
@@ -228,9 +212,19 @@ export async function startTestEditor(
         ws.once('error', reject)
       })
     },
+    /** Messages in the namespace's COMICS stream (0 before the first append). */
+    async streamMessages(): Promise<number> {
+      // the JetStream API itself: the editor has no JetStream client of its own
+      const msg = await world.nc.request(`$JS.API.STREAM.INFO.${world.names.comicsStream}`)
+      const info = msg.json<{ state?: { messages: number }; error?: { code: number } }>()
+      if (info.error?.code === 404) return 0
+      if (!info.state) throw new Error(`stream info: ${JSON.stringify(info)}`)
+      return info.state.messages
+    },
     async close() {
       comic?.stop()
       await app.close()
+      await realComic?.stop()
       await world.cleanup()
     },
   }
