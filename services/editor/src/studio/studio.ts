@@ -1,0 +1,1088 @@
+/// <reference lib="dom" />
+import type {
+  ChapterSummary,
+  ImageRef,
+  PageDetails,
+  PageSummary,
+  SeriesSummary,
+} from '@inkstream/contracts'
+import { originalUrl } from '@inkstream/contracts/images'
+import {
+  ApiError,
+  type Catalog,
+  createToken,
+  fetchCatalog,
+  fetchPage,
+  listTokens,
+  logOut,
+  revokeToken,
+  uploadImage,
+} from './api.ts'
+import { byId, fill, h, keepingFocus, uuid } from './dom.ts'
+import {
+  type CommandResult,
+  PageEditor,
+  type PageEditorEvent,
+  type StudioCommand,
+  splitList,
+} from './page-editor.ts'
+import { positionAtEnd, positionForStep } from './positions.ts'
+import { type SocketLike, Transport } from './socket.ts'
+import {
+  browserTimeZone,
+  describeInstant,
+  instantToLocal,
+  localToInstant,
+  offsetAt,
+} from './time.ts'
+
+// The studio: a sidebar of series, chapters and pages from the catalog; panes for a series
+// (add a chapter, draft a page), a page (every field, autosaved), the scheduled queue and API
+// tokens. Routes are location hashes (#/page/<id>), so a reload reopens what was open.
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const PANES = [
+  'welcome-pane',
+  'new-series-pane',
+  'series-pane',
+  'page-form',
+  'schedule-pane',
+  'tokens-pane',
+] as const
+type Pane = (typeof PANES)[number]
+
+type Route =
+  | { pane: 'welcome-pane' }
+  | { pane: 'new-series-pane' }
+  | { pane: 'series-pane'; seriesId: string }
+  | { pane: 'page-form'; pageId: string }
+  | { pane: 'schedule-pane' }
+  | { pane: 'tokens-pane' }
+
+function parseRoute(hash: string): Route {
+  const [, kind, id] = hash.replace(/^#/, '').split('/')
+  if (kind === 'new-series') return { pane: 'new-series-pane' }
+  if (kind === 'series' && id) return { pane: 'series-pane', seriesId: id }
+  if (kind === 'page' && id) return { pane: 'page-form', pageId: id }
+  if (kind === 'scheduled') return { pane: 'schedule-pane' }
+  if (kind === 'tokens') return { pane: 'tokens-pane' }
+  return { pane: 'welcome-pane' }
+}
+
+/** What the page form shows besides the autosaved fields: state and place in story order. */
+type PageMeta = Pick<
+  PageDetails,
+  | 'pageId'
+  | 'seriesId'
+  | 'chapterId'
+  | 'position'
+  | 'status'
+  | 'scheduledAt'
+  | 'timeZone'
+  | 'publishedAt'
+  | 'slug'
+> & { version: number }
+
+const input = (id: string) => byId(id, HTMLInputElement)
+const textarea = (id: string) => byId(id, HTMLTextAreaElement)
+const button = (id: string) => byId(id, HTMLButtonElement)
+const select = (id: string) => byId(id, HTMLSelectElement)
+
+const errorText = (error: unknown) =>
+  error instanceof ApiError || error instanceof Error ? error.message : String(error)
+
+export function startStudio(): void {
+  const zone = browserTimeZone()
+  const statusEl = byId('status')
+  let statusTimer: ReturnType<typeof setTimeout> | undefined
+  const say = (text: string) => {
+    statusEl.textContent = text
+    clearTimeout(statusTimer)
+    statusTimer = setTimeout(() => {
+      if (statusEl.textContent === text) statusEl.textContent = ''
+    }, 8000)
+  }
+
+  let catalog: Catalog = { seq: 0, series: [], chapters: [], pages: [] }
+  let seq = 0
+  let route: Route = parseRoute(location.hash)
+  let editor: PageEditor | null = null
+  let meta: PageMeta | null = null
+
+  // ---- the socket
+
+  const transport = new Transport({
+    open: () => {
+      const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://'
+      return new WebSocket(`${scheme}${location.host}/admin/ws`) as unknown as SocketLike
+    },
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    newId: uuid,
+    onState(state, detail) {
+      if (state === 'connected') say('Connected')
+      else if (state === 'reconnecting') say(`Connection lost; reconnecting (${detail ?? ''})`)
+      else if (state === 'session-ended') {
+        say('Your session has ended: reload the page to log in again')
+      }
+      document.body.dataset.connection = state
+    },
+    onStray(reply) {
+      const error = (reply as { error?: { message?: string } }).error
+      if (error?.message) say(`Error: ${error.message}`)
+    },
+  })
+
+  /** Sends a command not tied to the open page; notes its seq and refreshes the list. */
+  async function command(cmd: StudioCommand): Promise<CommandResult> {
+    const result = await transport.send(cmd)
+    if (result.ok) noteSeq(result.seq)
+    return result
+  }
+
+  function noteSeq(value: number) {
+    seq = Math.max(seq, value)
+    refreshCatalog()
+  }
+
+  // ---- the catalog
+
+  let loading: Promise<void> | null = null
+  let again = false
+  function refreshCatalog(): Promise<void> {
+    if (loading) {
+      again = true
+      return loading
+    }
+    loading = (async () => {
+      try {
+        do {
+          again = false
+          catalog = await fetchCatalog(seq)
+          seq = Math.max(seq, catalog.seq)
+        } while (again)
+        syncMetaFromCatalog()
+        keepingFocus(renderAll)
+      } catch (error) {
+        say(`Could not load the list: ${errorText(error)}`)
+      } finally {
+        loading = null
+      }
+    })()
+    return loading
+  }
+
+  const seriesOf = (id: string) => catalog.series.find((s) => s.seriesId === id)
+  const chaptersOf = (seriesId: string) =>
+    catalog.chapters.filter((c) => c.seriesId === seriesId).sort((a, b) => a.position - b.position)
+  /** Pages of a series in one chapter (null: none), by position. */
+  const siblingsOf = (seriesId: string, chapterId: string | null) =>
+    catalog.pages
+      .filter((p) => p.seriesId === seriesId && p.chapterId === chapterId)
+      .sort((a, b) => a.position - b.position)
+
+  function syncMetaFromCatalog() {
+    if (!meta) return
+    const summary = catalog.pages.find((p) => p.pageId === meta?.pageId)
+    if (summary && summary.version >= meta.version) {
+      const { chapterId, position, status, scheduledAt, timeZone, publishedAt, slug, version } =
+        summary
+      Object.assign(meta, {
+        chapterId,
+        position,
+        status,
+        scheduledAt,
+        timeZone,
+        publishedAt,
+        slug,
+        version,
+      })
+    }
+  }
+
+  // ---- rendering
+
+  const stateLabel = (
+    p: Pick<PageSummary, 'status' | 'scheduledAt' | 'timeZone' | 'publishedAt'>,
+  ) => {
+    if (p.status === 'scheduled' && p.scheduledAt) {
+      return `Scheduled ${describeInstant(p.scheduledAt, p.timeZone ?? zone)}`
+    }
+    if (p.status === 'published') {
+      return p.publishedAt
+        ? `Published ${describeInstant(p.publishedAt, zone).replace(/, \d\d:\d\d$/, '')}`
+        : 'Published'
+    }
+    return 'Draft'
+  }
+
+  function renderTree() {
+    const tree = byId('tree')
+    byId('tree-empty').hidden = catalog.series.length > 0
+    const openId = route.pane === 'page-form' ? route.pageId : null
+    const pageItem = (p: PageSummary) =>
+      h(
+        'li',
+        { class: 'page-item' },
+        h(
+          'a',
+          { href: `#/page/${p.pageId}`, 'aria-current': p.pageId === openId ? 'page' : null },
+          h('span', { class: 't' }, p.title),
+          h('span', { class: `badge ${p.status}` }, stateLabel(p)),
+        ),
+      )
+    const chapterItem = (series: SeriesSummary, c: ChapterSummary, i: number, n: number) =>
+      h(
+        'li',
+        { class: 'chapter' },
+        h(
+          'div',
+          { class: 'chapter-head' },
+          h('span', {}, c.title),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon',
+              'aria-label': `Move chapter ${c.title} up`,
+              'data-focus': `ch-up-${c.chapterId}`,
+              disabled: i === 0,
+              onclick: () => moveChapter(series.seriesId, c.chapterId, -1),
+            },
+            '↑',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'icon',
+              'aria-label': `Move chapter ${c.title} down`,
+              'data-focus': `ch-down-${c.chapterId}`,
+              disabled: i === n - 1,
+              onclick: () => moveChapter(series.seriesId, c.chapterId, 1),
+            },
+            '↓',
+          ),
+        ),
+        h('ol', {}, siblingsOf(series.seriesId, c.chapterId).map(pageItem)),
+      )
+    fill(
+      tree,
+      catalog.series.map((s) => {
+        const chapters = chaptersOf(s.seriesId)
+        const loose = siblingsOf(s.seriesId, null)
+        return h(
+          'li',
+          { class: 'series' },
+          h(
+            'div',
+            { class: 'series-title' },
+            h('a', { href: `#/series/${s.seriesId}` }, s.title),
+            h('span', { class: 'muted small' }, s.format === 'strip' ? 'strip' : 'pages'),
+          ),
+          h(
+            'ol',
+            {},
+            chapters.map((c, i) => chapterItem(s, c, i, chapters.length)),
+            loose.length || chapters.length === 0
+              ? h(
+                  'li',
+                  { class: 'chapter' },
+                  chapters.length
+                    ? h('div', { class: 'chapter-head' }, h('span', {}, 'No chapter'))
+                    : null,
+                  h('ol', {}, loose.map(pageItem)),
+                )
+              : null,
+          ),
+          h(
+            'p',
+            { class: 'small' },
+            h('a', { href: `#/series/${s.seriesId}` }, 'Add a chapter or page'),
+          ),
+        )
+      }),
+    )
+  }
+
+  function showPane(pane: Pane) {
+    for (const id of PANES) byId(id).hidden = id !== pane
+  }
+
+  function chapterOptions(el: HTMLSelectElement, seriesId: string, selected: string | null) {
+    fill(
+      el,
+      h('option', { value: '' }, 'No chapter'),
+      chaptersOf(seriesId).map((c) =>
+        h('option', { value: c.chapterId, selected: c.chapterId === selected }, c.title),
+      ),
+    )
+    el.value = selected ?? ''
+  }
+
+  function renderSeriesPane() {
+    if (route.pane !== 'series-pane') return
+    const s = seriesOf(route.seriesId)
+    byId('series-heading').textContent = s ? s.title : 'Series'
+    byId('series-meta').textContent = s
+      ? `/${s.slug} · ${s.format} · ${s.readingDirection === 'rtl' ? 'right to left' : 'left to right'}`
+      : 'loading…'
+    const chosen = select('draft-chapter').value
+    chapterOptions(select('draft-chapter'), route.seriesId, chosen || lastChapter(route.seriesId))
+  }
+
+  const lastChapter = (seriesId: string) => chaptersOf(seriesId).at(-1)?.chapterId ?? null
+
+  function renderQueue() {
+    const upcoming = catalog.pages
+      .filter((p) => p.status === 'scheduled' && p.scheduledAt)
+      .sort((a, b) => Date.parse(a.scheduledAt ?? '') - Date.parse(b.scheduledAt ?? ''))
+    fill(
+      byId('queue'),
+      upcoming.length
+        ? upcoming.map((p) => {
+            const tz = p.timeZone ?? zone
+            return h(
+              'li',
+              {},
+              h(
+                'span',
+                {},
+                h('a', { href: `#/page/${p.pageId}` }, p.title),
+                ' ',
+                h('span', { class: 'muted small' }, seriesOf(p.seriesId)?.title ?? ''),
+              ),
+              h(
+                'time',
+                { datetime: p.scheduledAt ?? '' },
+                `${describeInstant(p.scheduledAt ?? '', tz)} (${tz})`,
+              ),
+            )
+          })
+        : h('li', { class: 'muted' }, 'Nothing is scheduled.'),
+    )
+  }
+
+  function renderAll() {
+    renderTree()
+    renderSeriesPane()
+    renderQueue()
+    renderPageMeta()
+  }
+
+  // ---- the page form
+
+  const TEXT_FIELDS = ['title', 'slug', 'hoverText', 'contentWarning'] as const
+  const AREA_FIELDS = ['transcript', 'commentary'] as const
+  const LIST_FIELDS = ['tags', 'characters', 'locations'] as const
+
+  function fillPageForm() {
+    if (!editor) return
+    const d = editor.draft
+    input('f-title').value = d.title
+    input('f-slug').value = d.slug
+    input('f-hoverText').value = d.hoverText
+    input('f-contentWarning').value = d.contentWarning ?? ''
+    textarea('f-transcript').value = d.transcript
+    textarea('f-commentary').value = d.commentary
+    for (const f of LIST_FIELDS) input(`f-${f}`).value = d[f].join(', ')
+    for (const f of ['title', 'slug']) input(`f-${f}`).removeAttribute('aria-invalid')
+    const at = meta?.scheduledAt ? Date.parse(meta.scheduledAt) : nextQuarterHour()
+    input('schedule-at').value = instantToLocal(at, zone)
+    renderImages()
+    renderPageMeta()
+  }
+
+  const nextQuarterHour = () => {
+    const q = 15 * 60_000
+    return Math.ceil((Date.now() + 60 * 60_000) / q) * q
+  }
+
+  function renderPageMeta() {
+    if (!editor || !meta || route.pane !== 'page-form') return
+    byId('page-heading').textContent = editor.draft.title || 'Untitled page'
+    const badge = byId('page-state')
+    badge.className = `badge ${meta.status}`
+    badge.textContent = stateLabel(meta)
+    const link = byId('public-link', HTMLAnchorElement)
+    link.href = `/comic/${encodeURIComponent(meta.slug)}`
+    link.hidden = meta.status !== 'published'
+    const tz = meta.timeZone ?? zone
+    byId('publish-state').textContent =
+      meta.status === 'published'
+        ? `Published${meta.publishedAt ? ` on ${describeInstant(meta.publishedAt, zone)}` : ''}: readers can see it.`
+        : meta.status === 'scheduled' && meta.scheduledAt
+          ? `Scheduled for ${describeInstant(meta.scheduledAt, tz)} (${tz}).`
+          : 'Draft: readers cannot see it yet.'
+    button('publish').disabled = meta.status === 'published'
+    button('unpublish').disabled = meta.status !== 'published'
+    button('schedule').disabled = meta.status === 'published'
+    button('unschedule').disabled = meta.status !== 'scheduled'
+    const offset = offsetAt(Date.now(), zone) / 60_000
+    const sign = offset < 0 ? '−' : '+'
+    const abs = Math.abs(offset)
+    byId('schedule-tz').textContent =
+      `Your time zone: ${zone} (UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')} now)`
+    // story order
+    chapterOptions(select('f-chapter'), meta.seriesId, meta.chapterId)
+    const siblings = siblingsOf(meta.seriesId, meta.chapterId)
+    const index = siblings.findIndex((p) => p.pageId === meta?.pageId)
+    button('page-earlier').disabled = index <= 0
+    button('page-later').disabled = index < 0 || index >= siblings.length - 1
+    byId('page-place').textContent =
+      index >= 0 ? `Page ${index + 1} of ${siblings.length} in this chapter` : ''
+    renderSaveState()
+  }
+
+  function renderSaveState() {
+    if (!editor) return
+    const conflict = editor.conflict
+    byId('conflict').hidden = conflict === null
+    if (conflict) {
+      fill(
+        byId('conflict-text'),
+        h('strong', {}, 'This page was changed elsewhere'),
+        ` (now version ${conflict.currentVersion}). Load their version, or keep yours and overwrite theirs.`,
+      )
+    }
+    byId('save-state').textContent = conflict
+      ? 'Not saved: conflict'
+      : editor.failure
+        ? `Not saved: ${editor.failure}`
+        : editor.idle
+          ? `All changes saved · version ${editor.version}`
+          : `Saving… · version ${editor.version}`
+  }
+
+  function renderImages() {
+    if (!editor) return
+    const images = editor.draft.images
+    const list = byId('images')
+    fill(
+      list,
+      images.map((image, i) => {
+        const n = i + 1
+        const img = h('img', {
+          src: originalUrl(image),
+          alt: image.alt || `Image ${n} (no alt text yet)`,
+          width: image.width,
+          height: image.height,
+          loading: 'lazy',
+        })
+        if (image.color) img.style.backgroundColor = image.color
+        img.addEventListener('error', () => img.classList.add('missing'), { once: true })
+        const alt = h('textarea', {
+          rows: 2,
+          maxlength: 2000,
+          class: 'alt',
+          'data-focus': `alt-${i}`,
+        })
+        alt.value = image.alt
+        alt.addEventListener('input', () => {
+          if (!editor) return
+          const next = editor.draft.images.map((im) => ({ ...im }))
+          const target = next[i]
+          if (target) target.alt = alt.value
+          editor.update({ images: next })
+          img.alt = alt.value || `Image ${n} (no alt text yet)`
+          renderSaveState()
+        })
+        const move = (to: number) => () => {
+          if (!editor) return
+          const next = editor.draft.images.map((im) => ({ ...im }))
+          const [moved] = next.splice(i, 1)
+          if (!moved) return
+          next.splice(to, 0, moved)
+          editor.update({ images: next })
+          editor.flush()
+          const key =
+            document.activeElement instanceof HTMLElement
+              ? document.activeElement.dataset.focus
+              : undefined
+          renderImages()
+          // keep the focus on the same button of the image that moved
+          const kind = key?.startsWith('img-up') ? 'up' : 'down'
+          const target =
+            list.querySelector<HTMLButtonElement>(`[data-focus="img-${kind}-${to}"]`) ??
+            list.querySelector<HTMLButtonElement>(
+              `[data-focus="img-${kind === 'up' ? 'down' : 'up'}-${to}"]`,
+            )
+          if (target && !target.disabled) target.focus()
+          else
+            list
+              .querySelector<HTMLButtonElement>(
+                `[data-focus^="img-"][data-focus$="-${to}"]:not(:disabled)`,
+              )
+              ?.focus()
+          say(`Image moved to position ${to + 1} of ${next.length}`)
+        }
+        return h(
+          'li',
+          { class: 'image' },
+          img,
+          h(
+            'div',
+            {},
+            h('label', {}, `Alt text for image ${n}`, alt),
+            h(
+              'p',
+              { class: 'actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'icon',
+                  'aria-label': `Move image ${n} up`,
+                  'data-focus': `img-up-${i}`,
+                  disabled: i === 0,
+                  onclick: move(i - 1),
+                },
+                '↑ Up',
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'icon',
+                  'aria-label': `Move image ${n} down`,
+                  'data-focus': `img-down-${i}`,
+                  disabled: i === images.length - 1,
+                  onclick: move(i + 1),
+                },
+                '↓ Down',
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'icon',
+                  'aria-label': `Remove image ${n}`,
+                  onclick: () => {
+                    if (!editor) return
+                    editor.update({ images: editor.draft.images.filter((_, j) => j !== i) })
+                    editor.flush()
+                    renderImages()
+                    say(`Image ${n} removed`)
+                  },
+                },
+                'Remove',
+              ),
+              h('span', { class: 'muted small' }, `${image.width}×${image.height}`),
+            ),
+          ),
+        )
+      }),
+    )
+  }
+
+  function onEditorEvent(event: PageEditorEvent, source: PageEditor) {
+    if (event.kind === 'saved') {
+      noteSeq(event.seq)
+      if (meta && meta.pageId === source.pageId)
+        meta.version = Math.max(meta.version, event.version)
+      say(`Saved · version ${event.version}${event.duplicate ? ' (already saved)' : ''}`)
+    } else if (event.kind === 'conflict') {
+      say(`Conflict: the page changed elsewhere (now version ${event.conflict.currentVersion})`)
+    } else if (event.kind === 'failed') {
+      say(`Not saved: ${event.message}`)
+    }
+    if (source === editor) renderSaveState()
+  }
+
+  async function openPage(pageId: string) {
+    if (editor?.pageId === pageId && meta) {
+      showPane('page-form')
+      renderPageMeta()
+      return
+    }
+    editor?.flush()
+    editor = null
+    meta = null
+    showPane('welcome-pane')
+    byId('welcome-pane').querySelector('p')?.replaceChildren('Loading the page…')
+    try {
+      const page = await fetchPage(pageId, seq)
+      if (route.pane !== 'page-form' || route.pageId !== pageId) return
+      meta = { ...page }
+      editor = new PageEditor(page, {
+        send: async (cmd) => {
+          const result = await transport.send(cmd)
+          if (result.ok) applyOptimistic(cmd, result.version)
+          return result
+        },
+        setTimer: (fn, ms) => setTimeout(fn, ms),
+        clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+        onEvent: onEditorEvent,
+      })
+      showPane('page-form')
+      fillPageForm()
+      renderTree()
+    } catch (error) {
+      byId('welcome-pane')
+        .querySelector('p')
+        ?.replaceChildren(`Could not open the page: ${errorText(error)}`)
+      say(`Could not open the page: ${errorText(error)}`)
+    }
+  }
+
+  /** What a confirmed page command changed, shown before the catalog catches up. */
+  function applyOptimistic(cmd: StudioCommand, version: number) {
+    if (!meta || !('pageId' in cmd) || cmd.pageId !== meta.pageId) return
+    meta.version = Math.max(meta.version, version)
+    const now = new Date().toISOString()
+    switch (cmd.type) {
+      case 'PublishPage':
+        Object.assign(meta, { status: 'published', publishedAt: now, scheduledAt: null })
+        break
+      case 'UnpublishPage':
+        Object.assign(meta, { status: 'draft' })
+        break
+      case 'SchedulePage':
+        Object.assign(meta, { status: 'scheduled', scheduledAt: cmd.at, timeZone: cmd.timeZone })
+        break
+      case 'UnschedulePage':
+        Object.assign(meta, { status: 'draft', scheduledAt: null })
+        break
+      case 'MovePage':
+        Object.assign(meta, { chapterId: cmd.chapterId, position: cmd.position })
+        break
+      case 'EditPage':
+        if (cmd.slug) meta.slug = cmd.slug
+        break
+    }
+    const summary = catalog.pages.find((p) => p.pageId === meta?.pageId)
+    if (summary) Object.assign(summary, meta, { title: editor?.saved.title ?? summary.title })
+    keepingFocus(() => {
+      renderPageMeta()
+      renderTree()
+    })
+  }
+
+  /** Runs a command on the open page after its pending save; reports the outcome. */
+  async function pageCommand(
+    done: string,
+    build: (version: number, pageId: string) => StudioCommand,
+  ): Promise<boolean> {
+    const current = editor
+    if (!current) return false
+    const result = await current.run((version) => build(version, current.pageId))
+    if (result.ok) say(done)
+    else say(`Not done: ${result.error.message}`)
+    return result.ok
+  }
+
+  // autosaved fields
+  for (const field of TEXT_FIELDS) {
+    const el = input(`f-${field}`)
+    el.addEventListener('input', () => {
+      if (!editor) return
+      const value = el.value
+      if (field === 'slug' || field === 'title') {
+        const valid = field === 'slug' ? SLUG.test(value) : value.trim().length > 0
+        el.setAttribute('aria-invalid', String(!valid))
+        if (!valid) {
+          byId('save-state').textContent =
+            field === 'slug'
+              ? 'Not saved yet: a slug is lower-case letters and digits joined by single hyphens'
+              : 'Not saved yet: a page needs a title'
+          return
+        }
+      }
+      editor.update({ [field]: field === 'contentWarning' ? value.trim() || null : value })
+      if (field === 'title') byId('page-heading').textContent = value
+      renderSaveState()
+    })
+  }
+  for (const field of AREA_FIELDS) {
+    const el = textarea(`f-${field}`)
+    el.addEventListener('input', () => {
+      editor?.update({ [field]: el.value })
+      renderSaveState()
+    })
+  }
+  for (const field of LIST_FIELDS) {
+    const el = input(`f-${field}`)
+    el.addEventListener('input', () => {
+      editor?.update({ [field]: splitList(el.value) })
+      renderSaveState()
+    })
+  }
+  byId('page-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    editor?.flush()
+  })
+
+  // conflicts
+  button('theirs').addEventListener('click', async () => {
+    const current = editor
+    if (!current?.conflict) return
+    let theirs = current.conflict.current ?? undefined
+    if (!theirs) {
+      try {
+        theirs = await fetchPage(current.pageId, seq)
+      } catch (error) {
+        say(`Could not load their version: ${errorText(error)}`)
+        return
+      }
+    }
+    current.resolve('theirs', theirs)
+    if (meta) Object.assign(meta, { ...theirs })
+    fillPageForm()
+    say('Loaded the saved version')
+  })
+  button('mine').addEventListener('click', () => {
+    editor?.resolve('mine')
+    renderSaveState()
+    say('Keeping your version: saving it over theirs')
+  })
+
+  // images
+  async function addFiles(files: Iterable<File>) {
+    for (const file of files) {
+      if (!editor) return
+      const target = editor
+      say(`Uploading ${file.name}…`)
+      try {
+        const up = await uploadImage(file)
+        const image: ImageRef = {
+          hash: up.hash,
+          contentType: up.contentType,
+          width: up.width,
+          height: up.height,
+          alt: '',
+          ...(up.color ? { color: up.color } : {}),
+        }
+        target.update({ images: [...target.draft.images, image] })
+        target.flush()
+        if (target === editor) renderImages()
+        say(`Uploaded ${file.name}: add its alt text`)
+      } catch (error) {
+        say(`Could not upload ${file.name}: ${errorText(error)}`)
+      }
+    }
+  }
+  const files = input('f-files')
+  files.addEventListener('change', async () => {
+    const picked = Array.from(files.files ?? [])
+    await addFiles(picked)
+    files.value = ''
+  })
+  const drop = byId('drop')
+  for (const type of ['dragenter', 'dragover']) {
+    drop.addEventListener(type, (event) => {
+      event.preventDefault()
+      drop.classList.add('over')
+    })
+  }
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'))
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault()
+    drop.classList.remove('over')
+    addFiles(Array.from(event.dataTransfer?.files ?? []))
+  })
+  // a file dropped next to the zone must not replace the studio with the image
+  for (const type of ['dragover', 'drop']) window.addEventListener(type, (e) => e.preventDefault())
+
+  // story order
+  select('f-chapter').addEventListener('change', () => {
+    if (!meta) return
+    const chapterId = select('f-chapter').value || null
+    const position = positionAtEnd(siblingsOf(meta.seriesId, chapterId))
+    pageCommand('Page moved to the end of the chapter', (expectedVersion, pageId) => ({
+      type: 'MovePage',
+      pageId,
+      expectedVersion,
+      chapterId,
+      position,
+    }))
+  })
+  for (const [id, direction] of [
+    ['page-earlier', -1],
+    ['page-later', 1],
+  ] as const) {
+    button(id).addEventListener('click', () => {
+      if (!meta) return
+      const siblings = siblingsOf(meta.seriesId, meta.chapterId)
+      const index = siblings.findIndex((p) => p.pageId === meta?.pageId)
+      const position = positionForStep(siblings, index, direction)
+      if (position === null) return
+      const chapterId = meta.chapterId
+      pageCommand(direction < 0 ? 'Page moved earlier' : 'Page moved later', (v, pageId) => ({
+        type: 'MovePage',
+        pageId,
+        expectedVersion: v,
+        chapterId,
+        position,
+      }))
+    })
+  }
+
+  // publishing
+  button('publish').addEventListener('click', () =>
+    pageCommand('Published', (expectedVersion, pageId) => ({
+      type: 'PublishPage',
+      pageId,
+      expectedVersion,
+    })),
+  )
+  button('unpublish').addEventListener('click', () =>
+    pageCommand('Unpublished: back to draft', (expectedVersion, pageId) => ({
+      type: 'UnpublishPage',
+      pageId,
+      expectedVersion,
+    })),
+  )
+  button('schedule').addEventListener('click', () => {
+    const value = input('schedule-at').value
+    const instant = localToInstant(value, zone)
+    if (!instant) {
+      say('Pick a date and a time to publish at')
+      input('schedule-at').focus()
+      return
+    }
+    if (instant.ms <= Date.now()) {
+      say('That time has passed: pick a later one, or publish now')
+      return
+    }
+    const note =
+      instant.kind === 'gap'
+        ? ` (clocks skip ${value.slice(11)} that day: ${instant.at.slice(11, 16)} instead)`
+        : instant.kind === 'ambiguous'
+          ? ' (that time happens twice that day: the first one)'
+          : ''
+    pageCommand(
+      `Scheduled for ${describeInstant(instant.at, zone)}${note}`,
+      (expectedVersion, pageId) => ({
+        type: 'SchedulePage',
+        pageId,
+        expectedVersion,
+        at: instant.at,
+        timeZone: zone,
+      }),
+    )
+  })
+  button('unschedule').addEventListener('click', () =>
+    pageCommand('Unscheduled: back to draft', (expectedVersion, pageId) => ({
+      type: 'UnschedulePage',
+      pageId,
+      expectedVersion,
+    })),
+  )
+
+  // ---- series and chapters
+
+  const seriesForm = byId('series-form', HTMLFormElement)
+  const slugFromTitle = (title: string) =>
+    title
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80)
+  // the slug follows the title until the author edits it
+  for (const form of [
+    seriesForm,
+    byId('chapter-form', HTMLFormElement),
+    byId('draft-form', HTMLFormElement),
+  ]) {
+    const title = form.elements.namedItem('title') as HTMLInputElement
+    const slug = form.elements.namedItem('slug') as HTMLInputElement
+    title.addEventListener('input', () => {
+      if (slug.dataset.edited !== 'yes') slug.value = slugFromTitle(title.value)
+    })
+    slug.addEventListener('input', () => {
+      slug.dataset.edited = 'yes'
+    })
+  }
+  const resetForm = (form: HTMLFormElement) => {
+    form.reset()
+    delete (form.elements.namedItem('slug') as HTMLInputElement).dataset.edited
+  }
+  const field = (form: HTMLFormElement, name: string) =>
+    String(new FormData(form).get(name) ?? '').trim()
+
+  seriesForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const seriesId = uuid()
+    const warning = field(seriesForm, 'contentWarning')
+    say('Creating the series…')
+    const result = await command({
+      type: 'CreateSeries',
+      seriesId,
+      title: field(seriesForm, 'title'),
+      slug: field(seriesForm, 'slug'),
+      format: field(seriesForm, 'format') === 'strip' ? 'strip' : 'pages',
+      readingDirection: field(seriesForm, 'readingDirection') === 'rtl' ? 'rtl' : 'ltr',
+      ...(warning ? { contentWarning: warning } : {}),
+    })
+    if (!result.ok) return say(`Series not created: ${result.error.message}`)
+    resetForm(seriesForm)
+    say('Series created')
+    await refreshCatalog()
+    location.hash = `#/series/${result.aggregateId ?? seriesId}`
+  })
+
+  const chapterForm = byId('chapter-form', HTMLFormElement)
+  chapterForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    if (route.pane !== 'series-pane') return
+    const seriesId = route.seriesId
+    const chapters = chaptersOf(seriesId)
+    say('Adding the chapter…')
+    const result = await command({
+      type: 'CreateChapter',
+      chapterId: uuid(),
+      seriesId,
+      title: field(chapterForm, 'title'),
+      slug: field(chapterForm, 'slug'),
+      position: positionAtEnd(chapters),
+    })
+    if (!result.ok) return say(`Chapter not added: ${result.error.message}`)
+    resetForm(chapterForm)
+    await refreshCatalog()
+    chapterOptions(select('draft-chapter'), seriesId, lastChapter(seriesId))
+    say('Chapter added')
+  })
+
+  const draftForm = byId('draft-form', HTMLFormElement)
+  draftForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    if (route.pane !== 'series-pane') return
+    const seriesId = route.seriesId
+    const chapterId = field(draftForm, 'chapterId') || null
+    const pageId = uuid()
+    say('Creating the draft…')
+    const result = await command({
+      type: 'DraftPage',
+      pageId,
+      seriesId,
+      chapterId,
+      position: positionAtEnd(siblingsOf(seriesId, chapterId)),
+      title: field(draftForm, 'title'),
+      slug: field(draftForm, 'slug'),
+    })
+    if (!result.ok) return say(`Draft not created: ${result.error.message}`)
+    resetForm(draftForm)
+    say('Draft created')
+    location.hash = `#/page/${result.aggregateId ?? pageId}`
+  })
+
+  async function moveChapter(seriesId: string, chapterId: string, direction: -1 | 1) {
+    const chapters = chaptersOf(seriesId)
+    const index = chapters.findIndex((c) => c.chapterId === chapterId)
+    const chapter = chapters[index]
+    const position = positionForStep(chapters, index, direction)
+    if (!chapter || position === null) return
+    const result = await command({
+      type: 'MoveChapter',
+      chapterId,
+      expectedVersion: chapter.version,
+      position,
+    })
+    if (!result.ok) return say(`Chapter not moved: ${result.error.message}`)
+    // shown now; the catalog confirms it
+    chapter.position = position
+    chapter.version = result.version
+    keepingFocus(renderAll)
+    say(`Chapter ${chapter.title} moved ${direction < 0 ? 'up' : 'down'}`)
+  }
+
+  // ---- tokens
+
+  async function loadTokens() {
+    try {
+      const tokens = await listTokens()
+      fill(
+        byId('tokens'),
+        tokens.length
+          ? tokens.map((t) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, t.name),
+                h(
+                  'td',
+                  {},
+                  h('time', { datetime: t.createdAt }, describeInstant(t.createdAt, zone)),
+                ),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      'aria-label': `Revoke token ${t.name}`,
+                      onclick: async () => {
+                        try {
+                          await revokeToken(t.id)
+                          say(`Token ${t.name} revoked`)
+                          await loadTokens()
+                        } catch (error) {
+                          say(`Not revoked: ${errorText(error)}`)
+                        }
+                      },
+                    },
+                    'Revoke',
+                  ),
+                ),
+              ),
+            )
+          : h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No tokens.')),
+      )
+    } catch (error) {
+      say(`Could not list tokens: ${errorText(error)}`)
+    }
+  }
+  const tokenForm = byId('token-form', HTMLFormElement)
+  tokenForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    try {
+      const created = await createToken(field(tokenForm, 'name'))
+      byId('token-value').textContent = created.token
+      byId('token-once').hidden = false
+      ;(tokenForm.elements.namedItem('name') as HTMLInputElement).value = ''
+      say(`Token ${created.name} created: copy it now`)
+      await loadTokens()
+    } catch (error) {
+      say(`Token not created: ${errorText(error)}`)
+    }
+  })
+
+  // ---- routes, session
+
+  function onRoute(focus: boolean) {
+    route = parseRoute(location.hash)
+    if (route.pane !== 'tokens-pane') {
+      byId('token-once').hidden = true
+      byId('token-value').textContent = ''
+    }
+    if (route.pane === 'page-form') openPage(route.pageId)
+    else {
+      editor?.flush()
+      showPane(route.pane)
+    }
+    if (route.pane === 'tokens-pane') loadTokens()
+    keepingFocus(renderAll)
+    if (focus && route.pane !== 'page-form') {
+      const heading = byId(route.pane).querySelector<HTMLElement>('h2')
+      heading?.setAttribute('tabindex', '-1')
+      heading?.focus()
+    }
+  }
+  window.addEventListener('hashchange', () => onRoute(true))
+
+  button('logout').addEventListener('click', async () => {
+    editor?.flush()
+    await logOut()
+    location.reload()
+  })
+  window.addEventListener('beforeunload', (event) => {
+    if ((editor && !editor.idle) || transport.unanswered > 0) event.preventDefault()
+  })
+
+  transport.connect()
+  refreshCatalog()
+  onRoute(false)
+}
