@@ -20,7 +20,14 @@ import {
   testDatabaseUrl,
   testNamespace,
 } from '@inkstream/chassis/testing'
-import { type ComicEvent, type Commit, htmlKey, names, pagePath } from '@inkstream/contracts'
+import {
+  type ComicEvent,
+  type Commit,
+  comicsLog,
+  htmlKey,
+  names,
+  pagePath,
+} from '@inkstream/contracts'
 import { REPO_ROOT } from '../src/infra/paths.ts'
 import { freePort } from '../src/infra/ports.ts'
 import { waitUntil } from '../src/infra/wait.ts'
@@ -29,7 +36,7 @@ const ns = testNamespace()
 const n = names(ns)
 const dbUrl = testDatabaseUrl(ns)
 let nc: NatsConnection
-let store: EventStore
+let store: EventStore<Commit>
 let redis: Redis
 let render: ChildProcess | undefined
 let port = 0
@@ -37,7 +44,7 @@ let output = ''
 
 before(async () => {
   nc = await connectNats(TEST_NATS_URL, 'render-crash-test')
-  store = await EventStore.open(nc, n)
+  store = await EventStore.open(nc, comicsLog(n))
   redis = createRedis(TEST_REDIS_URL)
   port = await freePort()
 })
@@ -84,13 +91,30 @@ async function append(subject: string, ...events: ComicEvent[]): Promise<number>
   return seq
 }
 
-async function publishPage(seriesId: string, slug: string, body: string): Promise<string> {
+let position = 0
+async function publishPage(seriesId: string, slug: string, commentary: string): Promise<string> {
   const pageId = randomUUID()
   const subject = n.pageEvents(pageId)
+  position += 1
   await append(subject, {
     type: 'PageDrafted',
-    v: 1,
-    data: { pageId, seriesId, slug, title: slug, body },
+    v: 2,
+    data: {
+      pageId,
+      seriesId,
+      chapterId: null,
+      position,
+      slug,
+      title: slug,
+      hoverText: '',
+      transcript: '',
+      commentary,
+      tags: [],
+      characters: [],
+      locations: [],
+      contentWarning: null,
+      images: [],
+    },
   })
   await append(subject, {
     type: 'PagePublished',
@@ -109,8 +133,17 @@ test('render - SIGKILLed mid-stream, restarted, resumes from its checkpoint', as
   const seriesId = randomUUID()
   await append(n.seriesEvents(seriesId), {
     type: 'SeriesCreated',
-    v: 1,
-    data: { seriesId, slug: 'crash', title: 'Crash test', description: '' },
+    v: 2,
+    data: {
+      seriesId,
+      slug: 'crash',
+      title: 'Crash test',
+      description: '',
+      readingDirection: 'ltr',
+      format: 'pages',
+      contentWarning: null,
+      cover: null,
+    },
   })
   await startRender()
   const first = await publishPage(seriesId, 'before-kill', 'Written before the kill.')
@@ -129,13 +162,8 @@ test('render - SIGKILLed mid-stream, restarted, resumes from its checkpoint', as
   const subject = n.pageEvents(first)
   await append(subject, {
     type: 'PageEdited',
-    v: 1,
-    data: {
-      pageId: first,
-      slug: 'before-kill',
-      title: 'before-kill',
-      body: 'Edited while render was down.',
-    },
+    v: 2,
+    data: { pageId: first, commentary: 'Edited while render was down.' },
   })
   await publishPage(seriesId, 'while-down', 'Published while render was down.')
   const { state } = await store.jsm.streams.info(store.stream)
