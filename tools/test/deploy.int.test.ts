@@ -3,7 +3,11 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, test } from 'node:test'
-import { composeNginxConfig, DEPLOY_NGINX_CONF } from '../src/deploy-nginx.ts'
+import {
+  COMPOSE_NGINX_OPTIONS,
+  composeNginxConfig,
+  DEPLOY_NGINX_CONF,
+} from '../src/deploy-nginx.ts'
 import { findBinary } from '../src/infra/binaries.ts'
 import { REPO_ROOT } from '../src/infra/paths.ts'
 
@@ -61,6 +65,17 @@ describe('deploy', () => {
     assert.match(compose, /GATEWAY_HOST: 0\.0\.0\.0/)
     assert.match(compose, /EDITOR_HOST: 0\.0\.0\.0/)
     assert.match(compose, /EDITOR_TRUST_PROXY: \S+/)
+  })
+
+  test('compose - the editor trusts forwarded addresses from nginx alone; purges from render alone', () => {
+    const compose = readFileSync(COMPOSE_FILE, 'utf8')
+    const trusted = /EDITOR_TRUST_PROXY: (\S+)/.exec(compose)?.[1]
+    const nginx = compose.slice(compose.indexOf('\n  nginx:'))
+    assert.equal(/ipv4_address: (\S+)/.exec(nginx)?.[1], trusted, 'nginx has the trusted address')
+    const render = compose.slice(compose.indexOf('\n  render:'), compose.indexOf('\n  editor:'))
+    const renderAddress = /ipv4_address: (\S+)/.exec(render)?.[1] ?? ''
+    assert.ok(COMPOSE_NGINX_OPTIONS.purgeAllow.includes(renderAddress))
+    assert.notEqual(renderAddress, trusted)
   })
 
   test('compose - each app service names its entry', () => {
