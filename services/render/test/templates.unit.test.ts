@@ -400,3 +400,13 @@ test('comic page - the description is the commentary as plain text, escaped once
     /<meta name="description" content="Two &amp; &lt;Three&gt;, a page of Moons &amp; Co\.">/,
   )
 })
+
+test('comic page - a right-to-left series mirrors the pager, next on the left', () => {
+  const rtl = { ...page, series: { ...page.series, readingDirection: 'rtl' as const } }
+  const out = comicPage(site, rtl, middle)
+  assert.match(out, /<nav class="pager rtl" aria-label="Page navigation">/)
+  assert.match(out, /<a href="\/comic\/page-three" rel="next">‹ Next<\/a>/)
+  assert.match(out, /<a href="\/comic\/page-one" rel="prev">Previous ›<\/a>/)
+  assert.match(out, /nav\.pager\.rtl\{flex-direction:row-reverse\}/)
+  assert.match(comicPage(site, page, middle), /<nav class="pager" aria-label/)
+})

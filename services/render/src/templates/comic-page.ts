@@ -21,16 +21,26 @@ export function paragraphs(body: string): SafeHtml[] {
 
 const formatDate = (iso: string): string => iso.slice(0, 10)
 
-function pager(nav: Navigation): SafeHtml {
+/** (contracts exports ReadingDirection as a schema only, no type of that name.) */
+type Direction = 'ltr' | 'rtl'
+
+// Right-to-left comics (manga) read leftwards: the pager is mirrored, "next" on the left.
+const PAGER_LABELS: Record<Direction, Record<keyof Navigation, string>> = {
+  ltr: { first: '« First', prev: '‹ Previous', next: 'Next ›', last: 'Last »' },
+  rtl: { first: 'First »', prev: 'Previous ›', next: '‹ Next', last: '« Last' },
+}
+
+function pager(nav: Navigation, direction: Direction): SafeHtml {
+  const labels = PAGER_LABELS[direction]
   const link = (slug: string | null, label: string, rel?: string) =>
     slug === null
       ? html`<span aria-disabled="true">${label}</span>`
       : html`<a href="${comicPath(slug)}"${rel ? html` rel="${rel}"` : ''}>${label}</a>`
-  return html`<nav class="pager" aria-label="Page navigation">
-${link(nav.first, '« First')}
-${link(nav.prev, '‹ Previous', 'prev')}
-${link(nav.next, 'Next ›', 'next')}
-${link(nav.last, 'Last »')}
+  return html`<nav class="pager${direction === 'rtl' ? ' rtl' : ''}" aria-label="Page navigation">
+${link(nav.first, labels.first)}
+${link(nav.prev, labels.prev, 'prev')}
+${link(nav.next, labels.next, 'next')}
+${link(nav.last, labels.last)}
 </nav>`
 }
 
@@ -92,9 +102,9 @@ export function pageArticle(page: PageView, nav: Navigation, headingLink = false
 <h1>${heading}</h1>
 <p class="date"><time datetime="${page.publishedAt}">${formatDate(page.publishedAt)}</time></p>
 ${warnings(page)}
-${pager(nav)}
+${pager(nav, series.readingDirection === 'rtl' ? 'rtl' : 'ltr')}
 ${images(page, nav)}
-${pager(nav)}
+${pager(nav, series.readingDirection === 'rtl' ? 'rtl' : 'ltr')}
 ${
   page.transcript.trim()
     ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`

@@ -97,6 +97,7 @@ h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0}
 .comic>*+*{margin-top:1rem}
 .comic.strip>*+*{margin-top:0}
 nav.pager{display:flex;gap:.5rem;margin:1rem 0;flex-wrap:wrap}
+nav.pager.rtl{flex-direction:row-reverse}
 nav.pager a,nav.pager span{flex:1;text-align:center;padding:.5rem;border:1px solid var(--pagerBorder);border-radius:.4rem;text-decoration:none;background:var(--pagerBg);white-space:nowrap}
 nav.pager span{color:var(--pagerOffFg);background:var(--pagerOffBg);border-color:var(--pagerOffBorder)}
 details{margin:1rem 0}
