@@ -103,6 +103,9 @@ nav.pager span{color:var(--pagerOffFg);background:var(--pagerOffBg);border-color
 details{margin:1rem 0}
 summary{cursor:pointer;font-weight:600}
 .transcript p{margin:.5rem 0}
+.commentary blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}
+.commentary pre{overflow-x:auto}
+.commentary img{max-width:100%;height:auto}
 .tags{margin:1rem 0;font-size:.95rem}
 .tags dt{font-weight:600;float:left;clear:left;margin-right:.5rem}
 .tags dd{margin:0 0 .25rem}
