@@ -207,7 +207,7 @@ test('comic page - the commentary is rendered Markdown, sanitised', () => {
     out,
     /<section class="commentary" aria-label="Commentary"><p>Thanks for <em>reading<\/em>! <\/p><\/section>/,
   )
-  assert.ok(!comicPage(site, { ...page, commentary: '' }, middle).includes('commentary'))
+  assert.ok(!comicPage(site, { ...page, commentary: '' }, middle).includes('class="commentary"'))
 })
 
 test('comic page - tags, characters and locations are links grouped by kind', () => {
