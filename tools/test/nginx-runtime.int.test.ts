@@ -102,6 +102,9 @@ describe('nginx from a folder its workers cannot enter', () => {
     const posted = await send(nginx.port, 'POST', '/admin/api/uploads', BODY)
     assert.equal(posted.status, 200)
     assert.equal(posted.body, `got ${BODY.length}`)
+    // a second start from the same folder would empty the running one's cache: refused
+    await assert.rejects(start(path.join(clone, 'inkstream/.data/nginx')), /already runs/)
+    assert.equal((await send(nginx.port, 'GET', '/comic/big')).cache, 'HIT')
     await nginx.stop()
     assert.equal(existsSync(nginx.runtimeDir), false)
   })

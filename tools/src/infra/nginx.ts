@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { ensureInstalled } from './binaries.ts'
-import { logTail, spawnDaemon, stopProcess } from './daemon.ts'
+import { isAlive, logTail, spawnDaemon, stopProcess } from './daemon.ts'
 import { PURGE_MODULE, writeNginxConfig } from './nginx-config.ts'
 import { nginxRuntimeDir, prepareRuntimeDir, removeRuntimeDir } from './nginx-runtime.ts'
 import { dataDir } from './paths.ts'
@@ -89,11 +89,33 @@ function answers(port: number): Promise<boolean> {
   })
 }
 
+/** The pid in an nginx pid file when that process is alive. */
+function runningPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim())
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined
+    // a pid left by a crash may belong to another program by now (Linux can tell)
+    if (
+      existsSync(`/proc/${pid}/comm`) &&
+      !readFileSync(`/proc/${pid}/comm`, 'utf8').includes('nginx')
+    )
+      return undefined
+    return pid
+  } catch {
+    return undefined
+  }
+}
+
 /** Starts a private nginx (always ours: its config is the app's) from the template. */
 export async function startNginx(options: NginxOptions): Promise<NginxInstance> {
   const nginx = ensureNginxInstalled()
   const dir = options.dir ?? dataDir('nginx')
   const runtimeDir = options.runtimeDir ?? nginxRuntimeDir(dir)
+  // Preparing empties the runtime folder: never under an nginx that still runs from `dir`.
+  const running = runningPid(path.join(dir, 'nginx.pid'))
+  if (running !== undefined) {
+    throw new Error(`nginx already runs from ${dir} (pid ${running}); stop it first`)
+  }
   let configFile: string
   try {
     configFile = prepareNginx(nginx, { ...options, dir, runtimeDir })
