@@ -1,37 +1,33 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import {
-  connectNats,
-  createLogger,
-  EventStore,
-  type NatsConnection,
-  NO_EVENTS,
-} from '@inkstream/chassis'
+import { connectNats, EventStore, type NatsConnection, NO_EVENTS } from '@inkstream/chassis'
 import { dropTestStreams, TEST_NATS_URL, testNamespace } from '@inkstream/chassis/testing'
 import {
   type ComicCommand,
   type CommandReply,
+  type Commit,
+  comicsLog,
   names,
   type PageCommand,
   type PageEvent,
   wire,
 } from '@inkstream/contracts'
-import { serveComicCommands } from '../src/commands/comic-commands.ts'
+import { createComicCommands, serveComicCommands } from '../src/commands/comic-commands.ts'
 import { CommandHandler } from '../src/commands/command-handler.ts'
 import { SlugRegistry } from '../src/commands/slugs.ts'
-import { startComic } from '../src/index.ts'
 import { type PageState, pageDecider, toSnapshot } from '../src/page/page.ts'
+import { startComic } from '../src/service.ts'
+import { comicConfig, silent as log } from './comic-test.ts'
 
 const ns = testNamespace()
 const n = names(ns)
-const log = createLogger('comic', 'silent')
 let nc: NatsConnection
-let store: EventStore
+let store: EventStore<Commit>
 
 before(async () => {
   nc = await connectNats(TEST_NATS_URL, 'test')
-  store = await EventStore.open(nc, n)
+  store = await EventStore.open(nc, comicsLog(n))
 })
 after(async () => {
   await dropTestStreams(nc, ns)
@@ -89,7 +85,7 @@ test('duplicate - a retry stored meanwhile by another replica answers with the s
 test('cost - a rename reads the page once', async () => {
   const ns2 = testNamespace()
   const n2 = names(ns2)
-  const real = await EventStore.open(nc, n2)
+  const real = await EventStore.open(nc, comicsLog(n2))
   let lookups = 0
   // counts "last sequence of subject" lookups, including the ones read() makes
   const counting = new Proxy(real, {
@@ -98,13 +94,13 @@ test('cost - a rename reads the page once', async () => {
       return Reflect.get(target, property, receiver)
     },
   })
-  const served = serveComicCommands({
-    nc,
+  const commands = createComicCommands({
     store: counting,
     slugs: await SlugRegistry.open(nc, ns2),
     names: n2,
     log,
   })
+  const served = serveComicCommands({ nc, commands, names: n2, log })
   try {
     const request = async (command: ComicCommand) => {
       lookups = 0
@@ -142,11 +138,11 @@ test('cost - a rename reads the page once', async () => {
 })
 
 test('stop - every command received before stop() is answered', async () => {
-  const comic = await startComic({ natsUrl: TEST_NATS_URL, ns, log })
+  const comic = await startComic(comicConfig(ns), { log })
   const commands = Array.from({ length: 50 }, () => createSeries())
   const replies = Promise.all(commands.map(send))
   await nc.flush() // the requests are with the server, so routed to comic before it unsubscribes
-  await comic.stop()
+  await comic.close()
   for (const reply of await replies) assert.equal(reply.ok, true, JSON.stringify(reply))
   for (const { seriesId } of commands)
     assert.equal((await store.read(n.seriesEvents(seriesId))).length, 1)

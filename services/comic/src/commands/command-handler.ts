@@ -1,5 +1,5 @@
 import { type EventStore, NO_EVENTS } from '@inkstream/chassis'
-import { type ComicEvent, ERROR_CODES, InkError } from '@inkstream/contracts'
+import { type ComicEvent, type Commit, ERROR_CODES, InkError } from '@inkstream/contracts'
 
 export interface Decider<State, Command, Event extends ComicEvent> {
   initialState(): State
@@ -41,12 +41,12 @@ export class CommandHandler<
   Event extends ComicEvent,
 > {
   private readonly cache = new Map<string, Aggregate<State>>()
-  private readonly store: EventStore
+  private readonly store: EventStore<Commit>
   private readonly decider: Decider<State, Command, Event>
   private readonly snapshot: (state: State) => unknown
 
   constructor(
-    store: EventStore,
+    store: EventStore<Commit>,
     decider: Decider<State, Command, Event>,
     snapshot: (state: State) => unknown,
   ) {
