@@ -1,18 +1,25 @@
-// The admin page in a real browser (headless Chromium) through nginx, with every service as its
-// own process: log in, create a series, draft, type, autosave, publish, read it as a reader,
-// edit again and see the public page follow. Nothing on the page may log an error or trip the CSP.
+// The studio in a real browser (headless Chromium) through nginx, with every service as its own
+// process: log in, create a series and chapters, reorder them, draft a page, upload two images,
+// set their alt text, reorder them, reload, edit the page, schedule it (a wall time in the
+// browser's zone), see it queued, publish it and read the new title on the reader's page.
+// Nothing on any page may log an error or trip the CSP.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import sharp from 'sharp'
+import { instantToLocal, localToInstant } from '../../services/editor/src/studio/time.ts'
 import { type Stack, startStack } from '../src/stack.ts'
 
 const EMAIL = 'owner@browser.test'
 const PASSWORD = randomBytes(18).toString('base64url')
+/** The browser's zone: the studio converts wall times in it (not the machine's zone). */
+const ZONE = 'Europe/Berlin'
 /** Every wait in this file is bounded by this. */
 const WAIT_MS = 10_000
 const SCREENSHOT = '/tmp/admin-page.png'
+const SCREENSHOT_NARROW = '/tmp/admin-page-360.png'
 
 let stack: Stack | undefined
 let browser: Browser | undefined
@@ -36,14 +43,10 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise
   throw new Error(`${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${last})` : ''}`)
 }
 
-/**
- * Opens url in a new tab that reports its problems. `ignore` names console messages (by the URL
- * they concern) that are not this test's business.
- */
-async function openPage(url: string, ignore?: RegExp): Promise<Page> {
+/** Opens url in a new tab that reports its problems. */
+async function openPage(url: string): Promise<Page> {
   const page = await context.newPage()
   page.on('console', (message) => {
-    if (ignore?.test(message.location().url)) return
     if (message.type() === 'error' || message.type() === 'warning') {
       problems.push(
         `${page.url()} console ${message.type()}: ${message.text()} (${message.location().url})`,
@@ -61,15 +64,14 @@ async function openPage(url: string, ignore?: RegExp): Promise<Page> {
   return page
 }
 
-const text = (page: Page, selector: string) =>
-  page.locator(selector).textContent({ timeout: WAIT_MS })
+const text = async (page: Page, selector: string) =>
+  ((await page.locator(selector).textContent({ timeout: WAIT_MS })) ?? '').trim()
 
-/** Waits for the admin page's status to report a saved version above `above`; returns it. */
-const savedVersion = (admin: Page, above: number) =>
-  until(`status "saved: version N" with N > ${above}`, async () => {
-    const match = /^saved: version (\d+)/.exec((await text(admin, '#status')) ?? '')
-    const version = match ? Number(match[1]) : 0
-    return version > above ? version : undefined
+/** Waits until the open page has nothing left to save; returns the version it is at. */
+const allSaved = (admin: Page) =>
+  until('"All changes saved"', async () => {
+    const match = /^All changes saved · version (\d+)$/.exec(await text(admin, '#save-state'))
+    return match ? Number(match[1]) : undefined
   })
 
 /** Polls the public page from node (through nginx) until it is 200 and contains `words`. */
@@ -79,6 +81,20 @@ const publicPageShows = (path: string, words: string) =>
     const body = await res.text()
     return res.status === 200 && body.includes(words) ? body : undefined
   })
+
+/** A PNG of one colour, made here: no binary fixtures in the repository. */
+const png = (width: number, height: number, rgb: [number, number, number]) =>
+  sharp({
+    create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } },
+  })
+    .png()
+    .toBuffer()
+
+/** Alt texts of the images in the page form, in order. */
+const altTexts = (admin: Page) =>
+  admin
+    .locator('#images li textarea')
+    .evaluateAll((els) => els.map((el) => (el as HTMLTextAreaElement).value))
 
 before(async () => {
   stack = await startStack({
@@ -90,7 +106,7 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     timeout: WAIT_MS,
   })
-  context = await browser.newContext()
+  context = await browser.newContext({ timezoneId: ZONE, viewport: { width: 1280, height: 900 } })
   context.setDefaultTimeout(WAIT_MS)
   context.setDefaultNavigationTimeout(WAIT_MS)
 })
@@ -103,74 +119,173 @@ after(async () => {
   }
 })
 
-test('admin page - log in, create a series, draft, type, publish, edit: readers see it', async () => {
+test('studio - series, chapters, a page with images, edit after reload, schedule, publish: readers see it', async () => {
   const site = stack?.urls.site as string
   const tag = randomBytes(4).toString('hex')
   const slug = `browser-${tag}`
   const path = `/comic/${slug}`
-  const first = `Typed in a real browser ${tag}.`
-  const second = `And more words ${tag}.`
+  const edited = `Edited in a real browser ${tag}`
 
-  // 1. log in through the form; the page reloads into the editor
+  // 1. log in through the form; the page reloads into the studio, whose socket connects
   const admin = await openPage(`${site}/admin`)
   await admin.fill('#login input[name=email]', EMAIL)
   await admin.fill('#login input[name=password]', PASSWORD)
   await admin.click('#login button[type=submit]')
   await admin.locator('#logout').waitFor({ state: 'visible' })
-  await until('socket connected', async () =>
-    (await text(admin, '#status')) === 'connected' ? true : undefined,
-  )
+  await admin.locator('body[data-connection="connected"]').waitFor({ state: 'attached' })
 
-  // 2. a fresh browser has no series: the page offers only the series form
-  assert.equal(await admin.locator('#page-box').isVisible(), false)
-  await admin.locator('#series-form').waitFor({ state: 'visible' })
-  await admin.fill('#series-form input[name=slug]', `comic-${tag}`)
+  // 2. a series (the slug follows the title)
+  await admin.getByRole('link', { name: 'New series' }).click()
+  await admin.getByLabel('Series title').fill(`Comic ${tag}`)
+  assert.equal(await admin.locator('#series-form input[name=slug]').inputValue(), `comic-${tag}`)
+  await admin.locator('#series-form select[name=format]').selectOption('pages')
+  await admin.locator('#series-form select[name=readingDirection]').selectOption('ltr')
   await admin.click('#series-form button[type=submit]')
-  await admin.locator('#page-box').waitFor({ state: 'visible' })
-  assert.match((await text(admin, '#series-name')) ?? '', /^Series: My comic · [0-9a-f-]{36}$/)
+  await admin.locator('#series-pane').waitFor({ state: 'visible' })
+  await until('the series heading', async () =>
+    (await text(admin, '#series-heading')) === `Comic ${tag}` ? true : undefined,
+  )
+  await admin.locator('#tree .series-title a', { hasText: `Comic ${tag}` }).waitFor()
 
-  // 3. draft a page with a title and a slug
-  await admin.fill('#title', `Browser page ${tag}`)
-  await admin.fill('#slug', slug)
-  await admin.click('#draft')
-  const drafted = await savedVersion(admin, 0)
-  assert.match((await text(admin, '#page-info')) ?? '', / · version \d+ · draft$/)
-  assert.equal(await admin.locator('#draft').isDisabled(), true)
-
-  // 4. type: autosave sends the text and shows the new version
-  await admin.locator('#body').pressSequentially(first, { delay: 5 })
-  const typed = await savedVersion(admin, drafted)
-
-  // 5. publish: the reader's page shows the typed text, through nginx
-  await admin.click('#publish')
-  const published = await savedVersion(admin, typed)
-  assert.match((await text(admin, '#page-info')) ?? '', /published$/)
-  await admin.locator('#public').waitFor({ state: 'visible' })
-  assert.equal(await admin.locator('#public').getAttribute('href'), path)
-  await admin.screenshot({ path: SCREENSHOT, fullPage: true })
-
-  const html = await publicPageShows(path, first)
-  assert.ok(html.includes(`Browser page ${tag}`), 'the title is on the public page')
-  // the reader's page too: anything it logs (a 404 for an icon, a CSP violation) counts
-  const reader = await openPage(`${site}${path}`)
-  assert.ok(((await reader.locator('body').textContent()) ?? '').includes(first))
-
-  // 6. type more: autosave edits the published page, the edit purges nginx, readers see it
-  await admin.locator('#body').press('End')
-  await admin.locator('#body').pressSequentially(` ${second}`, { delay: 5 })
-  await savedVersion(admin, published)
-  assert.match((await text(admin, '#page-info')) ?? '', /published$/)
-  await publicPageShows(path, second)
-  await until('the reader, reloading, sees the edit', async () => {
-    await reader.reload({ waitUntil: 'load' })
-    const body = (await reader.locator('body').textContent()) ?? ''
-    return body.includes(`${first} ${second}`) ? true : undefined
+  // 3. two chapters; the second moved above the first (MoveChapter between neighbours)
+  for (const title of ['Chapter one', 'Chapter two']) {
+    await admin.getByLabel('Chapter title').fill(title)
+    await admin.click('#chapter-form button[type=submit]')
+    await until(`${title} in the sidebar`, async () =>
+      (await admin.locator('#tree .chapter-head span', { hasText: title }).count())
+        ? true
+        : undefined,
+    )
+  }
+  await admin.getByRole('button', { name: 'Move chapter Chapter two up' }).click()
+  await until('Chapter two first', async () => {
+    const names = await admin.locator('#tree .chapter-head span').allTextContents()
+    return names.join('|') === 'Chapter two|Chapter one' ? true : undefined
   })
 
-  // 7. a reload keeps the editor's state (localStorage) and reconnects
+  // 4. a draft page in Chapter one
+  await admin.getByLabel('Page title').fill(`Browser page ${tag}`)
+  await admin.getByLabel('Page slug').fill(slug)
+  await admin.locator('#draft-chapter').selectOption({ label: 'Chapter one' })
+  await admin.click('#draft-form button[type=submit]')
+  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  assert.match(new URL(admin.url()).hash, /^#\/page\/[0-9a-f-]{36}$/)
+  assert.equal(await admin.locator('#f-title').inputValue(), `Browser page ${tag}`)
+  assert.equal(await admin.locator('#f-chapter option:checked').textContent(), 'Chapter one')
+  assert.equal(await text(admin, '#page-state'), 'Draft')
+
+  // 5. two images by the file input, alt text for each, then the first moved down
+  await admin.locator('#f-files').setInputFiles([
+    { name: 'red.png', mimeType: 'image/png', buffer: await png(300, 450, [200, 30, 30]) },
+    { name: 'blue.png', mimeType: 'image/png', buffer: await png(300, 200, [30, 30, 200]) },
+  ])
+  await until('two images listed', async () =>
+    (await admin.locator('#images li').count()) === 2 ? true : undefined,
+  )
+  await admin.getByLabel('Alt text for image 1').fill('A red panel')
+  await admin.getByLabel('Alt text for image 2').fill('A blue panel')
+  await admin.getByRole('button', { name: 'Move image 1 down' }).click()
+  assert.deepEqual(await altTexts(admin), ['A blue panel', 'A red panel'])
+  assert.equal(
+    await admin.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+    'Move image 2 up',
+    'the focus follows the image that moved',
+  )
+  // the rest of the fields
+  await admin.getByLabel('Hover text').fill('hover me')
+  await admin.getByLabel('Transcript').fill(`RED: Hello. ${tag}`)
+  await admin.getByLabel('Commentary (Markdown)').fill('Made *in a browser*.')
+  await admin.getByLabel('Tags', { exact: true }).fill('test, browser')
+  await admin.getByLabel('Characters').fill('Red, Blue')
+  await admin.getByLabel('Locations').fill('Harbour')
+  await allSaved(admin)
+
+  // 6. reload: the page reopens from the server; every field and the image order are there
   await admin.reload({ waitUntil: 'load' })
-  assert.equal(await admin.locator('#body').inputValue(), `${first} ${second}`)
-  assert.match((await text(admin, '#page-info')) ?? '', /published$/)
+  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  assert.equal(await admin.locator('#f-title').inputValue(), `Browser page ${tag}`)
+  assert.equal(await admin.locator('#f-hoverText').inputValue(), 'hover me')
+  assert.equal(await admin.locator('#f-transcript').inputValue(), `RED: Hello. ${tag}`)
+  assert.equal(await admin.locator('#f-commentary').inputValue(), 'Made *in a browser*.')
+  assert.equal(await admin.locator('#f-tags').inputValue(), 'test, browser')
+  assert.equal(await admin.locator('#f-characters').inputValue(), 'Red, Blue')
+  assert.equal(await admin.locator('#f-locations').inputValue(), 'Harbour')
+  assert.deepEqual(await altTexts(admin), ['A blue panel', 'A red panel'])
+  const images = await admin
+    .locator('#images img')
+    .evaluateAll((els) =>
+      els.map((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).alt]),
+    )
+  assert.deepEqual(images, [
+    [300, 'A blue panel'],
+    [300, 'A red panel'],
+  ])
+  // ... and an edit of the existing page autosaves
+  await admin.locator('body[data-connection="connected"]').waitFor({ state: 'attached' })
+  await admin.locator('#f-title').fill(edited)
+  await allSaved(admin)
+
+  // 7. schedule two hours ahead, typed as a wall time in the browser's zone
+  const wall = instantToLocal(Date.now() + 2 * 3600_000, ZONE)
+  const expected = localToInstant(wall, ZONE)
+  assert.ok(expected)
+  assert.match(await text(admin, '#schedule-tz'), new RegExp(`Your time zone: ${ZONE}`))
+  await admin.locator('#schedule-at').fill(wall)
+  await admin.click('#schedule')
+  await until('the page scheduled', async () =>
+    (await text(admin, '#page-state')).startsWith('Scheduled') ? true : undefined,
+  )
+  await allSaved(admin)
+  await admin.screenshot({ path: SCREENSHOT, fullPage: true })
+
+  // 8. the scheduled queue lists it, at that instant
+  await admin.getByRole('link', { name: 'Scheduled', exact: true }).click()
+  await admin.locator('#schedule-pane').waitFor({ state: 'visible' })
+  const entry = admin.locator('#queue li', { hasText: edited })
+  await entry.waitFor({ state: 'visible' })
+  const at = await entry.locator('time').getAttribute('datetime')
+  assert.equal(Date.parse(at ?? ''), expected.ms, `queued at ${at}, typed ${wall} in ${ZONE}`)
+  assert.match((await entry.textContent()) ?? '', new RegExp(ZONE))
+
+  // 9. publish now: the reader's page shows the edited title, through nginx
+  await entry.getByRole('link', { name: edited }).click()
+  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  await admin.click('#publish')
+  await until('the page published', async () =>
+    (await text(admin, '#page-state')).startsWith('Published') ? true : undefined,
+  )
+  const link = admin.getByRole('link', { name: 'View public page' })
+  await link.waitFor({ state: 'visible' })
+  assert.equal(await link.getAttribute('href'), path)
+  await publicPageShows(path, edited)
+  const reader = await openPage(`${site}${path}`)
+  assert.ok(((await reader.locator('body').textContent()) ?? '').includes(edited))
+
+  // 10. at 360 px wide the studio still fits: nothing wider than the screen
+  await admin.setViewportSize({ width: 360, height: 740 })
+  const overflow = await admin.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(overflow <= 360, `page is ${overflow} px wide at 360`)
+  await admin.screenshot({ path: SCREENSHOT_NARROW, fullPage: true })
+  await admin.setViewportSize({ width: 1280, height: 900 })
+
+  // 11. an API token: shown once, listed, revoked
+  await admin.getByRole('link', { name: 'API tokens' }).click()
+  await admin.getByLabel('Token name').fill(`ci-${tag}`)
+  await admin.click('#token-form button[type=submit]')
+  await admin.locator('#token-once').waitFor({ state: 'visible' })
+  const token = await text(admin, '#token-value')
+  assert.ok(token.length >= 20, 'the token is shown')
+  const withToken = () =>
+    fetch(`${site}/admin/api/catalog?limit=1`, { headers: { authorization: `Bearer ${token}` } })
+  assert.equal((await withToken()).status, 200, 'a script can use the token')
+  await admin.getByRole('button', { name: `Revoke token ci-${tag}` }).click()
+  await until('the token revoked', async () =>
+    (await admin.getByRole('button', { name: `Revoke token ci-${tag}` }).count()) === 0
+      ? true
+      : undefined,
+  )
+  assert.match(await text(admin, '#tokens'), new RegExp(`ci-${tag}.*Revoked`))
+  assert.equal((await withToken()).status, 401, 'a revoked token no longer works')
 
   assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations')
 })

@@ -61,7 +61,7 @@ h3 { font-size: 1rem; margin: 0; }
 .chapter { margin: .4rem 0 0; }
 .chapter-head { display: flex; align-items: center; gap: .25rem; color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
 .chapter-head span { flex: 1; overflow-wrap: anywhere; }
-.page-item a { display: flex; justify-content: space-between; gap: .5rem; padding: .25rem .4rem; border-radius: 4px; text-decoration: none; color: var(--ink); }
+.page-item a { display: flex; flex-direction: column; align-items: flex-start; gap: .1rem; padding: .3rem .5rem; border-radius: 4px; text-decoration: none; color: var(--ink); }
 .page-item a:hover, .page-item a:focus-visible { background: var(--soft); }
 .page-item a[aria-current="page"] { background: var(--soft); font-weight: 600; }
 .page-item .t { overflow-wrap: anywhere; }
@@ -152,8 +152,8 @@ export const loginPage = (script: string): SafeHtml =>
 const seriesForm = html`<form id="series-form" class="card" aria-labelledby="series-form-title">
 <h2 id="series-form-title">New series</h2>
 <div class="grid2">
-<label>Title <input name="title" maxlength="200" required></label>
-<label>Slug <input name="slug" maxlength="80" pattern="[a-z0-9]+(-[a-z0-9]+)*" required aria-describedby="series-slug-hint"></label>
+<label>Series title <input name="title" maxlength="200" required></label>
+<label>Series slug <input name="slug" maxlength="80" pattern="[a-z0-9]+(-[a-z0-9]+)*" required aria-describedby="series-slug-hint"></label>
 </div>
 <p class="hint" id="series-slug-hint">Lower-case letters, digits and hyphens: it becomes part of the address.</p>
 <div class="grid2">
@@ -256,8 +256,8 @@ const tokensPane = html`<section id="tokens-pane" hidden aria-labelledby="tokens
 <div id="token-once" hidden><p><strong>Copy this token now: it is shown once.</strong></p>
 <output id="token-value" class="secret"></output></div>
 </form>
-<table><caption class="muted small">Active tokens</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
+<table><caption class="muted small">Your tokens</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
 <tbody id="tokens"></tbody></table>
 </section>`
 

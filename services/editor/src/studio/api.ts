@@ -106,6 +106,8 @@ export interface ApiToken {
   name: string
   createdAt: string
   lastUsedAt?: string | null
+  /** Set once revoked: the token no longer works, listed for the record. */
+  revokedAt?: string | null
 }
 
 export async function listTokens(): Promise<ApiToken[]> {

@@ -104,7 +104,10 @@ export function startStudio(): void {
   }
 
   let catalog: Catalog = { seq: 0, series: [], chapters: [], pages: [] }
-  let seq = 0
+  // the last stream sequence this tab wrote or read, kept over a reload so a page reopened
+  // right after a save is read as of that save
+  const SEQ_KEY = 'inkstream.studio.seq'
+  let seq = Number(sessionStorage.getItem(SEQ_KEY)) || 0
   let route: Route = parseRoute(location.hash)
   let editor: PageEditor | null = null
   let meta: PageMeta | null = null
@@ -142,6 +145,7 @@ export function startStudio(): void {
 
   function noteSeq(value: number) {
     seq = Math.max(seq, value)
+    sessionStorage.setItem(SEQ_KEY, String(seq))
     refreshCatalog()
   }
 
@@ -226,7 +230,11 @@ export function startStudio(): void {
         { class: 'page-item' },
         h(
           'a',
-          { href: `#/page/${p.pageId}`, 'aria-current': p.pageId === openId ? 'page' : null },
+          {
+            href: `#/page/${p.pageId}`,
+            'aria-current': p.pageId === openId ? 'page' : null,
+            'data-focus': `page-${p.pageId}`,
+          },
           h('span', { class: 't' }, p.title),
           h('span', { class: `badge ${p.status}` }, stateLabel(p)),
         ),
@@ -1009,27 +1017,36 @@ export function startStudio(): void {
                 h(
                   'td',
                   {},
-                  h(
-                    'button',
-                    {
-                      type: 'button',
-                      'aria-label': `Revoke token ${t.name}`,
-                      onclick: async () => {
-                        try {
-                          await revokeToken(t.id)
-                          say(`Token ${t.name} revoked`)
-                          await loadTokens()
-                        } catch (error) {
-                          say(`Not revoked: ${errorText(error)}`)
-                        }
-                      },
-                    },
-                    'Revoke',
-                  ),
+                  t.lastUsedAt
+                    ? h('time', { datetime: t.lastUsedAt }, describeInstant(t.lastUsedAt, zone))
+                    : h('span', { class: 'muted' }, 'never'),
+                ),
+                h(
+                  'td',
+                  {},
+                  t.revokedAt
+                    ? h('span', { class: 'muted' }, `Revoked ${describeInstant(t.revokedAt, zone)}`)
+                    : h(
+                        'button',
+                        {
+                          type: 'button',
+                          'aria-label': `Revoke token ${t.name}`,
+                          onclick: async () => {
+                            try {
+                              await revokeToken(t.id)
+                              say(`Token ${t.name} revoked`)
+                              await loadTokens()
+                            } catch (error) {
+                              say(`Not revoked: ${errorText(error)}`)
+                            }
+                          },
+                        },
+                        'Revoke',
+                      ),
                 ),
               ),
             )
-          : h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'No tokens.')),
+          : h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No tokens yet.')),
       )
     } catch (error) {
       say(`Could not list tokens: ${errorText(error)}`)
