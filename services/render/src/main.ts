@@ -1,13 +1,11 @@
-import { createLogger, loadConfig, onShutdown, startHealthServer } from '@inkstream/chassis'
-import { RenderConfig, startRender } from './service.ts'
+import { runService } from '@inkstream/chassis'
+import { RenderConfig } from './config.ts'
+import { startRender } from './service.ts'
 
 // The render process: `node --import ../chassis/src/instrument.ts src/main.ts`.
-const config = loadConfig(RenderConfig)
-const log = createLogger('render', config.LOG_LEVEL)
-const render = await startRender(config, { log })
-const health = await startHealthServer(config.RENDER_HEALTH_PORT, {
-  nats: () => render.nc.flush(),
-  db: () => render.pool.query('SELECT 1'),
-  redis: () => render.redis.ping(),
+await runService({
+  name: 'render',
+  config: RenderConfig,
+  start: startRender,
+  health: (c) => ({ port: c.RENDER_HEALTH_PORT }),
 })
-onShutdown(log, [() => health.close(), () => render.close()])

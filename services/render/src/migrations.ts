@@ -1,6 +1,18 @@
 import type { Migration } from '@inkstream/chassis'
 
-// Tables owned by render, all prefixed `render_`. Read models: rebuildable from the stream.
+// Tables owned by render, all prefixed `render_`. Read models: rebuildable from the stream, so
+// a changed model is a migration that drops the old tables, creates the new ones and resets
+// render's checkpoints to 0: the projection then rebuilds from the log (old events upcast).
+
+const IDS = 'CHARACTER SET ascii COLLATE ascii_bin'
+const TEXT_TABLE = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'
+
+/**
+ * Story order sorts pages by (chapter_pos, chapter_key, position, page_id) within a series.
+ * A page without a chapter (or whose chapter is unknown) sorts after every chapter.
+ */
+export const NO_CHAPTER_POS = 1e300
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -42,6 +54,96 @@ export const MIGRATIONS: Migration[] = [
         paths MEDIUMTEXT NOT NULL,
         created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
       )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'content model: series, chapters, pages, tags; rebuilt from the log',
+    up: [
+      'DROP TABLE IF EXISTS render_pages',
+      'DROP TABLE IF EXISTS render_series',
+      'DROP TABLE IF EXISTS render_outbox',
+      // default_seq: the sequence of the series' latest SeriesMadeDefault (the highest wins);
+      // created_seq orders series (and is the default when none was made default).
+      `CREATE TABLE IF NOT EXISTS render_series (
+        series_id CHAR(36) ${IDS} NOT NULL PRIMARY KEY,
+        slug VARCHAR(80) NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        description MEDIUMTEXT NOT NULL,
+        reading_direction ENUM('ltr', 'rtl') NOT NULL,
+        format ENUM('pages', 'strip') NOT NULL,
+        content_warning VARCHAR(200) NULL,
+        cover TEXT NULL,
+        default_seq BIGINT NULL,
+        created_seq BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        KEY render_series_order (created_seq)
+      ) ${TEXT_TABLE}`,
+      `CREATE TABLE IF NOT EXISTS render_chapters (
+        chapter_id CHAR(36) ${IDS} NOT NULL PRIMARY KEY,
+        series_id CHAR(36) ${IDS} NOT NULL,
+        slug VARCHAR(80) NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        description MEDIUMTEXT NOT NULL,
+        cover TEXT NULL,
+        position DOUBLE NOT NULL,
+        version BIGINT NOT NULL,
+        KEY render_chapters_order (series_id, position, chapter_id)
+      ) ${TEXT_TABLE}`,
+      // chapter_pos/chapter_key copy the chapter's place so story order is one index:
+      // NO_CHAPTER_POS and '' for pages without a chapter (after every chapter). The slug is
+      // not UNIQUE on purpose: a multi-row upsert would match a unique slug and overwrite
+      // another row; the projection keeps slugs unique itself.
+      `CREATE TABLE IF NOT EXISTS render_pages (
+        page_id CHAR(36) ${IDS} NOT NULL PRIMARY KEY,
+        series_id CHAR(36) ${IDS} NOT NULL,
+        chapter_id CHAR(36) ${IDS} NULL,
+        chapter_pos DOUBLE NOT NULL,
+        chapter_key VARCHAR(36) ${IDS} NOT NULL,
+        position DOUBLE NOT NULL,
+        slug VARCHAR(100) NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        hover_text TEXT NOT NULL,
+        transcript MEDIUMTEXT NOT NULL,
+        commentary MEDIUMTEXT NOT NULL,
+        tags TEXT NOT NULL,
+        characters TEXT NOT NULL,
+        locations TEXT NOT NULL,
+        content_warning VARCHAR(200) NULL,
+        images MEDIUMTEXT NOT NULL,
+        status ENUM('draft', 'scheduled', 'published') NOT NULL,
+        scheduled_at DATETIME(3) NULL,
+        time_zone VARCHAR(64) NULL,
+        published_at DATETIME(3) NULL,
+        first_published_at DATETIME(3) NULL,
+        version BIGINT NOT NULL,
+        KEY render_pages_slug (slug),
+        KEY render_pages_story (series_id, status, chapter_pos, chapter_key, position, page_id),
+        KEY render_pages_chapter (chapter_id),
+        KEY render_pages_published (series_id, status, published_at)
+      ) ${TEXT_TABLE}`,
+      // One row per tag, character and location of a page, for tag pages.
+      `CREATE TABLE IF NOT EXISTS render_page_tags (
+        page_id CHAR(36) ${IDS} NOT NULL,
+        kind ENUM('tag', 'character', 'location') NOT NULL,
+        ordinal SMALLINT NOT NULL,
+        name VARCHAR(60) NOT NULL,
+        slug VARCHAR(80) NOT NULL,
+        PRIMARY KEY (page_id, kind, ordinal),
+        KEY render_page_tags_slug (kind, slug)
+      ) ${TEXT_TABLE}`,
+      // Paths a batch made stale, written with the batch and removed once rendered and purged;
+      // `series`: series whose every public path is owed (a replay, a chapter moved, ...).
+      `CREATE TABLE IF NOT EXISTS render_outbox (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        paths MEDIUMTEXT NOT NULL,
+        series MEDIUMTEXT NOT NULL,
+        created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+      )`,
+      // rebuild: every render projection starts again from the first commit
+      `CREATE TABLE IF NOT EXISTS render_checkpoints (name VARCHAR(190) PRIMARY KEY, seq BIGINT NOT NULL, updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3))`,
+      'UPDATE render_checkpoints SET seq = 0',
     ],
   },
 ]

@@ -1,53 +1,463 @@
-import { type Logger, type Pool, type PoolConnection, sql } from '@inkstream/chassis'
-import type { Commit } from '@inkstream/contracts'
+import {
+  type Logger,
+  type Pool,
+  type PoolConnection,
+  type StoredCommit,
+  sql,
+} from '@inkstream/chassis'
+import type { ChapterEvent, Commit, PageEvent, SeriesEvent } from '@inkstream/contracts'
 import type { Purge } from './purge.ts'
-import { applyCommit, recordChangedPaths } from './read-model.ts'
+import {
+  type ChapterRow,
+  chapterPlace,
+  evolveChapter,
+  evolvePage,
+  evolveSeries,
+  loadChapters,
+  loadPages,
+  loadSeries,
+  type PageRow,
+  writeChapterPlaces,
+  writeChapters,
+  writePages,
+  writePageTags,
+  writeSeries,
+} from './read-model.ts'
 import type { Renderer } from './renderer.ts'
+import { defaultSeriesId } from './views/home.ts'
+import { endsOf, navigationAt, type StoryKey } from './views/story-order.ts'
+import type { Affected, BatchChange, PageChange, View } from './views/view.ts'
 
 export const PROJECTION_NAME = 'render'
 
-export interface CommitMeta {
-  seq: number
-  subject: string
-}
-
-export interface RenderProjectionHandlers {
-  apply(tx: PoolConnection, commit: Commit, meta: CommitMeta): Promise<void>
-  afterCommit(commit: Commit, meta: CommitMeta): Promise<void>
-}
+/** Pages with a changed place in one batch above which views answer per series (a replay). */
+export const BULK_THRESHOLD = 50
+/** Paths rendered at once. */
+const RENDER_CONCURRENCY = 6
+/** How long a replay may defer the paths it owes (full batches keep arriving). */
+const MAX_DEFERRAL_MS = 30_000
+const DEFER_CHECK_MS = 1_000
 
 export interface RenderProjectionOptions {
   pool: Pool
   renderer: Renderer
   purge: Purge
+  views: readonly View[]
   log: Logger
+  /** The projection's batch size: a full batch means a replay, whose effects wait. */
+  batchSize: number
+  /**
+   * The stream's last sequence when render started: until the projection reaches it, it is
+   * replaying (a rebuild, a long downtime) and renders what it owes once, at the end. Renders
+   * from the middle of a rebuild would also be refused: the HTML cache holds renderings from
+   * the old read model at later sequences.
+   */
+  replayUntil?: number
+  bulkThreshold?: number
+}
+
+export interface RenderProjection {
+  apply(tx: PoolConnection, batch: StoredCommit<Commit>[]): Promise<void>
+  afterCommit(batch: StoredCommit<Commit>[]): Promise<void>
+  /** Renders and purges whatever the outbox still owes (at start: a crash left it). */
+  drain(): Promise<void>
+  /** Resolves once nothing is owed: the outbox is empty and no drain is running. */
+  settled(timeoutMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+const samePlace = (a: StoryKey | null, b: StoryKey | null) =>
+  a !== null &&
+  b !== null &&
+  a.seriesId === b.seriesId &&
+  a.chapterPos === b.chapterPos &&
+  a.chapterKey === b.chapterKey &&
+  a.position === b.position
+
+function keyOf(page: PageRow | null, chapters: Map<string, ChapterRow>): StoryKey | null {
+  if (!page) return null
+  const chapter = page.chapterId === null ? undefined : chapters.get(page.chapterId)
+  const place =
+    chapter?.seriesId === page.seriesId ? chapterPlace(chapter) : chapterPlace(undefined)
+  return {
+    seriesId: page.seriesId,
+    chapterPos: place.pos,
+    chapterKey: place.key,
+    position: page.position,
+    pageId: page.pageId,
+  }
+}
+
+const isPublished = (p: PageRow | null) => p?.status === 'published'
+
+/**
+ * The projection's two halves, for runProjection. `apply` folds a batch per aggregate in
+ * memory (each touched row loaded once, written once), works out which paths the batch made
+ * stale (each view's `pathsAffected`) and records them in `render_outbox`, all in the batch's
+ * transaction. `afterCommit` renders each owed path once, purges them at nginx in one go and
+ * clears the outbox; whole series (a replay, a moved chapter, a new last page) are rendered in
+ * the background once the projection has caught up. A redelivery finds what is still owed.
+ */
+export function renderProjection(options: RenderProjectionOptions): RenderProjection {
+  const { pool, renderer, purge, views, log, batchSize } = options
+  const threshold = options.bulkThreshold ?? BULK_THRESHOLD
+
+  async function apply(tx: PoolConnection, batch: StoredCommit<Commit>[]): Promise<void> {
+    // 1. what the batch touches
+    const seriesIds = new Set<string>()
+    const chapterIds = new Set<string>()
+    const pageIds = new Set<string>()
+    const slugs = new Set<string>()
+    let defaultMayMove = false
+    for (const { commit } of batch)
+      for (const e of commit.events) {
+        if (e.type.startsWith('Series')) {
+          seriesIds.add((e as SeriesEvent).data.seriesId)
+          defaultMayMove = true
+        } else if (e.type.startsWith('Chapter')) chapterIds.add((e as ChapterEvent).data.chapterId)
+        else {
+          const pe = e as PageEvent
+          pageIds.add(pe.data.pageId)
+          if ('slug' in pe.data && pe.data.slug !== undefined) slugs.add(pe.data.slug)
+          if ('chapterId' in pe.data && pe.data.chapterId) chapterIds.add(pe.data.chapterId)
+        }
+      }
+    // 2. load each touched row once
+    const pages = await loadPages(tx, [...pageIds])
+    for (const p of pages.values()) if (p.chapterId) chapterIds.add(p.chapterId)
+    const [series, chapters, owners] = await Promise.all([
+      loadSeries(tx, [...seriesIds]),
+      loadChapters(tx, [...chapterIds]),
+      slugOwners(tx, [...slugs]),
+    ])
+    const defaultBefore = defaultMayMove ? await defaultSeriesId(tx) : null
+    const pagesBefore = new Map(pages)
+    const seriesBefore = new Map(series)
+    const chaptersBefore = new Map(chapters)
+    // 3. fold every event in stream order, in memory
+    for (const { seq, commit } of batch)
+      for (const e of commit.events) {
+        if (e.type.startsWith('Series')) {
+          const event = e as SeriesEvent
+          const next = evolveSeries(series.get(event.data.seriesId), event, seq)
+          if (next) series.set(next.seriesId, next)
+        } else if (e.type.startsWith('Chapter')) {
+          const event = e as ChapterEvent
+          const next = evolveChapter(chapters.get(event.data.chapterId), event, seq)
+          if (next) chapters.set(next.chapterId, next)
+        } else {
+          const event = e as PageEvent
+          const current = pages.get(event.data.pageId)
+          const next = evolvePage(current, event, seq)
+          if (!next) continue
+          if (next.slug !== current?.slug) next.slug = claimSlug(owners, next, current, log)
+          pages.set(next.pageId, next)
+        }
+      }
+    // 4. the changes, in story-order terms
+    const changedPages = [...pages.values()].filter((p) => pagesBefore.get(p.pageId) !== p)
+    const changedSeries = [...series.values()].filter((s) => seriesBefore.get(s.seriesId) !== s)
+    const changedChapters = [...chapters.values()].filter(
+      (c) => chaptersBefore.get(c.chapterId) !== c,
+    )
+    const pageChanges: PageChange[] = changedPages.map((after) => {
+      const before = pagesBefore.get(after.pageId) ?? null
+      const keyBefore = keyOf(before, chaptersBefore)
+      const keyAfter = keyOf(after, chapters)
+      const placeChanged =
+        isPublished(before) !== isPublished(after) ||
+        (isPublished(after) &&
+          (before?.slug !== after.slug ||
+            before?.title !== after.title ||
+            !samePlace(keyBefore, keyAfter)))
+      return { before, after, keyBefore, keyAfter, navBefore: null, navAfter: null, placeChanged }
+    })
+    const placed = pageChanges.filter((p) => p.placeChanged)
+    const bulk = placed.length > threshold
+    const ends: BatchChange['ends'] = new Map()
+    const endSeries = bulk ? [] : [...new Set(placed.map((p) => p.after?.seriesId ?? ''))]
+    // 5. neighbours and ends where they were, before the writes...
+    if (!bulk) {
+      for (const p of placed)
+        if (isPublished(p.before) && p.keyBefore) p.navBefore = await navigationAt(tx, p.keyBefore)
+      for (const s of endSeries)
+        ends.set(s, { before: await endsOf(tx, s), after: await endsOf(tx, s) })
+    }
+    // 6. write each touched row once
+    await writeSeries(tx, changedSeries)
+    await writeChapters(tx, changedChapters)
+    await writePages(tx, changedPages, chapters)
+    await writeChapterPlaces(
+      tx,
+      changedChapters.filter((c) => {
+        const before = chaptersBefore.get(c.chapterId)
+        return before !== undefined && before.position !== c.position
+      }),
+    )
+    await writePageTags(
+      tx,
+      changedPages.filter((p) => {
+        const before = pagesBefore.get(p.pageId)
+        return (
+          !before ||
+          String(before.tags) !== String(p.tags) ||
+          String(before.characters) !== String(p.characters) ||
+          String(before.locations) !== String(p.locations)
+        )
+      }),
+      new Set(pagesBefore.keys()),
+    )
+    // 7. ...and where they are now
+    if (!bulk) {
+      for (const p of placed)
+        if (isPublished(p.after) && p.keyAfter) p.navAfter = await navigationAt(tx, p.keyAfter)
+      for (const s of endSeries) {
+        const e = ends.get(s)
+        if (e) e.after = await endsOf(tx, s)
+      }
+    }
+    const change: BatchChange = {
+      pages: pageChanges,
+      series: changedSeries.map((after) => ({
+        before: seriesBefore.get(after.seriesId) ?? null,
+        after,
+      })),
+      chapters: changedChapters.map((after) => ({
+        before: chaptersBefore.get(after.chapterId) ?? null,
+        after,
+      })),
+      ends,
+      defaultSeries: {
+        before: defaultBefore,
+        after: defaultMayMove ? await defaultSeriesId(tx) : null,
+      },
+      bulk,
+    }
+    // 8. the paths owed, in the outbox, with the batch
+    const owed = affected(views, change)
+    if (owed.paths.length > 0 || owed.series.length > 0)
+      await sql(tx, 'INSERT INTO render_outbox (seq, paths, series) VALUES (?, ?, ?)', [
+        batch.at(-1)?.seq ?? 0,
+        JSON.stringify(owed.paths),
+        JSON.stringify(owed.series),
+      ])
+  }
+
+  // ---- effects
+
+  let stopped = false
+  let deferredSince = 0
+  let lastFullBatch = 0
+  let timer: NodeJS.Timeout | undefined
+
+  const renderAll = async (paths: string[]) => {
+    await forEachLimit(paths, RENDER_CONCURRENCY, (path) => renderer.refresh(path))
+    await purge(paths)
+  }
+
+  /** Exact paths first (the page, its neighbours, home): what a reader is waiting for. */
+  async function drainPaths(): Promise<void> {
+    const rows = await sql<{ id: number; paths: string; series: string }[]>(
+      pool,
+      `SELECT id, paths, series FROM render_outbox WHERE paths <> '[]' ORDER BY id`,
+    )
+    if (rows.length === 0) return
+    const paths = new Set<string>()
+    for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
+    await renderAll([...paths])
+    const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
+    const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)
+    if (done.length > 0) await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [done])
+    if (seriesLeft.length > 0)
+      await sql(pool, `UPDATE render_outbox SET paths = '[]' WHERE id IN (?)`, [seriesLeft])
+    log.debug({ paths: paths.size }, 'rendered and purged')
+  }
+
+  /** Then whole series: every public path of each view in them, once. */
+  async function drainSeries(): Promise<void> {
+    for (;;) {
+      const rows = await sql<{ id: number; series: string }[]>(
+        pool,
+        `SELECT id, series FROM render_outbox WHERE paths = '[]' ORDER BY id`,
+      )
+      if (rows.length === 0) return
+      const ids = new Set<string>()
+      for (const r of rows) for (const s of JSON.parse(r.series) as string[]) ids.add(s)
+      const paths = new Set<string>()
+      for (const view of views)
+        for (const p of (await view.publicPaths?.(pool, [...ids])) ?? []) paths.add(p)
+      await renderAll([...paths])
+      await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [rows.map((r) => r.id)])
+      log.info({ series: ids.size, paths: paths.size }, 'series rendered and purged')
+    }
+  }
+
+  // One run of each at a time in this process; a call during a run gets another run after it.
+  // Paths and series drain independently (they take disjoint outbox rows), so a long series
+  // never holds up the page a reader is waiting for.
+  const pathsFlight = singleFlight(drainPaths)
+  const seriesFlight = singleFlight(drainSeries)
+  const drain = async () => {
+    await pathsFlight.run()
+    await seriesFlight.run()
+  }
+
+  const drainLater = () => {
+    if (timer || stopped) return
+    timer = setTimeout(() => {
+      timer = undefined
+      const now = Date.now()
+      // still replaying (a full batch within the last check), and not deferred for too long
+      if (now - lastFullBatch < DEFER_CHECK_MS && now - deferredSince < MAX_DEFERRAL_MS)
+        return drainLater()
+      deferredSince = 0
+      drain().catch((error: unknown) => {
+        log.error({ err: error }, 'rendering owed paths failed; will retry')
+        drainLater()
+      })
+    }, DEFER_CHECK_MS)
+    timer.unref()
+  }
+
+  return {
+    apply,
+    async afterCommit(batch) {
+      const top = batch.at(-1)?.seq ?? 0
+      if (batch.length >= batchSize || (top > 0 && top < (options.replayUntil ?? 0))) {
+        // a replay: what it owes is rendered once it has caught up
+        lastFullBatch = Date.now()
+        if (deferredSince === 0) deferredSince = lastFullBatch
+        drainLater()
+        return
+      }
+      deferredSince = 0
+      // exact paths now (a failure here is retried with the redelivery); series after
+      await pathsFlight.run()
+      seriesFlight.run().catch((error: unknown) => {
+        log.error({ err: error }, 'rendering owed series failed; will retry')
+        drainLater()
+      })
+    },
+    drain,
+    async settled(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const busy = pathsFlight.running || seriesFlight.running
+        const [row] = await sql<{ n: number }[]>(pool, 'SELECT COUNT(*) AS n FROM render_outbox')
+        if (!busy && (row?.n ?? 0) === 0) return
+        if (Date.now() > until) throw new Error(`render outbox not empty after ${timeoutMs} ms`)
+        if (!busy) drain().catch(() => {})
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      timer = undefined
+      await Promise.all([pathsFlight.idle(), seriesFlight.idle()])
+    },
+  }
+}
+
+/** Every view's stale paths for a batch, each path and series once. */
+export function affected(views: readonly View[], change: BatchChange): Affected {
+  const paths = new Set<string>()
+  const series = new Set<string>()
+  for (const view of views) {
+    const a = view.pathsAffected(change)
+    for (const p of a.paths) paths.add(p)
+    for (const s of a.series) series.add(s)
+  }
+  return { paths: [...paths], series: [...series] }
+}
+
+async function slugOwners(tx: PoolConnection, slugs: string[]): Promise<Map<string, string>> {
+  if (slugs.length === 0) return new Map()
+  const rows = await sql<{ page_id: string; slug: string }[]>(
+    tx,
+    'SELECT page_id, slug FROM render_pages WHERE slug IN (?)',
+    [slugs],
+  )
+  return new Map(rows.map((r) => [r.slug, r.page_id]))
 }
 
 /**
- * The projection's two halves, for runProjection: apply writes the read model and records the
- * changed paths in the outbox in the same transaction; afterCommit renders those paths, purges
- * them at nginx, then clears the outbox row. A redelivered commit finds its row (effects not
- * done yet) or none (done): either way nothing is applied twice.
+ * The slug a page gets. comic reserves slugs in a KV registry with compare-and-set, so two
+ * pages never claim one in a log it wrote. A log written without it must still not stop the
+ * projection: the first page keeps the slug, the later one gets a suffix of its id, the same
+ * way on every replay, and the conflict is logged as an error.
  */
-export function renderProjection(options: RenderProjectionOptions): RenderProjectionHandlers {
-  const { pool, renderer, purge, log } = options
+function claimSlug(
+  owners: Map<string, string>,
+  page: PageRow,
+  previous: PageRow | undefined,
+  log: Logger,
+): string {
+  let slug = page.slug
+  const owner = owners.get(slug)
+  if (owner !== undefined && owner !== page.pageId) {
+    const fallback = `${slug}-${page.pageId.slice(0, 8)}`
+    log.error(
+      { pageId: page.pageId, slug, fallback },
+      'slug already taken by another page (write side bypassed the slug registry); using a fallback',
+    )
+    slug = fallback
+  }
+  owners.set(slug, page.pageId)
+  if (previous && previous.slug !== slug && owners.get(previous.slug) === page.pageId)
+    owners.delete(previous.slug)
+  return slug
+}
+
+interface Flight {
+  run(): Promise<void>
+  readonly running: boolean
+  idle(): Promise<void>
+}
+
+/** fn one run at a time; a call during a run is served by one more run after it. */
+function singleFlight(fn: () => Promise<void>): Flight {
+  let current: Promise<void> | null = null
+  let again = false
   return {
-    async apply(tx, commit, { seq }) {
-      const paths = await applyCommit(tx, commit, seq, log)
-      await recordChangedPaths(tx, seq, paths)
+    run() {
+      if (current) {
+        again = true
+        return current
+      }
+      current = (async () => {
+        try {
+          do {
+            again = false
+            await fn()
+          } while (again)
+        } finally {
+          current = null
+        }
+      })()
+      return current
     },
-    async afterCommit(_commit, { seq }) {
-      const [row] = await sql<{ paths: string }[]>(
-        pool,
-        'SELECT paths FROM render_outbox WHERE seq = ?',
-        [seq],
-      )
-      if (!row) return
-      const paths = JSON.parse(row.paths) as string[]
-      for (const path of paths) await renderer.refresh(path)
-      await purge(paths)
-      await sql(pool, 'DELETE FROM render_outbox WHERE seq = ?', [seq])
-      log.debug({ seq, paths }, 'rendered and purged')
+    get running() {
+      return current !== null
+    },
+    idle: async () => {
+      await current?.catch(() => {})
     },
   }
+}
+
+/** Runs fn over items, at most `limit` at once. */
+async function forEachLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await fn(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }

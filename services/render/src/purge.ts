@@ -3,6 +3,8 @@ import { ATTR_INK_PATH, type Logger, SpanKind, withSpan } from '@inkstream/chass
 export type Purge = (paths: Iterable<string>) => Promise<void>
 
 const PURGE_TIMEOUT_MS = 2_000
+/** Purge requests in flight at once (nginx purges one path per request). */
+const PURGE_CONCURRENCY = 16
 
 /**
  * Purges paths from nginx's cache: `GET <baseUrl><path>`. 404 means nginx had no copy, which
@@ -34,6 +36,11 @@ export function createPurge(baseUrl: string | undefined, log: Logger): Purge {
       },
     )
   return async (paths) => {
-    await Promise.all([...paths].map(purgeOne))
+    const all = [...paths]
+    let next = 0
+    const worker = async () => {
+      while (next < all.length) await purgeOne(all[next++] as string)
+    }
+    await Promise.all(Array.from({ length: Math.min(PURGE_CONCURRENCY, all.length) }, worker))
   }
 }

@@ -1,244 +1,501 @@
-import type { Logger } from '@inkstream/chassis'
 import { type PoolConnection, sql } from '@inkstream/chassis'
-import type { ComicEvent, Commit } from '@inkstream/contracts'
-import { HOME_PATH, pagePath } from '@inkstream/contracts'
+import type {
+  ChapterEvent,
+  ImageRef,
+  PageEvent,
+  PageSnapshot,
+  SeriesEvent,
+  SeriesSummary,
+} from '@inkstream/contracts'
+import { tagSlug } from '@inkstream/contracts'
+import { NO_CHAPTER_POS } from './migrations.ts'
 
-// Writes of the read model (inside the projection's transaction) and the paths each write
-// makes public, changes or takes down.
+type ReadingDirection = SeriesSummary['readingDirection']
+type SeriesFormat = SeriesSummary['format']
+
+// The read model's rows as the projection folds them: loaded once per batch, evolved in
+// memory event by event, written back once each (multi-row upserts).
 
 export const CHECKPOINT_TABLE = 'render_checkpoints'
 
-interface PageRow {
-  page_id: string
+type Queryable = Parameters<typeof sql>[0]
+
+export interface SeriesRow {
+  seriesId: string
   slug: string
-  status: 'draft' | 'published'
-  published_at: string | null
-  published_seq: number | null
+  title: string
+  description: string
+  readingDirection: ReadingDirection
+  format: SeriesFormat
+  contentWarning: string | null
+  cover: ImageRef | null
+  /** Sequence of its latest SeriesMadeDefault; the highest is the site's default. */
+  defaultSeq: number | null
+  createdSeq: number
+  /** Stream sequence of the series' last commit. */
+  version: number
 }
 
-const PAGE_COLUMNS =
-  'page_id, slug, status, CAST(published_at AS CHAR) AS published_at, published_seq'
+export interface ChapterRow {
+  chapterId: string
+  seriesId: string
+  slug: string
+  title: string
+  description: string
+  cover: ImageRef | null
+  position: number
+  version: number
+}
+
+export interface PageRow extends PageSnapshot {
+  firstPublishedAt: string | null
+  /** Stream sequence of the page's last commit. */
+  version: number
+}
 
 /** ISO time to a DATETIME(3) literal in UTC. */
 export const toDbTime = (iso: string): string =>
   new Date(iso).toISOString().replace('T', ' ').replace('Z', '')
 
 /** DATETIME(3) text (UTC) back to ISO. */
-export const fromDbTime = (db: string): string => `${db.replace(' ', 'T')}Z`
+export const fromDbTime = (db: string): string => new Date(`${db.replace(' ', 'T')}Z`).toISOString()
 
-async function loadPage(tx: PoolConnection, pageId: string): Promise<PageRow | undefined> {
-  const rows = await sql<PageRow[]>(
-    tx,
-    `SELECT ${PAGE_COLUMNS} FROM render_pages WHERE page_id = ? FOR UPDATE`,
-    [pageId],
-  )
-  return rows[0]
+const dbTime = (iso: string | null) => (iso === null ? null : toDbTime(iso))
+const isoTime = (db: string | null) => (db === null ? null : fromDbTime(db))
+const json = (text: string | null): unknown => (text === null ? null : JSON.parse(text))
+
+// ---- series
+
+const SERIES_COLUMNS = `series_id, slug, title, description, reading_direction, format,
+  content_warning, cover, default_seq, created_seq, version`
+
+interface SeriesDb {
+  series_id: string
+  slug: string
+  title: string
+  description: string
+  reading_direction: ReadingDirection
+  format: SeriesFormat
+  content_warning: string | null
+  cover: string | null
+  default_seq: number | null
+  created_seq: number
+  version: number
 }
 
-/**
- * The published pages just before and after a position in the publish order (publish time,
- * then sequence): the neighbours of a published page. One query for the projection's path
- * diff and the page's navigation links.
- */
-export async function adjacentSlugs(
-  conn: PoolConnection,
-  publishedAt: string,
-  publishedSeq: number,
-): Promise<{ prev: string | null; next: string | null }> {
-  const at = publishedAt
-  const seq = publishedSeq
-  const rows = await sql<{ side: 'prev' | 'next'; slug: string }[]>(
-    conn,
-    `(SELECT 'prev' AS side, slug FROM render_pages WHERE status = 'published' AND (published_at < ? OR (published_at = ? AND published_seq < ?)) ORDER BY published_at DESC, published_seq DESC LIMIT 1)
-     UNION ALL
-     (SELECT 'next' AS side, slug FROM render_pages WHERE status = 'published' AND (published_at > ? OR (published_at = ? AND published_seq > ?)) ORDER BY published_at, published_seq LIMIT 1)`,
-    [at, at, seq, at, at, seq],
+export const seriesFromDb = (r: SeriesDb): SeriesRow => ({
+  seriesId: r.series_id,
+  slug: r.slug,
+  title: r.title,
+  description: r.description,
+  readingDirection: r.reading_direction,
+  format: r.format,
+  contentWarning: r.content_warning,
+  cover: json(r.cover) as ImageRef | null,
+  defaultSeq: r.default_seq,
+  createdSeq: r.created_seq,
+  version: r.version,
+})
+
+const seriesToDb = (s: SeriesRow): unknown[] => [
+  s.seriesId,
+  s.slug,
+  s.title,
+  s.description,
+  s.readingDirection,
+  s.format,
+  s.contentWarning,
+  s.cover === null ? null : JSON.stringify(s.cover),
+  s.defaultSeq,
+  s.createdSeq,
+  s.version,
+]
+
+export async function loadSeries(db: Queryable, ids: string[]): Promise<Map<string, SeriesRow>> {
+  if (ids.length === 0) return new Map()
+  const rows = await sql<SeriesDb[]>(
+    db,
+    `SELECT ${SERIES_COLUMNS} FROM render_series WHERE series_id IN (?)`,
+    [ids],
   )
-  return {
-    prev: rows.find((r) => r.side === 'prev')?.slug ?? null,
-    next: rows.find((r) => r.side === 'next')?.slug ?? null,
+  return new Map(rows.map((r) => [r.series_id, seriesFromDb(r)]))
+}
+
+// ---- chapters
+
+const CHAPTER_COLUMNS = 'chapter_id, series_id, slug, title, description, cover, position, version'
+
+interface ChapterDb {
+  chapter_id: string
+  series_id: string
+  slug: string
+  title: string
+  description: string
+  cover: string | null
+  position: number
+  version: number
+}
+
+export const chapterFromDb = (r: ChapterDb): ChapterRow => ({
+  chapterId: r.chapter_id,
+  seriesId: r.series_id,
+  slug: r.slug,
+  title: r.title,
+  description: r.description,
+  cover: json(r.cover) as ImageRef | null,
+  position: r.position,
+  version: r.version,
+})
+
+const chapterToDb = (c: ChapterRow): unknown[] => [
+  c.chapterId,
+  c.seriesId,
+  c.slug,
+  c.title,
+  c.description,
+  c.cover === null ? null : JSON.stringify(c.cover),
+  c.position,
+  c.version,
+]
+
+export async function loadChapters(db: Queryable, ids: string[]): Promise<Map<string, ChapterRow>> {
+  if (ids.length === 0) return new Map()
+  const rows = await sql<ChapterDb[]>(
+    db,
+    `SELECT ${CHAPTER_COLUMNS} FROM render_chapters WHERE chapter_id IN (?)`,
+    [ids],
+  )
+  return new Map(rows.map((r) => [r.chapter_id, chapterFromDb(r)]))
+}
+
+// ---- pages
+
+/** The page columns PageDb reads, optionally of a table alias (`p.`). */
+export const pageColumns = (a = ''): string =>
+  `${a}page_id, ${a}series_id, ${a}chapter_id, ${a}position, ${a}slug, ${a}title, ${a}hover_text,
+  ${a}transcript, ${a}commentary, ${a}tags, ${a}characters, ${a}locations, ${a}content_warning,
+  ${a}images, ${a}status, CAST(${a}scheduled_at AS CHAR) AS scheduled_at, ${a}time_zone,
+  CAST(${a}published_at AS CHAR) AS published_at,
+  CAST(${a}first_published_at AS CHAR) AS first_published_at, ${a}version`
+const PAGE_COLUMNS = pageColumns()
+
+export interface PageDb {
+  page_id: string
+  series_id: string
+  chapter_id: string | null
+  position: number
+  slug: string
+  title: string
+  hover_text: string
+  transcript: string
+  commentary: string
+  tags: string
+  characters: string
+  locations: string
+  content_warning: string | null
+  images: string
+  status: PageRow['status']
+  scheduled_at: string | null
+  time_zone: string | null
+  published_at: string | null
+  first_published_at: string | null
+  version: number
+}
+
+export const pageFromDb = (r: PageDb): PageRow => ({
+  pageId: r.page_id,
+  seriesId: r.series_id,
+  chapterId: r.chapter_id,
+  position: r.position,
+  slug: r.slug,
+  title: r.title,
+  hoverText: r.hover_text,
+  transcript: r.transcript,
+  commentary: r.commentary,
+  tags: JSON.parse(r.tags) as string[],
+  characters: JSON.parse(r.characters) as string[],
+  locations: JSON.parse(r.locations) as string[],
+  contentWarning: r.content_warning,
+  images: JSON.parse(r.images) as ImageRef[],
+  status: r.status,
+  scheduledAt: isoTime(r.scheduled_at),
+  timeZone: r.time_zone,
+  publishedAt: isoTime(r.published_at),
+  firstPublishedAt: isoTime(r.first_published_at),
+  version: r.version,
+})
+
+/** Where a page sorts in its series: after every chapter when it has none (or it is unknown). */
+export function chapterPlace(chapter: ChapterRow | undefined): { pos: number; key: string } {
+  return chapter
+    ? { pos: chapter.position, key: chapter.chapterId }
+    : { pos: NO_CHAPTER_POS, key: '' }
+}
+
+const pageToDb = (p: PageRow, chapter: ChapterRow | undefined): unknown[] => {
+  const place = chapterPlace(chapter)
+  return [
+    p.pageId,
+    p.seriesId,
+    p.chapterId,
+    place.pos,
+    place.key,
+    p.position,
+    p.slug,
+    p.title,
+    p.hoverText,
+    p.transcript,
+    p.commentary,
+    JSON.stringify(p.tags),
+    JSON.stringify(p.characters),
+    JSON.stringify(p.locations),
+    p.contentWarning,
+    JSON.stringify(p.images),
+    p.status,
+    dbTime(p.scheduledAt),
+    p.timeZone,
+    dbTime(p.publishedAt),
+    dbTime(p.firstPublishedAt),
+    p.version,
+  ]
+}
+
+export async function loadPages(db: Queryable, ids: string[]): Promise<Map<string, PageRow>> {
+  if (ids.length === 0) return new Map()
+  const rows = await sql<PageDb[]>(
+    db,
+    `SELECT ${PAGE_COLUMNS} FROM render_pages WHERE page_id IN (?)`,
+    [ids],
+  )
+  return new Map(rows.map((r) => [r.page_id, pageFromDb(r)]))
+}
+
+// ---- writes: one multi-row upsert per table and chunk
+
+const CHUNK = 200
+
+async function upsert(
+  tx: PoolConnection,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<void> {
+  const updates = columns
+    .slice(1)
+    .map((c) => `${c} = VALUES(${c})`)
+    .join(', ')
+  const tuple = `(${columns.map(() => '?').join(', ')})`
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK)
+    await sql(
+      tx,
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}
+       ON DUPLICATE KEY UPDATE ${updates}`,
+      chunk.flat(),
+    )
   }
 }
 
-/** Slugs of the published neighbours of a published page, in publish order. */
-async function neighbours(tx: PoolConnection, page: PageRow): Promise<string[]> {
-  if (page.published_at === null || page.published_seq === null) return []
-  const { prev, next } = await adjacentSlugs(tx, page.published_at, page.published_seq)
-  return [prev, next].filter((slug) => slug !== null)
+export async function writeSeries(tx: PoolConnection, rows: SeriesRow[]): Promise<void> {
+  if (rows.length === 0) return
+  const columns = SERIES_COLUMNS.split(',').map((c) => c.trim())
+  await upsert(tx, 'render_series', columns, rows.map(seriesToDb))
 }
 
-async function firstPublished(tx: PoolConnection): Promise<string | null> {
-  const rows = await sql<{ page_id: string; slug: string }[]>(
-    tx,
-    `SELECT page_id, slug FROM render_pages WHERE status = 'published' ORDER BY published_at, published_seq LIMIT 1`,
-  )
-  return rows[0] ? `${rows[0].page_id}:${rows[0].slug}` : null
+export async function writeChapters(tx: PoolConnection, rows: ChapterRow[]): Promise<void> {
+  if (rows.length === 0) return
+  const columns = CHAPTER_COLUMNS.split(',').map((c) => c.trim())
+  await upsert(tx, 'render_chapters', columns, rows.map(chapterToDb))
 }
 
-async function allPublishedPaths(tx: PoolConnection): Promise<string[]> {
-  const rows = await sql<{ slug: string }[]>(
-    tx,
-    `SELECT slug FROM render_pages WHERE status = 'published'`,
-  )
-  return rows.map((r) => pagePath(r.slug))
-}
+const PAGE_WRITE_COLUMNS = [
+  'page_id',
+  'series_id',
+  'chapter_id',
+  'chapter_pos',
+  'chapter_key',
+  'position',
+  'slug',
+  'title',
+  'hover_text',
+  'transcript',
+  'commentary',
+  'tags',
+  'characters',
+  'locations',
+  'content_warning',
+  'images',
+  'status',
+  'scheduled_at',
+  'time_zone',
+  'published_at',
+  'first_published_at',
+  'version',
+]
 
-/**
- * The slug a page gets. The write side (comic) reserves slugs in a NATS KV registry with
- * compare-and-set, so two pages never claim one in a log it wrote. A log written without the
- * registry (a bypassed write side) still must not stop the projection on a duplicate key: the
- * first page keeps the slug and the later one gets a suffix of its id, the same way on every
- * replay, and the conflict is logged as an error.
- */
-async function claimSlug(
+export async function writePages(
   tx: PoolConnection,
-  pageId: string,
-  slug: string,
-  log: Logger,
-): Promise<string> {
-  const rows = await sql<{ page_id: string }[]>(
-    tx,
-    'SELECT page_id FROM render_pages WHERE slug = ? AND page_id <> ?',
-    [slug, pageId],
-  )
-  if (rows.length === 0) return slug
-  const fallback = `${slug}-${pageId.slice(0, 8)}`
-  log.error(
-    { pageId, slug, fallback },
-    'slug already taken by another page (write side bypassed the slug registry); using a fallback',
-  )
-  return fallback
-}
-
-type PageEventOf<T extends ComicEvent['type']> = Extract<ComicEvent, { type: T }>
-
-/** Applies one page event's change; returns nothing, the caller diffs before and after. */
-async function writePageEvent(
-  tx: PoolConnection,
-  event: Exclude<ComicEvent, PageEventOf<'SeriesCreated'>>,
-  seq: number,
-  log: Logger,
+  rows: PageRow[],
+  chapters: Map<string, ChapterRow>,
 ): Promise<void> {
+  if (rows.length === 0) return
+  await upsert(
+    tx,
+    'render_pages',
+    PAGE_WRITE_COLUMNS,
+    rows.map((p) => pageToDb(p, p.chapterId === null ? undefined : chapters.get(p.chapterId))),
+  )
+}
+
+/** A moved chapter carries its pages' place in story order along. */
+export async function writeChapterPlaces(
+  tx: PoolConnection,
+  chapters: ChapterRow[],
+): Promise<void> {
+  for (const c of chapters) {
+    await sql(tx, 'UPDATE render_pages SET chapter_pos = ? WHERE chapter_id = ?', [
+      c.position,
+      c.chapterId,
+    ])
+  }
+}
+
+/** Replaces the tag rows of these pages (tags, characters, locations, in order). */
+export async function writePageTags(
+  tx: PoolConnection,
+  pages: PageRow[],
+  existed: Set<string>,
+): Promise<void> {
+  const old = pages.filter((p) => existed.has(p.pageId)).map((p) => p.pageId)
+  if (old.length > 0) await sql(tx, 'DELETE FROM render_page_tags WHERE page_id IN (?)', [old])
+  const rows: unknown[][] = []
+  for (const p of pages) {
+    const kinds = [
+      ['tag', p.tags],
+      ['character', p.characters],
+      ['location', p.locations],
+    ] as const
+    for (const [kind, list] of kinds)
+      list.forEach((name, i) => {
+        rows.push([p.pageId, kind, i, name, tagSlug(name)])
+      })
+  }
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK)
+    await sql(
+      tx,
+      `INSERT INTO render_page_tags (page_id, kind, ordinal, name, slug) VALUES ${chunk
+        .map(() => '(?, ?, ?, ?, ?)')
+        .join(', ')}`,
+      chunk.flat(),
+    )
+  }
+}
+
+// ---- evolve: one event on a row in memory (mirrors comic's deciders' evolve)
+
+export function evolveSeries(
+  row: SeriesRow | undefined,
+  event: SeriesEvent,
+  seq: number,
+): SeriesRow | undefined {
   switch (event.type) {
-    case 'PageDrafted': {
-      const { pageId, seriesId, title, body } = event.data
-      const slug = await claimSlug(tx, pageId, event.data.slug, log)
-      await sql(
-        tx,
-        `INSERT INTO render_pages (page_id, series_id, slug, title, body, status, version, seq)
-         VALUES (?, ?, ?, ?, ?, 'draft', 1, ?)
-         ON DUPLICATE KEY UPDATE series_id = VALUES(series_id), slug = VALUES(slug), title = VALUES(title),
-           body = VALUES(body), version = version + 1, seq = VALUES(seq)`,
-        [pageId, seriesId, slug, title, body, seq],
-      )
-      return
+    case 'SeriesCreated': {
+      const { seriesId, slug, title, description, readingDirection, format, contentWarning } =
+        event.data
+      return {
+        seriesId,
+        slug,
+        title,
+        description,
+        readingDirection,
+        format,
+        contentWarning,
+        cover: event.data.cover,
+        defaultSeq: row?.defaultSeq ?? null,
+        createdSeq: row?.createdSeq ?? seq,
+        version: seq,
+      }
     }
+    case 'SeriesEdited': {
+      if (!row) return row
+      const { seriesId: _, ...changed } = event.data
+      return { ...row, ...changed, version: seq }
+    }
+    case 'SeriesMadeDefault':
+      return row ? { ...row, defaultSeq: seq, version: seq } : row
+  }
+}
+
+export function evolveChapter(
+  row: ChapterRow | undefined,
+  event: ChapterEvent,
+  seq: number,
+): ChapterRow | undefined {
+  switch (event.type) {
+    case 'ChapterCreated':
+      return { ...event.data, version: seq }
+    case 'ChapterEdited': {
+      if (!row) return row
+      const { chapterId: _, ...changed } = event.data
+      return { ...row, ...changed, version: seq }
+    }
+    case 'ChapterMoved':
+      return row ? { ...row, position: event.data.position, version: seq } : row
+  }
+}
+
+export function evolvePage(
+  row: PageRow | undefined,
+  event: PageEvent,
+  seq: number,
+): PageRow | undefined {
+  if (event.type === 'PageDrafted') {
+    return {
+      ...event.data,
+      status: 'draft',
+      scheduledAt: null,
+      timeZone: null,
+      publishedAt: null,
+      firstPublishedAt: row?.firstPublishedAt ?? null,
+      version: seq,
+    }
+  }
+  // comic appends nothing to a page before its PageDrafted; anything else is ignored
+  if (!row) return row
+  const next = evolveExisting(row, event)
+  return { ...next, version: seq }
+}
+
+function evolveExisting(row: PageRow, event: Exclude<PageEvent, { type: 'PageDrafted' }>): PageRow {
+  switch (event.type) {
     case 'PageEdited': {
-      const { pageId, title, body } = event.data
-      const slug = await claimSlug(tx, pageId, event.data.slug, log)
-      await sql(
-        tx,
-        'UPDATE render_pages SET slug = ?, title = ?, body = ?, version = version + 1, seq = ? WHERE page_id = ?',
-        [slug, title, body, seq, pageId],
-      )
-      return
+      const { pageId: _, ...changed } = event.data
+      return { ...row, ...changed }
     }
-    case 'PageImageAttached': {
-      const { pageId, hash, contentType, width, height, alt } = event.data
-      await sql(
-        tx,
-        `UPDATE render_pages SET image_hash = ?, image_type = ?, image_width = ?, image_height = ?, image_alt = ?,
-           version = version + 1, seq = ? WHERE page_id = ?`,
-        [hash, contentType, width, height, alt, seq, pageId],
-      )
-      return
-    }
-    case 'PagePublished': {
-      const { pageId, publishedAt } = event.data
-      await sql(
-        tx,
-        `UPDATE render_pages SET status = 'published', published_at = ?, published_seq = ?,
-           version = version + 1, seq = ? WHERE page_id = ?`,
-        [toDbTime(publishedAt), seq, seq, pageId],
-      )
-      return
-    }
-    case 'PageUnpublished': {
-      await sql(
-        tx,
-        `UPDATE render_pages SET status = 'draft', published_at = NULL, published_seq = NULL,
-           version = version + 1, seq = ? WHERE page_id = ?`,
-        [seq, event.data.pageId],
-      )
-      return
-    }
-    default: {
-      const never: never = event
-      throw new Error(`unhandled event ${(never as { type: string }).type}`)
-    }
+    case 'PageImagesSet':
+      return { ...row, images: event.data.images }
+    case 'PageMoved':
+      return { ...row, chapterId: event.data.chapterId, position: event.data.position }
+    case 'PageScheduled':
+      return {
+        ...row,
+        status: 'scheduled',
+        scheduledAt: event.data.at,
+        timeZone: event.data.timeZone,
+      }
+    case 'PageUnscheduled':
+      return { ...row, status: 'draft', scheduledAt: null, timeZone: null }
+    case 'PagePublished':
+      return {
+        ...row,
+        status: 'published',
+        scheduledAt: null,
+        timeZone: null,
+        publishedAt: event.data.publishedAt,
+        firstPublishedAt: row.firstPublishedAt ?? event.data.publishedAt,
+      }
+    case 'PageUnpublished':
+      return { ...row, status: 'draft' }
   }
-}
-
-/**
- * Applies a commit to the read model and returns the public paths it changed: the page's
- * path before and after (an old slug, a page taken down), home whenever a published page is
- * involved, the neighbours when the publish order or a published slug changed, and every
- * page when the first page changed (each page links to it).
- */
-export async function applyCommit(
-  tx: PoolConnection,
-  commit: Commit,
-  seq: number,
-  log: Logger,
-): Promise<Set<string>> {
-  const paths = new Set<string>()
-  for (const event of commit.events) {
-    if (event.type === 'SeriesCreated') {
-      const { seriesId, slug, title, description } = event.data
-      await sql(
-        tx,
-        `INSERT INTO render_series (series_id, slug, title, description, seq) VALUES (?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE slug = VALUES(slug), title = VALUES(title), description = VALUES(description), seq = VALUES(seq)`,
-        [seriesId, slug, title, description, seq],
-      )
-      // Pages show their series title; a series has no pages when it is created.
-      continue
-    }
-    // 1. the page and its public surroundings before the change
-    const before = await loadPage(tx, event.data.pageId)
-    const wasPublic = before?.status === 'published'
-    const neighboursBefore = wasPublic && before ? await neighbours(tx, before) : []
-    const firstBefore = await firstPublished(tx)
-    // 2. the change
-    await writePageEvent(tx, event, seq, log)
-    // 3. the same after it
-    const after = await loadPage(tx, event.data.pageId)
-    const isPublic = after?.status === 'published'
-    if (!wasPublic && !isPublic) continue
-    const neighboursAfter = isPublic && after ? await neighbours(tx, after) : []
-    const firstAfter = await firstPublished(tx)
-    // 4. what readers see differently now
-    paths.add(HOME_PATH)
-    if (wasPublic && before) paths.add(pagePath(before.slug))
-    if (isPublic && after) paths.add(pagePath(after.slug))
-    if (wasPublic !== isPublic || before?.slug !== after?.slug) {
-      for (const slug of [...neighboursBefore, ...neighboursAfter]) paths.add(pagePath(slug))
-    }
-    if (firstBefore !== firstAfter) for (const path of await allPublishedPaths(tx)) paths.add(path)
-  }
-  return paths
-}
-
-/** Records the paths of a commit in the outbox, in the commit's transaction. */
-export async function recordChangedPaths(
-  tx: PoolConnection,
-  seq: number,
-  paths: Set<string>,
-): Promise<void> {
-  if (paths.size === 0) return
-  await sql(
-    tx,
-    'INSERT INTO render_outbox (seq, paths) VALUES (?, ?) ON DUPLICATE KEY UPDATE paths = VALUES(paths)',
-    [seq, JSON.stringify([...paths])],
-  )
 }

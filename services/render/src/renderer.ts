@@ -4,6 +4,7 @@ import type { HtmlStore } from './html-store.ts'
 import { CHECKPOINT_TABLE } from './read-model.ts'
 import { renderSnapshot } from './snapshot.ts'
 import type { Site } from './templates/layout.ts'
+import type { View } from './views/view.ts'
 
 export interface Renderer {
   /**
@@ -22,6 +23,7 @@ export interface RendererOptions {
   pool: Pool
   store: HtmlStore
   site: Site
+  views: readonly View[]
   /** Projection whose checkpoint the renderings are stamped with. */
   projection: string
   log: Logger
@@ -30,20 +32,21 @@ export interface RendererOptions {
 const MAX_ATTEMPTS = 3
 
 export function createRenderer(options: RendererOptions): Renderer {
-  const { pool, store, site, projection } = options
+  const { pool, store, site, views, projection } = options
   const checkpoint = { table: CHECKPOINT_TABLE, name: projection }
   const render = async (path: string, tombstone: boolean): Promise<200 | 404> => {
     let status: 200 | 404 = 404
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       // 1. render from a snapshot stamped with its sequence
-      const { seq, html } = await renderSnapshot(pool, site, checkpoint, path)
+      const { seq, html } = await renderSnapshot(pool, site, views, checkpoint, path)
       // 2. store it (the store refuses to go back to an older sequence)
       status = html === null ? 404 : 200
-      if (html !== null) await store.put(path, html, seq)
-      else if (tombstone) await store.remove(path, seq)
-      // 3. if the projection moved on meanwhile (our put may have been refused by its newer
-      //    tombstone or rendering), render again from a fresher snapshot
-      if ((await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
+      let written = true
+      if (html !== null) written = await store.put(path, html, seq)
+      else if (tombstone) written = await store.remove(path, seq)
+      // 3. refused: something newer is stored (a tombstone, a fresher rendering); when the
+      //    projection has moved past our snapshot, answer from a fresher one
+      if (written || (await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
     }
     return status
   }

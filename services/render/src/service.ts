@@ -1,70 +1,41 @@
 import {
-  BaseConfig,
+  type Check,
   connectNats,
   createLogger,
   createPool,
   createRedis,
   EventStore,
   ensureCheckpointTable,
-  HttpUrl,
   type Logger,
-  MariaDbConfig,
   migrate,
   type NatsConnection,
-  OptionalHttpUrl,
   type Pool,
-  type PoolConnection,
-  Port,
   type Projection,
   type Redis,
-  RedisConfig,
+  readCheckpoint,
   runProjection,
-  type StoredCommit,
+  type Served,
   serve,
-  Text,
 } from '@inkstream/chassis'
-import {
-  type Commit,
-  comicsLog,
-  type Names,
-  NOT_FOUND_PATH,
-  names,
-  wire,
-} from '@inkstream/contracts'
-import type { Subscription } from '@nats-io/nats-core'
+import { comicsLog, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
+import type { RenderSettings } from './config.ts'
 import { createHtmlStore } from './html-store.ts'
+import { startImageDerivatives } from './images/derivatives.ts'
 import { MIGRATIONS } from './migrations.ts'
-import { PROJECTION_NAME, renderProjection } from './projection.ts'
+import { PROJECTION_NAME, type RenderProjection, renderProjection } from './projection.ts'
 import { createPurge } from './purge.ts'
+import { serveQueries } from './queries.ts'
 import { CHECKPOINT_TABLE } from './read-model.ts'
 import { createRenderer, type Renderer } from './renderer.ts'
-
-export const RenderConfig = {
-  ...BaseConfig,
-  ...MariaDbConfig,
-  ...RedisConfig,
-  RENDER_HEALTH_PORT: Port(8084),
-  /** nginx purge location, e.g. http://127.0.0.1:8080/purge; unset: no purging. */
-  NGINX_PURGE_URL: OptionalHttpUrl(),
-  SITE_URL: HttpUrl('http://localhost:8080'),
-  SITE_NAME: Text('Inkstream'),
-}
-
-export interface RenderSettings {
-  INK_NS: string
-  NATS_URL: string
-  MARIADB_URL: string
-  REDIS_URL: string
-  LOG_LEVEL: string
-  NGINX_PURGE_URL?: string | undefined
-  SITE_URL: string
-  SITE_NAME: string
-}
+import { VIEWS } from './views/index.ts'
 
 export interface StartRenderOptions {
   log?: Logger
-  /** Projection name (tests use another to run a second projection on one database). */
+  /** Projection name (tests and the bench run a second projection on one database). */
   projection?: string
+  /** Commits per transaction (default 500). */
+  batchSize?: number
 }
 
 export interface RenderService {
@@ -74,13 +45,19 @@ export interface RenderService {
   readonly redis: Redis
   readonly projection: Projection
   readonly renderer: Renderer
+  /** Resolves once every owed path is rendered and purged (the outbox is empty). */
+  settled(timeoutMs?: number): Promise<void>
+  /** Readiness checks for runService's `/readyz`. */
+  readonly checks: Record<string, Check>
   /** Stops serving and projecting, then closes the connections. */
   close(): Promise<void>
 }
 
+const DEFAULT_BATCH = 500
+
 /**
- * Starts render in-process: migrations, the 404 page, the projection, and the render-on-miss
- * responder. `main.ts` adds the health server and signal handling around it.
+ * Starts render: migrations, the 404 page, the projection, render-on-miss, the editor's
+ * queries and image derivatives. `main.ts` runs it under the chassis' runService.
  */
 export async function startRender(
   config: RenderSettings,
@@ -88,45 +65,66 @@ export async function startRender(
 ): Promise<RenderService> {
   const log = options.log ?? createLogger('render', config.LOG_LEVEL)
   const name = options.projection ?? PROJECTION_NAME
+  const batchSize = options.batchSize ?? DEFAULT_BATCH
   const ns = names(config.INK_NS)
   // 1. stores
-  const pool = await createPool(config.MARIADB_URL)
+  const pool = await createPool(config.MARIADB_URL, 12)
   const redis = createRedis(config.REDIS_URL)
   const nc = await connectNats(config.NATS_URL, 'render', log)
   await migrate(pool, 'render', MIGRATIONS)
   await ensureCheckpointTable(pool, CHECKPOINT_TABLE)
-  const eventStore = await EventStore.open(nc, comicsLog(ns))
+  const store = await EventStore.open(nc, comicsLog(ns))
+  await forgetConsumerAhead(store, ns.durable(name), pool, name, log)
+  const replayUntil = (await store.jsm.streams.info(store.stream)).state.last_seq
   const renderer = createRenderer({
     pool,
     store: createHtmlStore(redis, ns.keyPrefix),
     site: { name: config.SITE_NAME, url: config.SITE_URL.replace(/\/$/, '') },
+    views: VIEWS,
     projection: name,
     log,
   })
   // 2. the 404 page first: the gateway serves it for every unknown path
   await renderer.refresh(NOT_FOUND_PATH)
-  // 3. the projection
+  // 3. the projection; then whatever a crash left owed
+  const handlers: RenderProjection = renderProjection({
+    pool,
+    renderer,
+    purge: createPurge(config.NGINX_PURGE_URL, log),
+    views: VIEWS,
+    log,
+    batchSize,
+    replayUntil,
+  })
   const projection = await runProjection({
     name,
-    store: eventStore,
+    durable: ns.durable(name),
+    store,
     pool,
     checkpointTable: CHECKPOINT_TABLE,
     log,
-    durable: ns.durable(name),
-    ...batched(
-      renderProjection({ pool, renderer, purge: createPurge(config.NGINX_PURGE_URL, log), log }),
-    ),
+    batchSize,
+    apply: handlers.apply,
+    afterCommit: handlers.afterCommit,
   })
-  // 4. render on a cache miss; unknown paths answer 404 and store nothing
-  const sub: Subscription = serve(nc, {
-    subject: ns.renderPath,
-    queue: ns.queue('render'),
-    request: wire.renderPathRequest,
-    reply: wire.renderPathReply,
-    log,
-    handle: async ({ path }) => ({ ok: true as const, status: await renderer.renderOnMiss(path) }),
-    onError: (error) => ({ ok: false as const, error }),
-  })
+  handlers.drain().catch((error: unknown) => log.error({ err: error }, 'owed paths failed'))
+  // 4. render on a cache miss (unknown paths answer 404 and store nothing), queries, images
+  const served: Served[] = [
+    serve(nc, {
+      subject: ns.renderPath,
+      queue: ns.queue('render'),
+      request: wire.renderPathRequest,
+      reply: wire.renderPathReply,
+      log,
+      handle: async ({ path }) => ({
+        ok: true as const,
+        status: await renderer.renderOnMiss(path),
+      }),
+      onError: (error) => ({ ok: false as const, error }),
+    }),
+    ...serveQueries(nc, ns, { pool, projection: name, log }),
+    startImageDerivatives({ nc, names: ns, log }),
+  ]
   log.info({ ns: ns.ns, projection: name }, 'render started')
 
   return {
@@ -136,9 +134,16 @@ export async function startRender(
     redis,
     projection,
     renderer,
+    settled: (timeoutMs) => handlers.settled(timeoutMs),
+    checks: {
+      nats: () => nc.flush(),
+      db: () => pool.query('SELECT 1'),
+      redis: () => redis.ping(),
+    },
     async close() {
-      sub.unsubscribe()
+      await Promise.all(served.map((s) => s.stopServing()))
       await projection.stop()
+      await handlers.stop()
       await nc.drain()
       redis.disconnect()
       await pool.end()
@@ -146,16 +151,30 @@ export async function startRender(
   }
 }
 
-// Until the read model applies whole batches: one commit at a time inside the batch.
-function batched(handlers: ReturnType<typeof renderProjection>) {
-  return {
-    async apply(tx: PoolConnection, batch: StoredCommit<Commit>[]) {
-      for (const { commit, seq, subject } of batch)
-        await handlers.apply(tx, commit, { seq, subject })
-    },
-    async afterCommit(batch: StoredCommit<Commit>[]) {
-      for (const { commit, seq, subject } of batch)
-        await handlers.afterCommit(commit, { seq, subject })
-    },
+/**
+ * A read model rebuilt from the log (a migration reset the checkpoint) needs its consumer to
+ * deliver from the checkpoint again: a durable consumer that has acked past the checkpoint is
+ * deleted, and runProjection recreates it from there.
+ */
+async function forgetConsumerAhead<C>(
+  store: EventStore<C>,
+  durable: string,
+  pool: Pool,
+  name: string,
+  log: Logger,
+): Promise<void> {
+  const checkpoint = await readCheckpoint(pool, CHECKPOINT_TABLE, name)
+  try {
+    const info = await store.jsm.consumers.info(store.stream, durable)
+    if (info.ack_floor.stream_seq > checkpoint) {
+      await store.jsm.consumers.delete(store.stream, durable)
+      log.warn(
+        { projection: name, checkpoint, ackFloor: info.ack_floor.stream_seq },
+        'consumer ahead of the read model (rebuild); recreating it from the checkpoint',
+      )
+    }
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.ConsumerNotFound)
+      throw error
   }
 }

@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { ensureCheckpointTable, migrate, type Projection, runProjection } from '@inkstream/chassis'
-import { htmlKey } from '@inkstream/contracts'
+import {
+  ensureCheckpointTable,
+  migrate,
+  type Projection,
+  runProjection,
+  type StoredCommit,
+} from '@inkstream/chassis'
+import { type Commit, htmlKey } from '@inkstream/contracts'
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream'
 import { createHtmlStore } from '../src/html-store.ts'
 import { MIGRATIONS } from '../src/migrations.ts'
-import { renderProjection } from '../src/projection.ts'
+import { type RenderProjection, renderProjection } from '../src/projection.ts'
 import { createPurge } from '../src/purge.ts'
 import { CHECKPOINT_TABLE } from '../src/read-model.ts'
 import { createRenderer } from '../src/renderer.ts'
+import { VIEWS } from '../src/views/index.ts'
 import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
 // The render projection with a counter around apply, so a test sees which commits reach the
@@ -17,6 +24,7 @@ import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
 let world: TestWorld
 const NAME = 'render'
+const BATCH = 500
 
 before(async () => {
   world = await createWorld()
@@ -27,31 +35,50 @@ after(async () => {
   await world?.cleanup()
 })
 
-async function start(applied: number[]): Promise<Projection> {
+interface Running {
+  projection: Projection
+  handlers: RenderProjection
+  stop(): Promise<void>
+}
+
+async function start(applied: number[]): Promise<Running> {
   const handlers = renderProjection({
     pool: world.pool,
     renderer: createRenderer({
       pool: world.pool,
       store: createHtmlStore(world.redis, world.ns.keyPrefix),
       site: { name: 'T', url: 'http://t' },
+      views: VIEWS,
       projection: NAME,
       log: quietLog,
     }),
     purge: createPurge(undefined, quietLog),
+    views: VIEWS,
     log: quietLog,
+    batchSize: BATCH,
   })
-  return runProjection({
+  const projection = await runProjection({
     name: NAME,
+    durable: world.ns.durable(NAME),
     store: world.store,
     pool: world.pool,
     checkpointTable: CHECKPOINT_TABLE,
     log: quietLog,
-    apply: async (tx, commit, meta) => {
-      applied.push(meta.seq)
-      await handlers.apply(tx, commit, meta)
+    batchSize: BATCH,
+    apply: async (tx, batch: StoredCommit<Commit>[]) => {
+      applied.push(...batch.map((c) => c.seq))
+      await handlers.apply(tx, batch)
     },
     afterCommit: handlers.afterCommit,
   })
+  return {
+    projection,
+    handlers,
+    async stop() {
+      await projection.stop()
+      await handlers.stop()
+    },
+  }
 }
 
 const seriesId = randomUUID()
@@ -60,10 +87,10 @@ const seqs: number[] = []
 
 async function pageRow() {
   const [row] = await world.pool.query(
-    'SELECT version, seq, title FROM render_pages WHERE page_id = ?',
+    'SELECT version, title FROM render_pages WHERE page_id = ?',
     [pageId],
   )
-  return row as { version: number; seq: number; title: string }
+  return row as { version: number; title: string }
 }
 
 test('resume - a restarted projection continues after its checkpoint', async () => {
@@ -75,26 +102,28 @@ test('resume - a restarted projection continues after its checkpoint', async () 
     await world.append(world.ns.pageEvents(pageId), ev.pageDrafted(pageId, seriesId, 'resume')),
   )
   seqs.push(await world.append(world.ns.pageEvents(pageId), ev.published(pageId)))
-  await p1.waitFor(seqs.at(-1) ?? 0)
+  await p1.projection.waitFor(seqs.at(-1) ?? 0)
   await p1.stop()
   assert.deepEqual(first, seqs)
 
   // 2. more commits while it is down
   const later = [
-    await world.append(world.ns.pageEvents(pageId), ev.pageEdited(pageId, 'resume', 'Edit 1')),
-    await world.append(world.ns.pageEvents(pageId), ev.pageEdited(pageId, 'resume', 'Edit 2')),
+    await world.append(world.ns.pageEvents(pageId), ev.pageEdited(pageId, { title: 'Edit 1' })),
+    await world.append(world.ns.pageEvents(pageId), ev.pageEdited(pageId, { title: 'Edit 2' })),
   ]
   seqs.push(...later)
 
-  // 3. a new instance with the same name applies only those
+  // 3. a new instance with the same name applies only those (in one batch: one version)
   const second: number[] = []
   const p2 = await start(second)
-  await p2.waitFor(later.at(-1) ?? 0)
+  await p2.projection.waitFor(later.at(-1) ?? 0)
+  await p2.handlers.settled()
   await p2.stop()
   assert.deepEqual(second, later)
-  assert.deepEqual(await pageRow(), { version: 4, seq: later.at(-1), title: 'Edit 2' })
+  assert.deepEqual(await pageRow(), { version: later.at(-1), title: 'Edit 2' })
   const [cp] = await world.pool.query(`SELECT seq FROM ${CHECKPOINT_TABLE} WHERE name = ?`, [NAME])
   assert.equal(cp.seq, later.at(-1))
+  assert.match((await world.html('/comic/resume'))?.html ?? '', /Edit 2/)
 })
 
 test('redelivery - commits delivered again are not applied again', async () => {
@@ -103,7 +132,8 @@ test('redelivery - commits delivered again are not applied again', async () => {
   await world.store.jsm.consumers.delete(world.store.stream, durable)
   await world.store.jsm.consumers.add(world.store.stream, {
     durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
+    ack_policy: AckPolicy.All,
+    max_ack_pending: BATCH * 2,
     deliver_policy: DeliverPolicy.All,
     filter_subject: world.ns.allEvents,
   })
@@ -114,22 +144,24 @@ test('redelivery - commits delivered again are not applied again', async () => {
   const p = await start(applied)
   const fresh = await world.append(
     world.ns.pageEvents(pageId),
-    ev.pageEdited(pageId, 'resume', 'Edit 3'),
+    ev.pageEdited(pageId, { title: 'Edit 3' }),
   )
-  await p.waitFor(fresh)
+  await p.projection.waitFor(fresh)
+  await p.handlers.settled()
   await p.stop()
 
   // 3. only the new commit reached the read model; the old ones changed nothing
   assert.deepEqual(applied, [fresh])
-  assert.deepEqual(await pageRow(), { version: before.version + 1, seq: fresh, title: 'Edit 3' })
+  assert.notEqual(before.version, fresh)
+  assert.deepEqual(await pageRow(), { version: fresh, title: 'Edit 3' })
   const [{ n }] = await world.pool.query('SELECT COUNT(*) AS n FROM render_pages')
   assert.equal(n, 1)
   const [{ pending }] = await world.pool.query('SELECT COUNT(*) AS pending FROM render_outbox')
   assert.equal(pending, 0, 'outbox drained')
-  assert.equal(await world.redis.exists(htmlKey(world.ns.keyPrefix, '/comic/resume')), 1)
+  assert.match((await world.html('/comic/resume'))?.html ?? '', /Edit 3/)
 })
 
-test('redelivery - effects of a commit whose effects failed run on the next delivery', async () => {
+test('redelivery - effects of a batch whose effects failed run on the next delivery', async () => {
   // A crash after the database commit and before the effects leaves the outbox row; the
   // redelivered commit renders from it even though apply is skipped.
   const other = randomUUID()
@@ -137,26 +169,29 @@ test('redelivery - effects of a commit whose effects failed run on the next deli
   const p = await start(applied)
   await world.append(world.ns.pageEvents(other), ev.pageDrafted(other, seriesId, 'crashy'))
   const seq = await world.append(world.ns.pageEvents(other), ev.published(other))
-  await p.waitFor(seq)
+  await p.projection.waitFor(seq)
+  await p.handlers.settled()
   await p.stop()
   // simulate the lost effects: key gone, outbox row back
   await world.redis.del(htmlKey(world.ns.keyPrefix, '/comic/crashy'))
-  await world.pool.query('INSERT INTO render_outbox (seq, paths) VALUES (?, ?)', [
+  await world.pool.query('INSERT INTO render_outbox (seq, paths, series) VALUES (?, ?, ?)', [
     seq,
     JSON.stringify(['/comic/crashy']),
+    '[]',
   ])
   const durable = world.ns.durable(NAME)
   await world.store.jsm.consumers.delete(world.store.stream, durable)
   await world.store.jsm.consumers.add(world.store.stream, {
     durable_name: durable,
-    ack_policy: AckPolicy.Explicit,
+    ack_policy: AckPolicy.All,
+    max_ack_pending: BATCH * 2,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: seq,
     filter_subject: world.ns.allEvents,
   })
   const again: number[] = []
   const p2 = await start(again)
-  // the checkpoint is already past seq, so wait on the outbox row instead of waitFor
+  // the checkpoint is already past seq, so wait on the outbox instead of waitFor
   for (let i = 0; i < 100; i++) {
     const [{ n }] = await world.pool.query('SELECT COUNT(*) AS n FROM render_outbox')
     if (n === 0) break

@@ -3,51 +3,88 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { gunzipSync } from 'node:zlib'
 import { request } from '@inkstream/chassis'
-import { HTML_FIELDS, htmlKey, NOT_FOUND_PATH, wire } from '@inkstream/contracts'
+import { htmlKey, NOT_FOUND_PATH, wire } from '@inkstream/contracts'
 import { createHtmlStore, type HtmlStore } from '../src/html-store.ts'
 import { PROJECTION_NAME } from '../src/projection.ts'
 import { createRenderer } from '../src/renderer.ts'
 import { type RenderService, startRender } from '../src/service.ts'
+import { VIEWS } from '../src/views/index.ts'
 import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
-async function readHtml(world: TestWorld, path: string) {
-  const hash = await world.redis.hgetallBuffer(htmlKey(world.ns.keyPrefix, path))
-  const gz = hash[HTML_FIELDS.gzip]
-  if (!gz) return null
-  return {
-    html: gunzipSync(gz).toString('utf8'),
-    etag: hash[HTML_FIELDS.etag]?.toString() ?? '',
-    type: hash[HTML_FIELDS.contentType]?.toString() ?? '',
-    seq: Number(hash[HTML_FIELDS.seq]?.toString()),
-  }
-}
-
-/** The hash at a path's key as strings, without the body (a tombstone is `{ seq }`). */
-async function fields(world: TestWorld, path: string): Promise<Record<string, string>> {
-  const hash = await world.redis.hgetall(htmlKey(world.ns.keyPrefix, path))
-  delete hash[HTML_FIELDS.gzip]
-  return { ...hash, ...(HTML_FIELDS.gzip in hash ? { gz: 'yes' } : {}) }
-}
+// The projection against real MariaDB, Redis and NATS, with a local stand-in for nginx's purge
+// location: every path a change affects is rendered and purged, and nothing else.
 
 describe('render projection', () => {
   let world: TestWorld
   let render: RenderService
-  const purged: string[] = []
+  const purged = new Set<string>()
   const nginx = createServer((req, res) => {
-    purged.push(req.url ?? '')
+    purged.add((req.url ?? '').replace(/^\/purge/, ''))
     res.statusCode = 404
     res.end()
   })
   const seriesId = randomUUID()
+  const chapterA = randomUUID()
+  const chapterB = randomUUID()
+  const id: Record<string, string> = {}
+  const page = (name: string) => {
+    id[name] ??= randomUUID()
+    return id[name]
+  }
+
+  /** Appends, waits until rendered and purged, returns what was purged (and clears it). */
+  async function step(subject: string, ...events: Parameters<TestWorld['append']>[1][]) {
+    const seq = await world.append(subject, ...events)
+    await render.projection.waitFor(seq)
+    await render.settled()
+    const paths = [...purged].sort()
+    purged.clear()
+    return { seq, paths }
+  }
+  const pageSubject = (name: string) => world.ns.pageEvents(page(name))
+  const html = async (path: string) => (await world.html(path))?.html ?? ''
+  /** The pager's links of a rendered page: first, prev, next, last slugs (or null). */
+  async function nav(slug: string) {
+    const body = await html(`/comic/${slug}`)
+    const pager = body.match(/<nav class="pager"[\s\S]*?<\/nav>/)?.[0] ?? ''
+    const link = (label: string) =>
+      pager.match(new RegExp(`<a href="/comic/([a-z0-9-]+)"[^>]*>${label}`))?.[1] ?? null
+    return {
+      first: link('« First'),
+      prev: link('‹ Previous'),
+      next: link('Next ›'),
+      last: link('Last »'),
+    }
+  }
 
   before(async () => {
     await new Promise<void>((r) => nginx.listen(0, '127.0.0.1', r))
     const port = (nginx.address() as AddressInfo).port
     world = await createWorld({ NGINX_PURGE_URL: `http://127.0.0.1:${port}/purge` })
     render = await startRender(world.config, { log: quietLog })
-    await world.append(world.ns.seriesEvents(seriesId), ev.seriesCreated(seriesId, 'Moon Cats'))
+    await step(world.ns.seriesEvents(seriesId), ev.seriesCreated(seriesId, 'Moon Cats'))
+    await step(world.ns.chapterEvents(chapterA), ev.chapterCreated(chapterA, seriesId, 1))
+    await step(world.ns.chapterEvents(chapterB), ev.chapterCreated(chapterB, seriesId, 2))
+    // chapter A: a1 a2 a3; chapter B: b1 b2; all published
+    const layout: [string, string, number][] = [
+      ['a1', chapterA, 1],
+      ['a2', chapterA, 2],
+      ['a3', chapterA, 3],
+      ['b1', chapterB, 1],
+      ['b2', chapterB, 2],
+    ]
+    for (const [name, chapterId, position] of layout) {
+      await world.append(
+        pageSubject(name),
+        ev.pageDrafted(page(name), seriesId, name, {
+          chapterId,
+          position,
+          title: name.toUpperCase(),
+        }),
+      )
+      await step(pageSubject(name), ev.published(page(name)))
+    }
   })
   after(async () => {
     await render?.close()
@@ -55,145 +92,195 @@ describe('render projection', () => {
     nginx.close()
   })
 
-  test('project - a published page is rendered into Redis with etag, gzip, type and seq', async () => {
-    const pageId = randomUUID()
-    const subject = world.ns.pageEvents(pageId)
-    await world.append(
-      subject,
-      ev.pageDrafted(pageId, seriesId, 'first-light', 'First Light', 'Hello.\n\nSecond para.'),
-    )
-    await world.append(subject, ev.imageAttached(pageId, 'Cats on the moon'))
-    const seq = await world.append(subject, ev.published(pageId))
-    await render.projection.waitFor(seq)
-
+  test('project - a published page is in MariaDB and in Redis with etag, gzip, type and seq', async () => {
     const [row] = await world.pool.query(
-      'SELECT slug, title, status, image_hash, image_width, version, seq FROM render_pages WHERE page_id = ?',
-      [pageId],
+      'SELECT slug, title, status, chapter_id, position, version FROM render_pages WHERE page_id = ?',
+      [page('b2')],
     )
     assert.deepEqual(
       { ...row },
       {
-        slug: 'first-light',
-        title: 'First Light',
+        slug: 'b2',
+        title: 'B2',
         status: 'published',
-        image_hash: 'ab'.repeat(32),
-        image_width: 800,
-        version: 3,
-        seq,
+        chapter_id: chapterB,
+        position: 2,
+        version: row.version,
       },
     )
-    const page = await readHtml(world, '/comic/first-light')
-    assert.ok(page, 'page html stored')
-    assert.match(page.etag, /^"[A-Za-z0-9_-]{43}"$/)
-    assert.equal(page.type, 'text/html; charset=utf-8')
-    assert.equal(page.seq, seq)
-    assert.match(page.html, /<title>First Light · Moon Cats<\/title>/)
-    assert.match(
-      page.html,
-      /<img src="\/img\/(ab){32}\.png" width="800" height="600" alt="Cats on the moon">/,
+    const stored = await world.html('/comic/b2')
+    assert.ok(stored, 'page html stored')
+    assert.match(stored.etag, /^"[A-Za-z0-9_-]{43}"$/)
+    assert.equal(stored.type, 'text/html; charset=utf-8')
+    assert.equal(stored.seq, row.version)
+    assert.match(stored.html, /<title>B2 · Moon Cats<\/title>/)
+    assert.match(stored.html, /Chapter 2/)
+    assert.match(await html('/'), /B2/)
+    assert.deepEqual(await nav('a1'), { first: null, prev: null, next: 'a2', last: 'b2' })
+    assert.deepEqual(await nav('b1'), { first: 'a1', prev: 'a3', next: 'b2', last: 'b2' })
+  })
+
+  test('paths - a draft changes nothing public', async () => {
+    const { paths } = await step(
+      pageSubject('draft'),
+      ev.pageDrafted(page('draft'), seriesId, 'draft'),
     )
-    assert.match(page.html, /<p>Hello\.<\/p>\s*<p>Second para\.<\/p>/)
-    const home = await readHtml(world, '/')
-    assert.ok(home?.html.includes('First Light'), 'home shows the latest page')
-    assert.ok(purged.includes('/purge/comic/first-light') && purged.includes('/purge/'))
+    assert.deepEqual(paths, [])
+    assert.equal(await world.html('/comic/draft'), null)
   })
 
-  test('project - a draft is not public', async () => {
-    const pageId = randomUUID()
-    const seq = await world.append(
-      world.ns.pageEvents(pageId),
-      ev.pageDrafted(pageId, seriesId, 'secret-draft'),
+  test('paths - scheduling a page changes nothing public', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString()
+    const { paths } = await step(pageSubject('draft'), ev.scheduled(page('draft'), at))
+    assert.deepEqual(paths, [])
+    assert.equal(await world.html('/comic/draft'), null)
+    const [row] = await world.pool.query(
+      'SELECT status, time_zone FROM render_pages WHERE page_id = ?',
+      [page('draft')],
     )
-    await render.projection.waitFor(seq)
-    assert.equal(await readHtml(world, '/comic/secret-draft'), null)
+    assert.deepEqual({ ...row }, { status: 'scheduled', time_zone: 'Europe/Berlin' })
   })
 
-  test('project - publishing a page re-renders its neighbour', async () => {
-    const a = randomUUID()
-    const b = randomUUID()
-    await world.append(world.ns.pageEvents(a), ev.pageDrafted(a, seriesId, 'nav-a'))
-    await world.append(world.ns.pageEvents(a), ev.published(a))
-    await world.append(world.ns.pageEvents(b), ev.pageDrafted(b, seriesId, 'nav-b'))
-    const seq = await world.append(world.ns.pageEvents(b), ev.published(b))
-    await render.projection.waitFor(seq)
-    const pageA = await readHtml(world, '/comic/nav-a')
-    assert.match(pageA?.html ?? '', /<a href="\/comic\/nav-b" rel="next">/)
-    const pageB = await readHtml(world, '/comic/nav-b')
-    assert.match(pageB?.html ?? '', /<a href="\/comic\/nav-a" rel="prev">/)
-    assert.match(pageB?.html ?? '', /<span>Next ›<\/span>/)
+  test('paths - a page published late into an old chapter: itself, its story neighbours, home', async () => {
+    await world.append(
+      pageSubject('late'),
+      ev.pageDrafted(page('late'), seriesId, 'late', { chapterId: chapterA, position: 1.5 }),
+    )
+    const { paths } = await step(pageSubject('late'), ev.published(page('late')))
+    assert.deepEqual(paths, ['/', '/comic/a1', '/comic/a2', '/comic/late'])
+    // it lands where it belongs: between a1 and a2, not after b2 (the latest published)
+    assert.deepEqual(await nav('late'), { first: 'a1', prev: 'a1', next: 'a2', last: 'b2' })
+    assert.equal((await nav('a1')).next, 'late')
+    assert.equal((await nav('a2')).prev, 'late')
   })
 
-  test('project - unpublish leaves a tombstone and removes the neighbour link', async () => {
-    const a = randomUUID()
-    const b = randomUUID()
-    await world.append(world.ns.pageEvents(a), ev.pageDrafted(a, seriesId, 'keep-me'))
-    await world.append(world.ns.pageEvents(a), ev.published(a))
-    await world.append(world.ns.pageEvents(b), ev.pageDrafted(b, seriesId, 'take-down'))
-    let seq = await world.append(world.ns.pageEvents(b), ev.published(b))
-    await render.projection.waitFor(seq)
-    assert.ok(await readHtml(world, '/comic/take-down'))
-    purged.length = 0
-
-    seq = await world.append(world.ns.pageEvents(b), ev.unpublished(b))
-    await render.projection.waitFor(seq)
-    // a tombstone: the sequence of the removal, no body
-    assert.deepEqual(await fields(world, '/comic/take-down'), { seq: String(seq) })
-    assert.doesNotMatch((await readHtml(world, '/comic/keep-me'))?.html ?? '', /take-down/)
-    assert.doesNotMatch((await readHtml(world, '/'))?.html ?? '', /take-down/)
-    assert.ok(purged.includes('/purge/comic/take-down'))
+  test('paths - a retitle re-renders the page, its neighbours and home', async () => {
+    const { paths } = await step(pageSubject('a2'), ev.pageEdited(page('a2'), { title: 'A Two' }))
+    assert.deepEqual(paths, ['/', '/comic/a2', '/comic/a3', '/comic/late'])
+    assert.match(await html('/comic/a2'), /A Two/)
   })
 
-  test('project - a slug change tombstones the old path and renders the new one', async () => {
-    const p = randomUUID()
-    await world.append(world.ns.pageEvents(p), ev.pageDrafted(p, seriesId, 'old-name'))
-    let seq = await world.append(world.ns.pageEvents(p), ev.published(p))
-    await render.projection.waitFor(seq)
-    seq = await world.append(world.ns.pageEvents(p), ev.pageEdited(p, 'new-name', 'New Name'))
-    await render.projection.waitFor(seq)
-    assert.deepEqual(await fields(world, '/comic/old-name'), { seq: String(seq) })
-    assert.match((await readHtml(world, '/comic/new-name'))?.html ?? '', /New Name/)
+  test('paths - an edit of the commentary re-renders the page and home only', async () => {
+    const { paths } = await step(
+      pageSubject('a2'),
+      ev.pageEdited(page('a2'), { commentary: 'Some *words*.' }),
+    )
+    assert.deepEqual(paths, ['/', '/comic/a2'])
+    assert.match(await html('/comic/a2'), /<em>words<\/em>/)
+  })
+
+  test('paths - a renamed slug tombstones the old path and relinks the neighbours', async () => {
+    const { seq, paths } = await step(
+      pageSubject('a2'),
+      ev.pageEdited(page('a2'), { slug: 'a2-new' }),
+    )
+    assert.deepEqual(paths, ['/', '/comic/a2', '/comic/a2-new', '/comic/a3', '/comic/late'])
+    assert.deepEqual(await world.fields('/comic/a2'), { seq: String(seq) })
+    assert.equal((await nav('late')).next, 'a2-new')
+    assert.equal((await nav('a3')).prev, 'a2-new')
+  })
+
+  test('paths - a page moved to another chapter: both places neighbours', async () => {
+    // late: between a1 and a2-new -> between b1 and b2
+    const { paths } = await step(pageSubject('late'), ev.moved(page('late'), chapterB, 1.5))
+    assert.deepEqual(paths, [
+      '/',
+      '/comic/a1',
+      '/comic/a2-new',
+      '/comic/b1',
+      '/comic/b2',
+      '/comic/late',
+    ])
+    assert.deepEqual(await nav('late'), { first: 'a1', prev: 'b1', next: 'b2', last: 'b2' })
+    assert.equal((await nav('a1')).next, 'a2-new')
+    assert.match(await html('/comic/late'), /Chapter 2/)
+  })
+
+  test('paths - unpublish tombstones the page and relinks its neighbours', async () => {
+    const { seq, paths } = await step(pageSubject('a3'), ev.unpublished(page('a3')))
+    assert.deepEqual(paths, ['/', '/comic/a2-new', '/comic/a3', '/comic/b1'])
+    assert.deepEqual(await world.fields('/comic/a3'), { seq: String(seq) })
+    assert.equal((await nav('b1')).prev, 'a2-new')
+    assert.doesNotMatch(await html('/comic/a2-new'), /\/comic\/a3"/)
+  })
+
+  test('paths - a new last page re-renders every page of the series (each links to the last)', async () => {
+    await world.append(
+      pageSubject('b3'),
+      ev.pageDrafted(page('b3'), seriesId, 'b3', { chapterId: chapterB, position: 3, title: 'B3' }),
+    )
+    const { paths } = await step(pageSubject('b3'), ev.published(page('b3')))
+    assert.deepEqual(paths, [
+      '/',
+      '/comic/a1',
+      '/comic/a2-new',
+      '/comic/b1',
+      '/comic/b2',
+      '/comic/b3',
+      '/comic/late',
+    ])
+    assert.equal((await nav('a1')).last, 'b3')
+    assert.match(await html('/'), /B3/)
+  })
+
+  test('paths - a series made default puts its latest page on home', async () => {
+    const other = randomUUID()
+    await step(world.ns.seriesEvents(other), ev.seriesCreated(other, 'Sun Dogs', 'sun-dogs'))
+    await world.append(
+      world.ns.pageEvents(page('sun')),
+      ev.pageDrafted(page('sun'), other, 'sun', { title: 'Sunrise' }),
+    )
+    await step(world.ns.pageEvents(page('sun')), ev.published(page('sun')))
+    assert.match(await html('/'), /<h1><a href="\/comic\/b3">B3<\/a><\/h1>/)
+    const { paths } = await step(world.ns.seriesEvents(other), ev.madeDefault(other))
+    assert.deepEqual(paths, ['/'])
+    assert.match(await html('/'), /<h1><a href="\/comic\/sun">Sunrise<\/a><\/h1>/)
   })
 
   test('project - user text is escaped', async () => {
-    const p = randomUUID()
     await world.append(
-      world.ns.pageEvents(p),
-      ev.pageDrafted(p, seriesId, 'xss', '<script>alert(1)</script>', 'a <b>bold</b> & "quoted"'),
+      pageSubject('xss'),
+      ev.pageDrafted(page('xss'), seriesId, 'xss', {
+        title: '<script>alert(1)</script>',
+        transcript: 'a <b>bold</b> & "quoted"',
+        chapterId: chapterA,
+        position: 0.5,
+        images: [
+          {
+            hash: 'cd'.repeat(32),
+            contentType: 'image/png',
+            width: 10,
+            height: 10,
+            alt: '"><script>x</script>',
+          },
+        ],
+      }),
     )
-    await world.append(world.ns.pageEvents(p), ev.imageAttached(p, '"><script>x</script>'))
-    const seq = await world.append(world.ns.pageEvents(p), ev.published(p))
-    await render.projection.waitFor(seq)
-    const page = (await readHtml(world, '/comic/xss'))?.html ?? ''
-    assert.ok(page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'))
-    assert.ok(page.includes('a &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;'))
-    assert.ok(page.includes('alt="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"'))
-    assert.ok(!page.includes('<script>'), 'no raw script tag')
+    await step(pageSubject('xss'), ev.published(page('xss')))
+    const body = await html('/comic/xss')
+    assert.ok(body.includes('&lt;script&gt;alert(1)&lt;/script&gt;'))
+    assert.ok(body.includes('a &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;'))
+    assert.ok(body.includes('alt="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"'))
+    assert.ok(!body.includes('<script>'), 'no raw script tag')
   })
 
   test('render on miss - a public path is rendered again, an unknown one stores nothing', async () => {
     const contracts = { request: wire.renderPathRequest, reply: wire.renderPathReply }
-    await world.redis.del(htmlKey(world.ns.keyPrefix, '/comic/keep-me'))
-    const hit = await request(world.nc, world.ns.renderPath, { path: '/comic/keep-me' }, contracts)
+    await world.redis.del(htmlKey(world.ns.keyPrefix, '/comic/a1'))
+    const hit = await request(world.nc, world.ns.renderPath, { path: '/comic/a1' }, contracts)
     assert.deepEqual(hit, { ok: true, status: 200 })
-    assert.ok(await readHtml(world, '/comic/keep-me'))
-
-    for (const path of ['/comic/no-such-page', '/comic/BAD slug', '/nope']) {
+    assert.ok(await world.html('/comic/a1'))
+    for (const path of ['/comic/no-such-page', '/comic/BAD slug', '/nope', '/comic/draft']) {
       const miss = await request(world.nc, world.ns.renderPath, { path }, contracts)
       assert.deepEqual(miss, { ok: true, status: 404 }, path)
       assert.equal(await world.redis.exists(htmlKey(world.ns.keyPrefix, path)), 0, path)
     }
     // a tombstoned path: 404, and its tombstone is left as it was
-    const tombstone = await fields(world, '/comic/take-down')
-    const gone = await request(
-      world.nc,
-      world.ns.renderPath,
-      { path: '/comic/take-down' },
-      contracts,
-    )
+    const tombstone = await world.fields('/comic/a3')
+    const gone = await request(world.nc, world.ns.renderPath, { path: '/comic/a3' }, contracts)
     assert.deepEqual(gone, { ok: true, status: 404 })
-    assert.deepEqual(await fields(world, '/comic/take-down'), tombstone)
-    const notFound = await readHtml(world, NOT_FOUND_PATH)
-    assert.match(notFound?.html ?? '', /Page not found/)
+    assert.deepEqual(await world.fields('/comic/a3'), tombstone)
+    assert.match(await html(NOT_FOUND_PATH), /Page not found/)
   })
 
   test('store - a tombstone refuses older renderings; a newer one replaces it', async () => {
@@ -202,25 +289,26 @@ describe('render projection', () => {
     assert.equal(await store.put(path, '<p>v1</p>', 100), true)
     // the unpublish at 101 leaves a tombstone
     assert.equal(await store.remove(path, 101), true)
-    assert.deepEqual(await fields(world, path), { seq: '101' })
+    assert.deepEqual(await world.fields(path), { seq: '101' })
     // a render-on-miss that snapshotted at 100 (still published) comes too late: refused
     assert.equal(await store.put(path, '<p>v1</p>', 100), false)
-    assert.deepEqual(await fields(world, path), { seq: '101' })
+    assert.deepEqual(await world.fields(path), { seq: '101' })
     // an older removal neither; a re-publish at 102 replaces the tombstone
     assert.equal(await store.remove(path, 99), false)
     assert.equal(await store.put(path, '<p>v2</p>', 102), true)
-    assert.equal((await readHtml(world, path))?.html, '<p>v2</p>')
+    assert.equal(await html(path), '<p>v2</p>')
     // a removal of a path never stored still leaves its sequence behind
     assert.equal(await store.remove('/comic/never-stored', 50), true)
     assert.equal(await store.put('/comic/never-stored', '<p>old</p>', 49), false)
   })
 
   test('race - a render-on-miss from before an unpublish cannot bring the page back', async () => {
-    const p = randomUUID()
     const path = '/comic/raced'
-    await world.append(world.ns.pageEvents(p), ev.pageDrafted(p, seriesId, 'raced'))
-    const publishedSeq = await world.append(world.ns.pageEvents(p), ev.published(p))
-    await render.projection.waitFor(publishedSeq)
+    await world.append(
+      pageSubject('raced'),
+      ev.pageDrafted(page('raced'), seriesId, 'raced', { chapterId: chapterA, position: 0.25 }),
+    )
+    await step(pageSubject('raced'), ev.published(page('raced')))
 
     // A renderer whose first write of the path waits for the projection to apply an unpublish:
     // it snapshotted while the page was public, and writes after the projection removed it.
@@ -228,21 +316,21 @@ describe('render projection', () => {
     let unpublishSeq = 0
     const puts: { seq: number; written: boolean }[] = []
     const racing: HtmlStore = {
-      async put(p2, html, seq) {
-        if (p2 === path && unpublishSeq === 0) {
-          unpublishSeq = await world.append(world.ns.pageEvents(p), ev.unpublished(p))
-          await render.projection.waitFor(unpublishSeq)
+      async put(p, body, seq) {
+        if (p === path && unpublishSeq === 0) {
+          unpublishSeq = (await step(pageSubject('raced'), ev.unpublished(page('raced')))).seq
         }
-        const written = await real.put(p2, html, seq)
-        if (p2 === path) puts.push({ seq, written })
+        const written = await real.put(p, body, seq)
+        if (p === path) puts.push({ seq, written })
         return written
       },
-      remove: (p2, seq) => real.remove(p2, seq),
+      remove: (p, seq) => real.remove(p, seq),
     }
     const renderer = createRenderer({
       pool: world.pool,
       store: racing,
       site: { name: 'Test Comic', url: 'http://comic.test' },
+      views: VIEWS,
       projection: PROJECTION_NAME,
       log: quietLog,
     })
@@ -250,13 +338,12 @@ describe('render projection', () => {
     assert.equal(puts.length, 1)
     assert.ok((puts[0]?.seq ?? 0) < unpublishSeq)
     assert.equal(puts[0]?.written, false, 'the older rendering is refused')
-    assert.deepEqual(await fields(world, path), { seq: String(unpublishSeq) })
+    assert.deepEqual(await world.fields(path), { seq: String(unpublishSeq) })
 
     // a re-publish overwrites the tombstone
-    const again = await world.append(world.ns.pageEvents(p), ev.published(p))
-    await render.projection.waitFor(again)
-    const page = await readHtml(world, path)
-    assert.equal(page?.seq, again)
-    assert.match(page?.html ?? '', /raced/)
+    const again = await step(pageSubject('raced'), ev.published(page('raced')))
+    const stored = await world.html(path)
+    assert.equal(stored?.seq, again.seq)
+    assert.match(stored?.html ?? '', /raced/)
   })
 })

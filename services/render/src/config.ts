@@ -1,0 +1,32 @@
+import {
+  BaseConfig,
+  HttpUrl,
+  MariaDbConfig,
+  OptionalHttpUrl,
+  Port,
+  RedisConfig,
+  Text,
+} from '@inkstream/chassis'
+
+export const RenderConfig = {
+  ...BaseConfig,
+  ...MariaDbConfig,
+  ...RedisConfig,
+  RENDER_HEALTH_PORT: Port(8084),
+  /** nginx purge location, e.g. http://127.0.0.1:8080/purge; unset: no purging. */
+  NGINX_PURGE_URL: OptionalHttpUrl(),
+  SITE_URL: HttpUrl('http://localhost:8080'),
+  SITE_NAME: Text('Inkstream'),
+}
+
+/** What startRender needs (RenderConfig's values; tests build it by hand). */
+export interface RenderSettings {
+  INK_NS: string
+  NATS_URL: string
+  MARIADB_URL: string
+  REDIS_URL: string
+  LOG_LEVEL: string
+  NGINX_PURGE_URL?: string | undefined
+  SITE_URL: string
+  SITE_NAME: string
+}

@@ -1,0 +1,12 @@
+import { NOT_FOUND_PATH } from '@inkstream/contracts'
+import { notFoundPage } from '../templates/not-found-page.ts'
+import type { View } from './view.ts'
+
+// `/__404`: the page the gateway serves for every path that is not public. It depends on
+// nothing in the read model, so no change makes it stale; render writes it at start.
+
+export const notFoundView: View = {
+  name: 'not-found',
+  render: async (_db, site, path) => (path === NOT_FOUND_PATH ? notFoundPage(site) : null),
+  pathsAffected: () => ({ paths: [], series: [] }),
+}

@@ -1,0 +1,170 @@
+import { sql } from '@inkstream/chassis'
+import { pagePath, SLUG_PATTERN, TAG_KINDS, tagSlug } from '@inkstream/contracts'
+import { type PageDb, type PageRow, pageColumns, pageFromDb } from '../read-model.ts'
+import { comicPage } from '../templates/comic-page.ts'
+import type { Site } from '../templates/layout.ts'
+import type { ChapterRef, Navigation, PageView, SeriesRef, TagRef } from './model.ts'
+import { navigationAt, type StoryKey } from './story-order.ts'
+import { type Affected, type BatchChange, isPublic, type Queryable, type View } from './view.ts'
+
+// `/comic/<slug>`: a published page with its story-order navigation.
+
+const COMIC_PATH = new RegExp(`^/comic/(${SLUG_PATTERN.slice(1, -1)})$`)
+
+interface PageViewDb extends PageDb {
+  chapter_pos: number
+  chapter_key: string
+  s_slug: string
+  s_title: string
+  s_direction: SeriesRef['readingDirection']
+  s_format: SeriesRef['format']
+  s_warning: string | null
+  c_slug: string | null
+  c_title: string | null
+}
+
+const PAGE_VIEW_SELECT = `SELECT ${pageColumns('p.')}, p.chapter_pos, p.chapter_key,
+  s.slug AS s_slug, s.title AS s_title, s.reading_direction AS s_direction, s.format AS s_format,
+  s.content_warning AS s_warning, c.slug AS c_slug, c.title AS c_title
+  FROM render_pages p
+  JOIN render_series s ON s.series_id = p.series_id
+  LEFT JOIN render_chapters c ON c.chapter_id = p.chapter_id
+  WHERE p.status = 'published'`
+
+export function tagsOf(page: Pick<PageRow, 'tags' | 'characters' | 'locations'>): TagRef[] {
+  const lists = { tag: page.tags, character: page.characters, location: page.locations }
+  return TAG_KINDS.flatMap((kind) =>
+    lists[kind].map((name) => ({ kind, name, slug: tagSlug(name) })),
+  )
+}
+
+function toView(r: PageViewDb): { page: PageView; key: StoryKey } {
+  const row = pageFromDb(r)
+  const chapter: ChapterRef | null =
+    r.c_slug !== null && r.c_title !== null ? { slug: r.c_slug, title: r.c_title } : null
+  return {
+    page: {
+      pageId: row.pageId,
+      slug: row.slug,
+      title: row.title,
+      hoverText: row.hoverText,
+      transcript: row.transcript,
+      commentary: row.commentary,
+      images: row.images,
+      tags: tagsOf(row),
+      contentWarning: row.contentWarning,
+      publishedAt: row.publishedAt ?? new Date(0).toISOString(),
+      series: {
+        slug: r.s_slug,
+        title: r.s_title,
+        readingDirection: r.s_direction,
+        format: r.s_format,
+        contentWarning: r.s_warning,
+      },
+      chapter,
+    },
+    key: {
+      seriesId: row.seriesId,
+      chapterPos: r.chapter_pos,
+      chapterKey: r.chapter_key,
+      position: row.position,
+      pageId: row.pageId,
+    },
+  }
+}
+
+/** A published page as the templates take it, with its navigation; null when not public. */
+export async function publishedPage(
+  db: Queryable,
+  where: { slug: string } | { last: string },
+): Promise<{ page: PageView; nav: Navigation } | null> {
+  const [row] =
+    'slug' in where
+      ? await sql<PageViewDb[]>(db, `${PAGE_VIEW_SELECT} AND p.slug = ? LIMIT 1`, [where.slug])
+      : await sql<PageViewDb[]>(
+          db,
+          `${PAGE_VIEW_SELECT} AND p.series_id = ?
+           ORDER BY p.chapter_pos DESC, p.chapter_key DESC, p.position DESC, p.page_id DESC LIMIT 1`,
+          [where.last],
+        )
+  if (!row) return null
+  const { page, key } = toView(row)
+  return { page, nav: await navigationAt(db, key) }
+}
+
+const slugsOf = (nav: Navigation | null): string[] =>
+  nav ? [nav.prev, nav.next].filter((s): s is string => s !== null) : []
+
+const sameEnds = (a: { first: string | null; last: string | null }, b: typeof a) =>
+  a.first === b.first && a.last === b.last
+
+export const pageView: View = {
+  name: 'page',
+
+  async render(db, site: Site, path) {
+    const slug = COMIC_PATH.exec(path)?.[1]
+    if (!slug) return null
+    const found = await publishedPage(db, { slug })
+    return found ? comicPage(site, found.page, found.nav) : null
+  },
+
+  pathsAffected(change: BatchChange): Affected {
+    const paths = new Set<string>()
+    const series = new Set<string>()
+    for (const p of change.pages) {
+      const { before, after } = p
+      if (!isPublic(before) && !isPublic(after)) continue
+      // 1. the page itself, where it was and where it is (an old slug gets its tombstone)
+      if (isPublic(before)) paths.add(pagePath(before.slug))
+      if (isPublic(after)) paths.add(pagePath(after.slug))
+      if (!p.placeChanged) continue
+      // 2. the neighbours that linked to it and the ones that now do
+      if (change.bulk) {
+        for (const s of [before?.seriesId, after?.seriesId]) if (s) series.add(s)
+        continue
+      }
+      for (const slug of [...slugsOf(p.navBefore), ...slugsOf(p.navAfter)])
+        paths.add(pagePath(slug))
+    }
+    // 3. every page links to the first and the last: when those move, the whole series
+    for (const [seriesId, ends] of change.ends)
+      if (!sameEnds(ends.before, ends.after)) series.add(seriesId)
+    // 4. a page shows its series (title, warning, format) and its chapter (title, link); a
+    //    moved chapter reorders the whole series
+    for (const s of change.series)
+      if (s.before && s.after && seriesShownChanged(s.before, s.after)) series.add(s.after.seriesId)
+    for (const c of change.chapters) {
+      if (!c.before || !c.after) continue
+      if (
+        c.before.slug !== c.after.slug ||
+        c.before.title !== c.after.title ||
+        c.before.position !== c.after.position
+      )
+        series.add(c.after.seriesId)
+    }
+    return { paths: [...paths], series: [...series] }
+  },
+
+  async publicPaths(db, seriesIds) {
+    if (seriesIds.length === 0) return []
+    const rows = await sql<{ slug: string }[]>(
+      db,
+      `SELECT slug FROM render_pages WHERE series_id IN (?) AND status = 'published'`,
+      [seriesIds],
+    )
+    return rows.map((r) => pagePath(r.slug))
+  },
+}
+
+function seriesShownChanged(
+  a: NonNullable<BatchChange['series'][number]['before']>,
+  b: NonNullable<BatchChange['series'][number]['after']>,
+): boolean {
+  return (
+    a.slug !== b.slug ||
+    a.title !== b.title ||
+    a.readingDirection !== b.readingDirection ||
+    a.format !== b.format ||
+    a.contentWarning !== b.contentWarning
+  )
+}

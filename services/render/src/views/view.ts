@@ -1,0 +1,71 @@
+import type { sql } from '@inkstream/chassis'
+import type { ChapterRow, PageRow, SeriesRow } from '../read-model.ts'
+import type { Site } from '../templates/layout.ts'
+import type { Navigation } from './model.ts'
+import type { Ends, StoryKey } from './story-order.ts'
+
+// What a view is: the paths it owns, how it renders one, and which of its paths a batch of
+// changes makes stale. The render loop (projection, renderer) only knows this interface;
+// adding a view is one new module in views/ and one entry in views/index.ts.
+
+export type Queryable = Parameters<typeof sql>[0]
+
+/** A page before and after a batch (null: did not exist). */
+export interface PageChange {
+  before: PageRow | null
+  after: PageRow | null
+  /** Places in story order before and after. */
+  keyBefore: StoryKey | null
+  keyAfter: StoryKey | null
+  /**
+   * Story-order neighbours where the page was (before the batch, when it was public) and
+   * where it is (after, when public): probed only when `placeChanged` and the batch is small.
+   */
+  navBefore: Navigation | null
+  navAfter: Navigation | null
+  /** Published, unpublished, moved, renamed, retitled: its neighbours' links change. */
+  placeChanged: boolean
+}
+
+export interface SeriesChange {
+  before: SeriesRow | null
+  after: SeriesRow | null
+}
+
+export interface ChapterChange {
+  before: ChapterRow | null
+  after: ChapterRow | null
+}
+
+/** Everything one batch changed, in story-order terms. */
+export interface BatchChange {
+  pages: PageChange[]
+  series: SeriesChange[]
+  chapters: ChapterChange[]
+  /** First/last published page of each series with a place change, before and after. */
+  ends: Map<string, { before: Ends; after: Ends }>
+  /** The default series before and after (home shows it). */
+  defaultSeries: { before: string | null; after: string | null }
+  /**
+   * Too many pages for per-page neighbours (a replay): views name whole series instead, and
+   * those are rendered once when the projection has caught up.
+   */
+  bulk: boolean
+}
+
+/** Paths a batch made stale: exact paths, and series whose every public path is owed. */
+export interface Affected {
+  paths: string[]
+  series: string[]
+}
+
+export interface View {
+  readonly name: string
+  /** The HTML of a path, or null when the path is not this view's or not public. */
+  render(db: Queryable, site: Site, path: string): Promise<string | null>
+  pathsAffected(change: BatchChange): Affected
+  /** Every public path of this view in these series (a series-wide re-render). */
+  publicPaths?(db: Queryable, seriesIds: string[]): Promise<string[]>
+}
+
+export const isPublic = (page: PageRow | null): page is PageRow => page?.status === 'published'
