@@ -162,6 +162,15 @@ describe('image derivatives', () => {
     assert.equal(await stored(unknown, 480, 'webp'), null)
   })
 
+  test('derivatives - an SVG original is served as it is, never rasterised: 404', async () => {
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600"/></svg>',
+    )
+    const hash = await putOriginal(assets, svg, 'image/svg+xml')
+    assert.deepEqual(await ask(hash, 480, 'png'), { ok: true, status: 404 })
+    assert.equal(await stored(hash, 480, 'png'), null)
+  })
+
   test('derivatives - a request outside the contract gets an error naming the field', async () => {
     // Raw bytes: the typed client would refuse to send it.
     const msg = await nc.request(

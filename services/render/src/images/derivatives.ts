@@ -10,15 +10,13 @@ import {
   wire,
 } from '@inkstream/contracts'
 import { type ObjectStore, Objm } from '@nats-io/obj'
-import sharp, { type Sharp } from 'sharp'
+import { createEncoder, type Encoder } from './encoder.ts'
 import { Semaphore } from './semaphore.ts'
 
 // Image derivatives: the widths and formats the pages link (templates/picture.ts), made on
 // the first request for one (the gateway asks on a miss in the derivatives bucket) and kept
 // for good: names are content-addressed, so a derivative never changes.
 
-/** Decompression bombs: a 10,000 x 10,000 image is the most a comic page needs. */
-export const MAX_INPUT_PIXELS = 100e6
 /** Encodes at once: each holds a decoded original (a 1600x2400 page is ~15 MB) and an encoder. */
 export const DEFAULT_ENCODE_CONCURRENCY = 2
 
@@ -47,7 +45,7 @@ export const formatsOf = (contentType: ImageContentType): DerivativeFormat[] => 
 export type DerivativeStatus = 200 | 404
 
 /**
- * One derivative. (contracts' DerivativeRequest, typed here because its `format`, a union
+ * One derivative. (contracts' RenderImageRequest, typed here because its `format`, a union
  * mapped from DERIVATIVE_FORMATS, comes out of TypeBox's Static as `never`.)
  */
 export interface DerivativeRequest {
@@ -60,8 +58,10 @@ export interface DerivativesOptions {
   nc: NatsConnection
   names: Names
   log: Logger
-  /** Encodes running at once in this process (default 2). */
+  /** Encodes running at once (default 2). */
   concurrency?: number
+  /** The encoder process (libvips) stops after this long without work (default 10 s). */
+  encoderIdleMs?: number
 }
 
 export interface Derivatives {
@@ -76,6 +76,10 @@ export interface Derivatives {
   readonly encodes: number
   /** The most encodes that ran at once (never above the concurrency). */
   readonly peakEncoding: number
+  /** The encoder process, while one runs. */
+  readonly encoder: Encoder
+  /** Stops the encoder process (after the last request was answered). */
+  close(): void
 }
 
 interface Original {
@@ -110,26 +114,9 @@ function singleFlight<T>(): (key: string, work: () => Promise<T>) => Promise<T> 
   }
 }
 
-function encoder(image: Sharp, format: DerivativeFormat): Sharp {
-  switch (format) {
-    case 'avif':
-      // Effort 3, not 4: a 1600x2400 page encodes in ~0.6 s instead of ~1.9 s for ~6% more bytes.
-      return image.avif({ quality: 50, effort: 3 })
-    case 'webp':
-      return image.webp({ quality: 80, effort: 4 })
-    case 'png':
-      return image.png({ compressionLevel: 9 })
-    case 'jpg':
-      // A PNG's transparency has no JPEG equivalent: white, like the page behind it.
-      return image.flatten({ background: '#ffffff' }).jpeg({ quality: 82, mozjpeg: true })
-  }
-}
-
 export function createDerivatives(options: DerivativesOptions): Derivatives {
   const { nc, names, log } = options
-  // libvips threads per image: 1, so memory follows the encode semaphore, not the core count.
-  sharp.concurrency(1)
-  sharp.cache(false)
+  const encoder = createEncoder({ idleMs: options.encoderIdleMs })
   const encodeSlots = new Semaphore(options.concurrency ?? DEFAULT_ENCODE_CONCURRENCY)
   const objm = new Objm(nc)
   // Render owns the derivatives (creates the bucket); the editor owns the originals.
@@ -153,11 +140,12 @@ export function createDerivatives(options: DerivativesOptions): Derivatives {
     if (!info || info.deleted) return null
     const bytes = await store.getBlob(hash)
     if (!bytes) return null
-    const meta = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
     const declared = info.metadata?.[CONTENT_TYPE_METADATA]
+    if (declared !== undefined && !RASTER.has(declared)) return null
+    const meta = await encoder.probe(bytes)
     const contentType = (declared ?? `image/${meta.format}`) as ImageContentType
     if (!RASTER.has(contentType)) return null
-    return { bytes, contentType, width: meta.autoOrient.width }
+    return { bytes, contentType, width: meta.width }
   }
 
   async function encode(original: Original, width: number, format: DerivativeFormat) {
@@ -166,10 +154,7 @@ export function createDerivatives(options: DerivativesOptions): Derivatives {
       encodes++
       peakEncoding = Math.max(peakEncoding, encodeSlots.held)
       const started = performance.now()
-      const image = sharp(original.bytes, { limitInputPixels: MAX_INPUT_PIXELS })
-        .rotate()
-        .resize({ width, withoutEnlargement: true })
-      const out = await encoder(image, format).toBuffer()
+      const out = await encoder.encode(original.bytes, width, format)
       return { out, ms: Math.round(performance.now() - started) }
     } finally {
       encodeSlots.release()
@@ -215,6 +200,8 @@ export function createDerivatives(options: DerivativesOptions): Derivatives {
     get peakEncoding() {
       return peakEncoding
     },
+    encoder,
+    close: () => encoder.close(),
   }
 }
 
@@ -235,5 +222,12 @@ export function startImageDerivatives(options: DerivativesOptions): ImageDerivat
     handle: async (request) => ({ ok: true as const, status: await derivatives.make(request) }),
     onError: (error) => ({ ok: false as const, error }),
   })
-  return Object.assign(served, { derivatives })
+  const stopServing = served.stopServing
+  return Object.assign(served, {
+    derivatives,
+    async stopServing() {
+      await stopServing()
+      derivatives.close()
+    },
+  })
 }
