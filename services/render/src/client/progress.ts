@@ -1,0 +1,113 @@
+// Reading progress, kept in the reader's browser only (localStorage; no cookie, no account).
+// Pure functions, so they are unit-tested; reader.ts wires them to the page.
+
+/** The furthest page read in one series. */
+export interface SeriesProgress {
+  /** Page slug. */
+  page: string
+  /** Its place in story order (0 = first page), to compare "further". */
+  index: number
+  title: string
+}
+
+export type Progress = Record<string, SeriesProgress>
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const MAX_SERIES = 50
+
+/** Records a page as read: kept only when it is further than what was read before. */
+export function recordRead(progress: Progress, series: string, read: SeriesProgress): Progress {
+  const before = progress[series]
+  if (before && before.index >= read.index) return progress
+  return { ...progress, [series]: read }
+}
+
+/** Merges progress from another device: per series, the furthest wins. */
+export function mergeProgress(mine: Progress, theirs: Progress): Progress {
+  let out = mine
+  for (const [series, p] of Object.entries(theirs)) out = recordRead(out, series, p)
+  return out
+}
+
+/** Reads stored progress, dropping anything malformed (storage is the reader's to edit). */
+export function parseProgress(text: string | null): Progress {
+  if (!text) return {}
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return {}
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {}
+  const out: Progress = {}
+  for (const [series, p] of Object.entries(value as Record<string, unknown>).slice(0, MAX_SERIES)) {
+    const { page, index, title } = (p ?? {}) as Record<string, unknown>
+    if (
+      SLUG.test(series) &&
+      typeof page === 'string' &&
+      SLUG.test(page) &&
+      typeof index === 'number' &&
+      Number.isInteger(index) &&
+      index >= 0 &&
+      typeof title === 'string'
+    )
+      out[series] = { page, index, title: title.slice(0, 200) }
+  }
+  return out
+}
+
+/**
+ * The short form that travels in a link's fragment (never sent to the server):
+ * `series.page.index` per series, joined by `~`. Titles stay behind; the next page view
+ * fills them in.
+ */
+export function encodeResume(progress: Progress): string {
+  return Object.entries(progress)
+    .map(([series, p]) => `${series}.${p.page}.${p.index.toString(36)}`)
+    .join('~')
+}
+
+export function decodeResume(text: string): Progress {
+  const out: Progress = {}
+  for (const part of text.split('~').slice(0, MAX_SERIES)) {
+    const [series = '', page = '', index = ''] = part.split('.')
+    const n = Number.parseInt(index, 36)
+    if (SLUG.test(series) && SLUG.test(page) && /^[0-9a-z]{1,8}$/.test(index) && n >= 0)
+      out[series] = { page, index: n, title: page.replace(/-/g, ' ') }
+  }
+  return out
+}
+
+export const RESUME_PREFIX = '#resume='
+
+/** A link that restores this progress on another device. */
+export function resumeLink(origin: string, progress: Progress): string {
+  return `${origin}/${RESUME_PREFIX}${encodeResume(progress)}`
+}
+
+/** Which way "next" is on the keyboard: → in a left-to-right comic, ← in a right-to-left one. */
+export function keyDirection(key: string, dir: 'ltr' | 'rtl'): 'prev' | 'next' | null {
+  if (key !== 'ArrowLeft' && key !== 'ArrowRight') return null
+  const forward = dir === 'rtl' ? 'ArrowLeft' : 'ArrowRight'
+  return key === forward ? 'next' : 'prev'
+}
+
+/** A horizontal swipe: far enough, and more sideways than up or down. */
+export function swipeDirection(dx: number, dy: number, dir: 'ltr' | 'rtl'): 'prev' | 'next' | null {
+  if (Math.abs(dx) < 60 || Math.abs(dx) < 2 * Math.abs(dy)) return null
+  // swiping left (dx < 0) brings the next page in a left-to-right comic
+  const next = dir === 'rtl' ? dx > 0 : dx < 0
+  return next ? 'next' : 'prev'
+}
+
+/** A random slug other than the current one (when there is another). */
+export function pickRandom(
+  slugs: string[],
+  current: string | null,
+  random = Math.random,
+): string | null {
+  const others = slugs.filter((s) => s !== current)
+  const pool = others.length > 0 ? others : slugs
+  if (pool.length === 0) return null
+  return pool[Math.floor(random() * pool.length)] ?? null
+}
