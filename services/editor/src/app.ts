@@ -23,7 +23,7 @@ import { apiRoutes } from './api-routes.ts'
 import { authRoutes } from './auth-routes.ts'
 import { type EditorConfig, trustProxyOption } from './config.ts'
 import { editorSocketRoutes, socketErrorHandler } from './editor-socket.ts'
-import { httpErrors } from './http-errors.ts'
+import { httpErrors, parseJsonBody } from './http-errors.ts'
 import type { LoginLimitOptions } from './login-limit.ts'
 import { connections, sameOrigin, securityHeaders, sessions } from './plugins.ts'
 import { bootstrapOwner, EDITOR_MIGRATIONS } from './users.ts'
@@ -70,7 +70,8 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
   // Responses are built from validated values: sent as they are (the schemas document them).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   // JSON only: a text/plain or form body is a 415, not a string to validate.
-  app.removeContentTypeParser(['text/plain'])
+  app.removeContentTypeParser(['text/plain', 'application/json'])
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody)
 
   // 1. external plugins
   app.register(fastifyCookie)

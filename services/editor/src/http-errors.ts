@@ -56,6 +56,62 @@ export function sendError(
   return reply.code(statusOf(code)).type('application/json; charset=utf-8').send(body)
 }
 
+/** A 400 the error handler words as it is. */
+const badBody = (code: string, message: string) =>
+  Object.assign(new Error(message), { statusCode: 400, code })
+
+/**
+ * The JSON body parser: fastify's own maps every failure to "malformed JSON", even a valid
+ * document refused for a `__proto__` or `constructor.prototype` key; this one names that.
+ */
+export function parseJsonBody(
+  _request: FastifyRequest,
+  body: string | Buffer,
+  done: (error: Error | null, value?: unknown) => void,
+): void {
+  const read = readJson(typeof body === 'string' ? body : body.toString('utf8'))
+  if ('error' in read) done(read.error)
+  else done(null, read.value)
+}
+
+function readJson(text: string): { value: unknown } | { error: Error } {
+  if (text.length === 0) {
+    return {
+      error: badBody(
+        'FST_ERR_CTP_EMPTY_JSON_BODY',
+        'request body is empty but the content type is application/json',
+      ),
+    }
+  }
+  let poisoned: string | undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (key === '__proto__') poisoned ??= '"__proto__"'
+      else if (
+        key === 'constructor' &&
+        typeof v === 'object' &&
+        v !== null &&
+        Object.hasOwn(v, 'prototype')
+      ) {
+        poisoned ??= '"constructor.prototype"'
+      }
+      return v
+    })
+  } catch {
+    return { error: badBody('FST_ERR_CTP_INVALID_JSON_BODY', 'request body is malformed JSON') }
+  }
+  if (poisoned) {
+    return {
+      error: badBody(
+        'INK_PROTOTYPE_KEY',
+        `request body has a ${poisoned} key: refused, a "__proto__" or "constructor.prototype" key could poison object prototypes`,
+      ),
+    }
+  }
+  return { value }
+}
+
 /** Bad input answered with a status of its own (413, 415): still INK_ERR_VALIDATION. */
 export function sendInvalid(reply: FastifyReply, status: 413 | 415, message: string): FastifyReply {
   const body: HttpErrorBody = { ok: false, error: { code: ERROR_CODES.VALIDATION, message } }
@@ -132,6 +188,7 @@ function describeClientError(error: FastifyError): string {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return 'request body is malformed JSON'
     case 'FST_ERR_VALIDATION':
+    case 'INK_PROTOTYPE_KEY':
       return error.message
     default:
       return error.message

@@ -23,7 +23,7 @@ import {
 } from '@inkstream/contracts'
 import type { Subscription } from '@nats-io/nats-core'
 import WebSocket from 'ws'
-import { startComic } from '../../comic/src/index.ts'
+import { ComicConfig, startComic } from '../../comic/src/index.ts'
 import { buildEditor, type EditorDeps } from '../src/app.ts'
 import { AGGREGATE_KEY, CREATIONS } from '../src/command-inputs.ts'
 import { EditorConfig } from '../src/config.ts'
@@ -152,11 +152,14 @@ export async function startTestEditor(
       : fakeComic(world.nc, world.names)
   const realComic =
     options.comic === 'real'
-      ? await startComic({
-          natsUrl: world.config.NATS_URL,
-          ns: world.names.ns,
-          log: createLogger('comic', 'silent'),
-        })
+      ? await startComic(
+          readConfig(ComicConfig, {
+            INK_NS: world.names.ns,
+            NATS_URL: world.config.NATS_URL,
+            LOG_LEVEL: 'silent',
+          }),
+          { log: createLogger('comic', 'silent') },
+        )
       : undefined
   const commands = options.watch === false ? { subjects: [] } : watchCommands(world.nc, world.names)
   await world.nc.flush()
@@ -224,7 +227,7 @@ export async function startTestEditor(
     async close() {
       comic?.stop()
       await app.close()
-      await realComic?.stop()
+      await realComic?.close()
       await world.cleanup()
     },
   }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { escapeHtml, html } from '@inkstream/chassis/html'
+import type { FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { socketErrorHandler } from '../src/editor-socket.ts'
 import { aggregateIdFor, commandIdFor, uuidV5 } from '../src/page-commands.ts'
 import { crossOriginReason } from '../src/same-origin.ts'
 import { MAX_MESSAGE_BYTES, parseSocketMessage, peekId } from '../src/socket-messages.ts'
@@ -226,5 +229,31 @@ describe('html', () => {
       `<p>${escapeHtml(name)}</p><b>&amp;</b>1&lt;`,
     )
     assert.equal(escapeHtml(name), '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;')
+  })
+})
+
+describe('socket errors', () => {
+  const fakeSocket = () => {
+    const calls: string[] = []
+    return {
+      calls,
+      socket: { terminate: () => calls.push('terminate') } as unknown as WebSocket,
+    }
+  }
+  const request = { log: { info() {}, error() {} } } as unknown as FastifyRequest
+
+  test('socketErrorHandler - a protocol error ws is closing (1009) is left to finish its handshake', () => {
+    const { calls, socket } = fakeSocket()
+    const tooBig = Object.assign(new RangeError('Max payload size exceeded'), {
+      code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+    })
+    socketErrorHandler(tooBig, socket, request)
+    assert.deepEqual(calls, [])
+  })
+
+  test('socketErrorHandler - any other error ends the socket', () => {
+    const { calls, socket } = fakeSocket()
+    socketErrorHandler(new Error('boom'), socket, request)
+    assert.deepEqual(calls, ['terminate'])
   })
 })
