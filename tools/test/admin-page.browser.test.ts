@@ -191,6 +191,20 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
     'Move image 2 up',
     'the focus follows the image that moved',
   )
+  // a third image dropped on the drop zone, then removed
+  const dropped = (await png(120, 80, [30, 160, 30])).toString('base64')
+  const transfer = await admin.evaluateHandle((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], 'green.png', { type: 'image/png' }))
+    return data
+  }, dropped)
+  await admin.locator('#drop').dispatchEvent('drop', { dataTransfer: transfer })
+  await until('the dropped image listed', async () =>
+    (await admin.locator('#images li').count()) === 3 ? true : undefined,
+  )
+  await admin.getByRole('button', { name: 'Remove image 3' }).click()
+  assert.deepEqual(await altTexts(admin), ['A blue panel', 'A red panel'])
   // the rest of the fields
   await admin.getByLabel('Hover text').fill('hover me')
   await admin.getByLabel('Transcript').fill(`RED: Hello. ${tag}`)
@@ -225,7 +239,24 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   await admin.locator('#f-title').fill(edited)
   await allSaved(admin)
 
-  // 7. schedule two hours ahead, typed as a wall time in the browser's zone
+  // 7. a conflict: another tab saves first; this one is told, and loads their version
+  const other = await openPage(admin.url())
+  await other.locator('#page-form').waitFor({ state: 'visible' })
+  await other.locator('body[data-connection="connected"]').waitFor({ state: 'attached' })
+  await other.getByLabel('Hover text').fill('their hover text')
+  await allSaved(other)
+  await admin.getByLabel('Hover text').fill('my hover text')
+  await admin.locator('#conflict').waitFor({ state: 'visible' })
+  assert.equal(await text(admin, '#save-state'), 'Not saved: conflict')
+  await admin.getByRole('button', { name: 'Load theirs' }).click()
+  assert.equal(await admin.locator('#f-hoverText').inputValue(), 'their hover text')
+  assert.equal(await admin.locator('#conflict').isVisible(), false)
+  await other.close()
+  // ... and saving goes on from their version
+  await admin.getByLabel('Transcript').fill(`RED: Hello again. ${tag}`)
+  await allSaved(admin)
+
+  // 8. schedule two hours ahead, typed as a wall time in the browser's zone
   const wall = instantToLocal(Date.now() + 2 * 3600_000, ZONE)
   const expected = localToInstant(wall, ZONE)
   assert.ok(expected)
@@ -238,7 +269,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   await allSaved(admin)
   await admin.screenshot({ path: SCREENSHOT, fullPage: true })
 
-  // 8. the scheduled queue lists it, at that instant
+  // 9. the scheduled queue lists it, at that instant
   await admin.getByRole('link', { name: 'Scheduled', exact: true }).click()
   await admin.locator('#schedule-pane').waitFor({ state: 'visible' })
   const entry = admin.locator('#queue li', { hasText: edited })
@@ -247,7 +278,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   assert.equal(Date.parse(at ?? ''), expected.ms, `queued at ${at}, typed ${wall} in ${ZONE}`)
   assert.match((await entry.textContent()) ?? '', new RegExp(ZONE))
 
-  // 9. publish now: the reader's page shows the edited title, through nginx
+  // 10. publish now: the reader's page shows the edited title, through nginx
   await entry.getByRole('link', { name: edited }).click()
   await admin.locator('#page-form').waitFor({ state: 'visible' })
   await admin.click('#publish')
@@ -261,14 +292,45 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   const reader = await openPage(`${site}${path}`)
   assert.ok(((await reader.locator('body').textContent()) ?? '').includes(edited))
 
-  // 10. at 360 px wide the studio still fits: nothing wider than the screen
+  // 11. a second page in Chapter one, moved before the first, then to Chapter two (MovePage)
+  await admin.getByRole('link', { name: 'Add a chapter or page' }).click()
+  await admin.getByLabel('Page title').fill(`Second page ${tag}`)
+  await admin.getByLabel('Page slug').fill(`second-${tag}`)
+  await admin.locator('#draft-chapter').selectOption({ label: 'Chapter one' })
+  await admin.click('#draft-form button[type=submit]')
+  await until('the second page open', async () =>
+    (await admin.locator('#f-title').inputValue()) === `Second page ${tag}` ? true : undefined,
+  )
+  const chapterPages = (chapter: string) =>
+    admin
+      .locator('#tree .chapter', { has: admin.locator('.chapter-head span', { hasText: chapter }) })
+      .locator('.page-item .t')
+      .allTextContents()
+  await until('two pages in Chapter one', async () =>
+    (await chapterPages('Chapter one')).length === 2 ? true : undefined,
+  )
+  assert.equal(await text(admin, '#page-place'), 'Page 2 of 2 in this chapter')
+  await admin.click('#page-earlier')
+  await until('the second page first', async () =>
+    (await chapterPages('Chapter one')).join('|') === `Second page ${tag}|${edited}`
+      ? true
+      : undefined,
+  )
+  assert.equal(await text(admin, '#page-place'), 'Page 1 of 2 in this chapter')
+  await admin.locator('#f-chapter').selectOption({ label: 'Chapter two' })
+  await until('the second page in Chapter two', async () =>
+    (await chapterPages('Chapter two')).join('|') === `Second page ${tag}` ? true : undefined,
+  )
+  assert.deepEqual(await chapterPages('Chapter one'), [edited])
+
+  // 12. at 360 px wide the studio still fits: nothing wider than the screen
   await admin.setViewportSize({ width: 360, height: 740 })
   const overflow = await admin.evaluate(() => document.documentElement.scrollWidth)
   assert.ok(overflow <= 360, `page is ${overflow} px wide at 360`)
   await admin.screenshot({ path: SCREENSHOT_NARROW, fullPage: true })
   await admin.setViewportSize({ width: 1280, height: 900 })
 
-  // 11. an API token: shown once, listed, revoked
+  // 13. an API token: shown once, listed, revoked
   await admin.getByRole('link', { name: 'API tokens' }).click()
   await admin.getByLabel('Token name').fill(`ci-${tag}`)
   await admin.click('#token-form button[type=submit]')

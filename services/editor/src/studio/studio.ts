@@ -726,12 +726,19 @@ export function startStudio(): void {
     if (!current?.conflict) return
     let theirs = current.conflict.current ?? undefined
     if (!theirs) {
+      // their write's seq is unknown: read until the read model has their version
+      const wanted = current.conflict.currentVersion
       try {
-        theirs = await fetchPage(current.pageId, seq)
+        for (let tries = 0; tries < 20; tries++) {
+          theirs = await fetchPage(current.pageId, seq)
+          if (theirs.version >= wanted) break
+          await new Promise((r) => setTimeout(r, 150))
+        }
       } catch (error) {
         say(`Could not load their version: ${errorText(error)}`)
         return
       }
+      if (!theirs || current.conflict !== editor?.conflict) return
     }
     current.resolve('theirs', theirs)
     if (meta) Object.assign(meta, { ...theirs })
