@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test'
 import { connectNats, type NatsConnection, request } from '@inkstream/chassis'
 import { names, wire } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
+import sharp from 'sharp'
 import WebSocket from 'ws'
 import { type OtlpReceiver, startOtlpReceiver } from '../src/otlp/receiver.ts'
 import { type Stack, startStack } from '../src/stack.ts'
@@ -203,9 +204,10 @@ test('e2e - draft, publish, cache, edit purges, unpublish 404s, one trace', asyn
     assert.equal(resent.seq, publish.seq)
     const visibleMs = await until(path, (s, b) => s === 200 && b.includes('First words.'), 1_000)
     assert.ok(visibleMs < 1_000)
+    // then nginx serves it from its cache (a purge racing the first fill may cost one more MISS)
+    await untilHit(path, 'First words.')
     const page = await get(path)
     const html = await page.text()
-    assert.equal(page.headers.get('x-cache-status'), 'HIT')
     assert.ok(html.includes('Hello &lt;reader&gt;'), 'the title is escaped')
     assert.ok(!html.includes('<reader>'))
     // 3. an edit purges the cached page; the new text shows
@@ -331,6 +333,80 @@ test('e2e - publishing a page re-renders and purges its story-order neighbours',
   } finally {
     socket.close()
   }
+})
+
+test('e2e - an uploaded image on a page: derivatives made on request, cached by nginx', async () => {
+  // 1. upload through nginx: the editor stores the original, answers its hash
+  const png = await sharp({
+    create: { width: 1200, height: 800, channels: 3, background: { r: 200, g: 90, b: 40 } },
+  })
+    .png()
+    .toBuffer()
+  const form = new FormData()
+  form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'panel.png')
+  const uploaded = await fetch(`${stack.urls.site}/admin/api/uploads`, {
+    method: 'POST',
+    headers: { cookie, origin: origin() },
+    body: form,
+  })
+  assert.equal(uploaded.status, 201, await uploaded.clone().text())
+  const image = (await uploaded.json()) as { hash: string; width: number; height: number }
+  assert.deepEqual([image.width, image.height], [1200, 800])
+  // 2. a page with it, published
+  const socket = await EditorSocket.open({ cookie, origin: origin() })
+  const slug = `pictured-${randomBytes(3).toString('hex')}`
+  try {
+    const drafted = ok(await socket.send({ type: 'DraftPage', seriesId, slug, title: 'Pictured' }))
+    const withImage = ok(
+      await socket.send({
+        type: 'SetPageImages',
+        pageId: drafted.aggregateId,
+        expectedVersion: drafted.version,
+        images: [{ ...image, contentType: 'image/png', alt: 'An orange panel' }],
+      }),
+    )
+    ok(
+      await socket.send({
+        type: 'PublishPage',
+        pageId: drafted.aggregateId,
+        expectedVersion: withImage.version,
+      }),
+    )
+  } finally {
+    socket.close()
+  }
+  // 3. the page links derivatives by URL; the first request of one makes it
+  let html = ''
+  await until(
+    `/comic/${slug}`,
+    (s, b) => {
+      html = b
+      return s === 200 && b.includes(`/img/${image.hash}-`)
+    },
+    2_000,
+  )
+  assert.match(html, /alt="An orange panel"/)
+  const webp = new RegExp(`/img/${image.hash}-(\\d+)\\.webp`).exec(html)?.[0]
+  assert.ok(webp, 'the page offers a WebP derivative')
+  const first = await get(webp)
+  assert.equal(first.status, 200)
+  assert.equal(first.headers.get('content-type'), 'image/webp')
+  assert.equal(first.headers.get('cache-control'), 'public, max-age=31536000, immutable')
+  assert.equal(first.headers.get('x-content-type-options'), 'nosniff')
+  const bytes = Buffer.from(await first.arrayBuffer())
+  assert.equal(bytes.subarray(8, 12).toString('latin1'), 'WEBP')
+  const meta = await sharp(bytes).metadata()
+  assert.ok((meta.width ?? 0) <= 1200, 'never upscaled')
+  // 4. nginx keeps it: the next request never reaches the gateway
+  const second = await get(webp)
+  assert.equal(second.headers.get('x-cache-status'), 'HIT')
+  await second.arrayBuffer()
+  const original = await get(`/img/${image.hash}.png`)
+  assert.equal(original.status, 200)
+  assert.equal(original.headers.get('content-type'), 'image/png')
+  assert.deepEqual(Buffer.from(await original.arrayBuffer()), png)
+  // a derivative of an image nobody uploaded is the 404 page
+  assert.equal((await get(`/img/${'0'.repeat(64)}-480.webp`)).status, 404)
 })
 
 test('e2e - bad input gets a clear 4xx and changes nothing; every service stays healthy', async () => {
