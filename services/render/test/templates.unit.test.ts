@@ -304,12 +304,17 @@ test('layout - text meets WCAG AA contrast in both schemes, disabled pager butto
 test('layout - every colour of both schemes is set, dark overriding all of them', () => {
   const out = notFoundPage(site)
   const style = /<style>([^<]*)<\/style>/.exec(out)?.[1] ?? ''
-  const dark = /@media \(prefers-color-scheme:dark\)\{:root\{([^}]*)\}\}/.exec(style)?.[1] ?? ''
+  const system =
+    /@media \(prefers-color-scheme:dark\)\{:root:not\(\[data-theme=light\]\)\{([^}]*)\}\}/.exec(
+      style,
+    )?.[1] ?? ''
+  const chosen = /:root\[data-theme=dark\]\{([^}]*)\}/.exec(style)?.[1] ?? ''
   for (const [name, value] of Object.entries(PALETTES.dark)) {
-    assert.ok(dark.includes(`--${name}:${value}`), `dark --${name}`)
+    assert.ok(system.includes(`--${name}:${value};`), `system dark --${name}`)
+    assert.ok(chosen.includes(`--${name}:${value};`), `chosen dark --${name}`)
   }
   // Rules use the properties only: no hard-coded colour a scheme could miss.
-  const rules = style.replace(/:root\{[^}]*\}/g, '')
+  const rules = style.replace(/:root[^{]*\{[^}]*\}/g, '')
   assert.doesNotMatch(rules, /#[0-9a-f]{3,6}\b/i)
 })
 
@@ -409,4 +414,24 @@ test('comic page - a right-to-left series mirrors the pager, next on the left', 
   assert.match(out, /<a href="\/comic\/page-one" rel="prev">Previous ›<\/a>/)
   assert.match(out, /nav\.pager\.rtl\{flex-direction:row-reverse\}/)
   assert.match(comicPage(site, page, middle), /<nav class="pager" aria-label/)
+})
+
+test('comic page - neighbours as head links, hooks for the reader script, the script deferred', () => {
+  const out = comicPage(site, page, middle, { script: '/assets/reader-0123456789abcdef.js' })
+  assert.match(
+    out,
+    /<link rel="prev" href="\/comic\/page-one">\n<link rel="next" href="\/comic\/page-three">\n<script defer src="\/assets\/reader-0123456789abcdef.js"><\/script>\n<\/head>/,
+  )
+  assert.match(
+    out,
+    /<article data-ink-page="page-two" data-ink-series="moons" data-ink-title="Two &amp; &lt;Three&gt;" data-ink-dir="ltr">/,
+  )
+  const alone1 = comicPage(site, page, alone)
+  assert.ok(!alone1.includes('<link rel="prev"') && !alone1.includes('<link rel="next"'))
+  assert.ok(!alone1.includes('<script'), 'no script unless one is given')
+  assert.match(
+    homePage(site, { latest: null, recent: [], series: [] }, { script: '/r.js' }),
+    /<script defer src="\/r.js">/,
+  )
+  assert.match(notFoundPage(site, { script: '/r.js' }), /<script defer src="\/r.js">/)
 })

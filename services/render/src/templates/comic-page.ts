@@ -2,7 +2,7 @@ import { html, type SafeHtml } from '@inkstream/chassis/html'
 import { TAG_KINDS, type TagKind } from '@inkstream/contracts'
 import { renderMarkdown } from '../markdown.ts'
 import type { Navigation, PageView, TagRef } from '../views/model.ts'
-import { describe, layout, type Site } from './layout.ts'
+import { describe, layout, type PageExtras, type Site } from './layout.ts'
 import { chapterPath, comicPath, seriesPath, tagPath } from './paths.ts'
 import { picture, placeholderCss } from './picture.ts'
 
@@ -95,7 +95,8 @@ export function pageArticle(page: PageView, nav: Navigation, headingLink = false
     ? html`<a href="${comicPath(page.slug)}">${page.title}</a>`
     : html`${page.title}`
   const { series, chapter } = page
-  return html`<article>
+  // Hooks of the reader's script (client/reader.ts): which page, of which series, which way.
+  return html`<article data-ink-page="${page.slug}" data-ink-series="${series.slug}" data-ink-title="${page.title}" data-ink-dir="${series.readingDirection === 'rtl' ? 'rtl' : 'ltr'}">
 <p class="series"><a href="${seriesPath(series.slug)}">${series.title}</a>${
     chapter ? html` · <a href="${chapterPath(series.slug, chapter.slug)}">${chapter.title}</a>` : ''
   }</p>
@@ -133,13 +134,27 @@ export function pageDescription(page: PageView, fallback: string): string {
 /** CSS a page article needs beyond the layout's: its images' placeholder colours. */
 export const pageCss = (page: PageView): string => placeholderCss(page.images)
 
-export function comicPage(site: Site, page: PageView, nav: Navigation): string {
+/** `<link rel="prev/next">`: for browsers, crawlers and the reader's keys and swipes. */
+export function neighbourLinks(nav: Navigation): SafeHtml {
+  return html`${nav.prev ? html`<link rel="prev" href="${comicPath(nav.prev)}">\n` : ''}${
+    nav.next ? html`<link rel="next" href="${comicPath(nav.next)}">\n` : ''
+  }`
+}
+
+export function comicPage(
+  site: Site,
+  page: PageView,
+  nav: Navigation,
+  extras: PageExtras = {},
+): string {
   return layout({
+    ...extras,
     site,
     title: `${page.title} · ${page.series.title}`,
     description: pageDescription(page, `${page.title}, a page of ${page.series.title}.`),
     canonicalPath: comicPath(page.slug),
     main: pageArticle(page, nav),
     css: pageCss(page),
+    head: neighbourLinks(nav),
   }).value
 }

@@ -1,13 +1,13 @@
 import { html } from '@inkstream/chassis/html'
 import type { HomeView, PageListItem } from '../views/model.ts'
-import { pageArticle, pageCss, pageDescription } from './comic-page.ts'
-import { layout, type Site } from './layout.ts'
+import { neighbourLinks, pageArticle, pageCss, pageDescription } from './comic-page.ts'
+import { layout, type PageExtras, type Site } from './layout.ts'
 import { comicPath, seriesPath } from './paths.ts'
 
 const dated = (p: PageListItem) =>
   html`<a href="${comicPath(p.slug)}">${p.title}</a><time datetime="${p.publishedAt}">${p.publishedAt.slice(0, 10)}</time>`
 
-export function homePage(site: Site, view: HomeView): string {
+export function homePage(site: Site, view: HomeView, extras: PageExtras = {}): string {
   const { latest, recent } = view
   const others = view.series.filter((s) => s.slug !== latest?.page.series.slug)
   const main = html`${
@@ -40,6 +40,7 @@ ${others.map(
     : ''
 }`
   return layout({
+    ...extras,
     site,
     title: latest ? `${site.name} · ${latest.page.title}` : site.name,
     description: latest
@@ -48,5 +49,6 @@ ${others.map(
     canonicalPath: '/',
     main,
     css: latest ? pageCss(latest.page) : undefined,
+    head: latest ? neighbourLinks(latest.nav) : undefined,
   }).value
 }

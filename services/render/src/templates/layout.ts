@@ -16,6 +16,16 @@ export interface LayoutOptions {
   main: SafeHtml
   /** Extra CSS of this page (made by the templates, never from user text). */
   css?: string
+  /** Extra elements of the head, e.g. `<link rel="next">`. */
+  head?: SafeHtml
+  /** Path of the reader's script, loaded deferred (the page works without it). */
+  script?: string
+}
+
+/** What a page may carry beyond its view, the same for every page of a site. */
+export interface PageExtras {
+  /** Path of the reader's script (`/assets/reader-<hash>.js`). */
+  script?: string
 }
 
 /** A colour scheme: every colour the CSS uses, so both schemes are checked for contrast. */
@@ -37,7 +47,8 @@ export interface Palette {
 }
 
 // Both schemes set every colour (custom properties), so no rule can keep a light background
-// under dark text settings: the dark-mode pager once had light text on white.
+// under dark text settings: the dark-mode pager once had light text on white. The system's
+// scheme applies unless the reader chose one (`<html data-theme>`, set by the reader's script).
 export const PALETTES: { light: Palette; dark: Palette } = {
   light: {
     bg: '#fafaf7',
@@ -78,8 +89,9 @@ const vars = (p: Palette): string =>
 
 // Inline, so a page is one request; small enough to ship with every page.
 const CSS = `
-:root{${vars(PALETTES.light)};color-scheme:light dark}
-@media (prefers-color-scheme:dark){:root{${vars(PALETTES.dark)}}}
+:root{${vars(PALETTES.light)};color-scheme:light}
+@media (prefers-color-scheme:dark){:root:not([data-theme=light]){${vars(PALETTES.dark)};color-scheme:dark}}
+:root[data-theme=dark]{${vars(PALETTES.dark)};color-scheme:dark}
 *{box-sizing:border-box}
 body{margin:0;font:1.05rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--link)}
@@ -124,7 +136,7 @@ const FAVICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23222'/%3E%3C/svg%3E"
 
 export function layout(options: LayoutOptions): SafeHtml {
-  const { site, title, description, canonicalPath, main, css } = options
+  const { site, title, description, canonicalPath, main, css, head, script } = options
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -135,6 +147,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 ${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url}${canonicalPath}">`}
 <link rel="icon" href="${FAVICON}">
 <style>${raw(CSS)}${css ? raw(css) : ''}</style>
+${head ?? ''}${script ? html`<script defer src="${script}"></script>` : ''}
 </head>
 <body>
 <header><a href="/">${site.name}</a></header>

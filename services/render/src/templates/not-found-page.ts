@@ -1,8 +1,9 @@
 import { html } from '@inkstream/chassis/html'
-import { layout, type Site } from './layout.ts'
+import { layout, type PageExtras, type Site } from './layout.ts'
 
-export function notFoundPage(site: Site): string {
+export function notFoundPage(site: Site, extras: PageExtras = {}): string {
   return layout({
+    ...extras,
     site,
     title: `Page not found · ${site.name}`,
     description: 'This page does not exist.',
