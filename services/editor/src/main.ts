@@ -1,9 +1,6 @@
-import { createLogger, loadConfig, onShutdown } from '@inkstream/chassis'
-import { startEditor } from './app.ts'
+import { runService } from '@inkstream/chassis'
 import { EditorConfig } from './config.ts'
+import { startEditorService } from './service.ts'
 
-// The editor process: config, logger, start, graceful shutdown.
-const config = loadConfig(EditorConfig)
-const log = createLogger('editor', config.LOG_LEVEL)
-const editor = await startEditor(config, { logger: log })
-onShutdown(log, editor.closers)
+// The editor process: the admin edge (login, studio, socket, authoring API, uploads).
+await runService({ name: 'editor', config: EditorConfig, start: startEditorService })

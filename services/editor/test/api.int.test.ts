@@ -522,6 +522,59 @@ describe('authoring API (real comic service)', () => {
     }
   })
 
+  test('socket - the { id, command } protocol against the real comic service: create, draft, resend (duplicate), stale edit, publish', async () => {
+    const socket = await editor.openSocket({ cookie, origin: editor.origin })
+    try {
+      const seriesMsg = {
+        id: randomUUID(),
+        command: { type: 'CreateSeries', slug: 'socket-comic', title: 'Socket comic' },
+      }
+      const series = await socket.ask(seriesMsg)
+      assert.ok(series.ok, JSON.stringify(series))
+      const draft = {
+        id: randomUUID(),
+        command: {
+          type: 'DraftPage',
+          seriesId: series.ok ? series.aggregateId : '',
+          slug: 'socket-page',
+          title: 'Socket page',
+        },
+      }
+      const before = await editor.streamMessages()
+      const page = await socket.ask(draft)
+      const resent = await socket.ask(draft)
+      assert.ok(page.ok && resent.ok, JSON.stringify([page, resent]))
+      assert.deepEqual(
+        [page.type, page.duplicate, resent.duplicate, resent.aggregateId],
+        ['DraftPage', false, true, page.aggregateId],
+      )
+      assert.equal(await editor.streamMessages(), before + 1, 'the resend wrote nothing')
+      const edit = (id: string, title: string) => ({
+        id,
+        command: {
+          type: 'EditPage',
+          pageId: page.aggregateId,
+          expectedVersion: page.version,
+          title,
+        },
+      })
+      const edited = await socket.ask(edit('edit-1', 'Edited'))
+      assert.ok(edited.ok, JSON.stringify(edited))
+      const stale = await socket.ask(edit('edit-2', 'Stale'))
+      assert.ok(!stale.ok)
+      assert.equal(stale.id, 'edit-2')
+      assert.equal(stale.error.code, 'INK_ERR_CONFLICT')
+      assert.equal(stale.error.currentVersion, edited.version)
+      const published = await socket.ask({
+        id: 'publish-1',
+        command: { type: 'PublishPage', pageId: page.aggregateId, expectedVersion: edited.version },
+      })
+      assert.ok(published.ok && published.version > edited.version, JSON.stringify(published))
+    } finally {
+      socket.close()
+    }
+  })
+
   test('openapi - lists every /admin/api route with its request and response schemas', async () => {
     const res = await editor.app.inject({ url: '/admin/api/openapi.json' })
     assert.equal(res.statusCode, 200)
