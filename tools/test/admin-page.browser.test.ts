@@ -322,6 +322,31 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
     (await chapterPages('Chapter two')).join('|') === `Second page ${tag}` ? true : undefined,
   )
   assert.deepEqual(await chapterPages('Chapter one'), [edited])
+  // scheduled, then unscheduled: a draft again, out of the queue
+  await admin.locator('#schedule-at').fill(instantToLocal(Date.now() + 3 * 3600_000, ZONE))
+  await admin.click('#schedule')
+  await until('the second page scheduled', async () =>
+    (await text(admin, '#page-state')).startsWith('Scheduled') ? true : undefined,
+  )
+  await admin.click('#unschedule')
+  await until('the second page a draft again', async () =>
+    (await text(admin, '#page-state')) === 'Draft' ? true : undefined,
+  )
+  // the first page: unpublished, then published again
+  await admin.locator('#tree .page-item a', { hasText: edited }).click()
+  await until('the first page open', async () =>
+    (await admin.locator('#f-title').inputValue()) === edited ? true : undefined,
+  )
+  await admin.click('#unpublish')
+  await until('unpublished', async () =>
+    (await text(admin, '#page-state')) === 'Draft' ? true : undefined,
+  )
+  assert.equal(await admin.getByRole('link', { name: 'View public page' }).isVisible(), false)
+  await admin.click('#publish')
+  await until('published again', async () =>
+    (await text(admin, '#page-state')).startsWith('Published') ? true : undefined,
+  )
+  await allSaved(admin)
 
   // 12. at 360 px wide the studio still fits: nothing wider than the screen
   await admin.setViewportSize({ width: 360, height: 740 })
