@@ -59,9 +59,13 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
 
   // 1. follow the page subjects from the start of the log
   const target = await lastSeqOf(store, filter)
+  let isReady = false
   let caughtUp: () => void = () => {}
   const ready = new Promise<void>((resolve) => {
-    caughtUp = resolve
+    caughtUp = () => {
+      isReady = true
+      resolve()
+    }
   })
   if (target === 0) caughtUp()
   const consumer = await store.js.consumers.get(store.stream, { filter_subjects: filter })
@@ -92,7 +96,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   function tick() {
     if (stopped) return
     arm()
-    if (!lease.isHeld()) return
+    if (!isReady || !lease.isHeld()) return
     for (const page of pages.due(Date.now())) {
       if (inFlight.has(page.pageId) || done.get(page.pageId) === page.at) continue
       const publishing = publish(page)
