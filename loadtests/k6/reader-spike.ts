@@ -32,7 +32,7 @@ const stageSeconds = scenario.stages.reduce((sum, stage) => sum + seconds(stage.
 if (!(stageSeconds > 0) || stageSeconds > scenario.maxDurationSeconds) {
   throw new Error(
     `${scenarioFile}: stages last ${stageSeconds} s, must be > 0 and <= maxDurationSeconds ${scenario.maxDurationSeconds}; ` +
-      'validate it with the Node runner (pnpm loadtest) for details',
+      'validate it with the Node runner (npm run loadtest) for details',
   )
 }
 // Whatever is left of the hard bound after the stages (minus 5 s for setup) is the time

@@ -1,4 +1,4 @@
-// `pnpm loadtest`: the Node runner of the scenarios in loadtests/scenarios, for machines
+// `npm run loadtest`: the Node runner of the scenarios in loadtests/scenarios, for machines
 // without k6. Usage:
 //   node loadtests/src/run.ts [--scenario reader-spike|path.json] [--base-url URL]
 //                             [--out summary.json] [--max-duration S] [--step S] [--quiet]
@@ -46,8 +46,8 @@ export async function writeSummary(file: string, summary: Summary): Promise<void
   await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`)
 }
 
-const USAGE = `usage: pnpm loadtest -- [--scenario NAME|FILE] [--base-url URL] [--out FILE]
-                      [--max-duration SECONDS] [--step SECONDS] [--quiet]`
+const USAGE = `usage: npm run loadtest -- [--scenario NAME|FILE] [--base-url URL] [--out FILE]
+                         [--max-duration SECONDS] [--step SECONDS] [--quiet]`
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
@@ -58,7 +58,7 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
 
 function parseFlags(args: string[]) {
   return parseArgs({
-    // `pnpm loadtest -- --flag` passes the `--` on; drop it so flags stay flags.
+    // `pnpm loadtest -- --flag` passes the `--` on (npm does not); drop it so flags stay flags.
     args: args.filter((arg) => arg !== '--'),
     options: {
       scenario: { type: 'string', default: 'reader-spike' },

@@ -1,13 +1,15 @@
 import { type NatsConnection, request } from '@inkstream/chassis'
 import { type DerivativeFormat, derivativeUrl, names, wire } from '@inkstream/contracts'
-import sharp from 'sharp'
+// render's own encoder settings, run here: the library's rate with nothing around it
+import { encode } from '../../../services/render/src/images/encode.ts'
 import { inParallel, storeOriginals } from '../seed/demo.ts'
 import { comicPage, type GeneratedImage } from '../seed/images.ts'
 import { type Timing, timing, waitFor } from './timing.ts'
 
 // Image figures for a 1600x2400 page: derivatives per second made by render (asked over
 // `names.renderImage`, as the gateway does on a miss) against sharp doing the same resize
-// and encoding in this process (the library's own rate on this machine), and the time from
+// and encoding in this process with render's settings (the library's own rate on this
+// machine), and the time from
 // an upload through nginx to its first derivative served by nginx.
 
 const WIDTH = 960
@@ -42,7 +44,7 @@ export interface DerivativesResult {
   images: number
   derivatives: number
   perSecond: number
-  /** sharp in this process, same images, width and formats. */
+  /** render's encode() in this process, same images, width, formats and concurrency. */
   inProcessPerSecond: number
   ratio: number
   concurrency: number
@@ -73,10 +75,9 @@ export async function derivativesPerSecond(
   const perSecond = jobs.length / ((performance.now() - start) / 1000)
   // 2. the baseline: sharp here, same work, same concurrency
   start = performance.now()
-  await inParallel(jobs, options.concurrency, ({ image, format }) => {
-    const resized = sharp(image.bytes).resize({ width: WIDTH, withoutEnlargement: true })
-    return (format === 'avif' ? resized.avif() : resized.webp()).toBuffer()
-  })
+  await inParallel(jobs, options.concurrency, ({ image, format }) =>
+    encode(image.bytes, WIDTH, format),
+  )
   const inProcessPerSecond = jobs.length / ((performance.now() - start) / 1000)
   return {
     images: images.length,
@@ -152,7 +153,7 @@ export async function uploadToServed(
     )
     times.push(performance.now() - start)
     const floorStart = performance.now()
-    await sharp(image.bytes).resize({ width: WIDTH }).webp().toBuffer()
+    await encode(image.bytes, WIDTH, 'webp')
     floors.push(performance.now() - floorStart)
   }
   return { ...timing(times), inProcessMs: timing(floors).p50 }

@@ -16,11 +16,25 @@ export interface ServiceMemory {
   /** Pss, MB (smaps_rollup), when readable. */
   pss: number | undefined
   threads: number
+  /** Processes it started (render's image encoder while it runs), RSS MB each. */
+  children: { pid: number; rss: number }[]
 }
 
 const kb = (text: string, field: string): number => {
   const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)
   return match ? Number(match[1]) : Number.NaN
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
 }
 
 export function serviceMemory(name: string, pid: number): ServiceMemory {
@@ -39,6 +53,10 @@ export function serviceMemory(name: string, pid: number): ServiceMemory {
     file: kb(status, 'RssFile') / 1024,
     pss,
     threads: kb(status, 'Threads'),
+    children: childrenOf(pid).map((child) => ({
+      pid: child,
+      rss: kb(readFileSync(`/proc/${child}/status`, 'utf8'), 'VmRSS') / 1024,
+    })),
   }
 }
 

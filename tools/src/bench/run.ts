@@ -34,7 +34,7 @@ const PUBLISH_SAMPLES = env('BENCH_PUBLISH_SAMPLES', 40)
 const ARCHIVE_PAGES = env('BENCH_ARCHIVE_PAGES', 2_000)
 const REPLAY_PAGES = env('BENCH_REPLAY_PAGES', 2_000)
 const REPLAY_EVENTS_PER_PAGE = env('BENCH_REPLAY_EVENTS_PER_PAGE', 50)
-const IMAGE_COUNT = env('BENCH_IMAGES', 6)
+const IMAGE_COUNT = env('BENCH_IMAGES', 4)
 const UPLOAD_SAMPLES = env('BENCH_UPLOAD_SAMPLES', 5)
 const GZIP = { 'accept-encoding': 'gzip' }
 /** Every pair of a ratio is loaded alike: same tool, connections, duration and headers. */
@@ -309,7 +309,7 @@ function report(r: Results) {
         s.rss <= MEMORY_TARGET_MB,
       )
     note(
-      `(anon / file-backed / PSS MB: ${m.services.map((s) => `${s.name} ${fmt(s.anon)} / ${fmt(s.file)} / ${s.pss === undefined ? '?' : fmt(s.pss)}`).join('; ')}; bare node ${fmt(m.bareNode)})`,
+      `(anon / file-backed / PSS MB: ${m.services.map((s) => `${s.name} ${fmt(s.anon)} / ${fmt(s.file)} / ${s.pss === undefined ? '?' : fmt(s.pss)}${s.children.map((c) => ` + child ${c.pid} ${fmt(c.rss)}`).join('')}`).join('; ')}; bare node ${fmt(m.bareNode)})`,
     )
   })
   each('nginx cache', r.nginxCache, (c) =>
@@ -358,7 +358,7 @@ function report(r: Results) {
   })
   each('derivatives', r.derivatives, (d) => {
     row(
-      'derivatives/s, 1600x2400 -> 960 AVIF+WebP: render / sharp here',
+      'derivatives/s, 1600x2400 -> 960 AVIF+WebP: render / encode() here',
       `${fmt(d.perSecond, 1)} / ${fmt(d.inProcessPerSecond, 1)} = ${fmt(d.ratio, 2)}`,
       'report',
       true,
@@ -371,7 +371,7 @@ function report(r: Results) {
       'report',
       true,
     )
-    note(`(sharp here makes the same 960 WebP in ${fmt(u.inProcessMs)} ms: the floor)`)
+    note(`(render's encode() here makes the same 960 WebP in ${fmt(u.inProcessMs)} ms: the floor)`)
   })
   each('replay', r.replay, (p) => {
     row(
