@@ -11,7 +11,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 test('k6 - the k6 scripts type-check against @types/k6 without Node types', () => {
   const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc')
-  assert.ok(existsSync(tsc), `no ${tsc}; run npm start or npm test once (they install the workspace)`)
+  assert.ok(
+    existsSync(tsc),
+    `no ${tsc}; run npm start or npm test once (they install the workspace)`,
+  )
   const result = spawnSync(tsc, ['-p', path.join(ROOT, 'loadtests', 'k6', 'tsconfig.json')], {
     cwd: ROOT,
     encoding: 'utf8',
