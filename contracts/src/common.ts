@@ -69,6 +69,8 @@ export type TagKind = (typeof TAG_KINDS)[number]
 export const ReadingDirection = Type.Union([Type.Literal('ltr'), Type.Literal('rtl')])
 /** `pages`: one page at a time; `strip`: a vertical webtoon, read as one scroll. */
 export const SeriesFormat = Type.Union([Type.Literal('pages'), Type.Literal('strip')])
+export type ReadingDirection = Static<typeof ReadingDirection>
+export type SeriesFormat = Static<typeof SeriesFormat>
 
 /**
  * Story order inside a chapter (or a series, for pages without a chapter), and of chapters in

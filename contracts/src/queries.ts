@@ -15,7 +15,7 @@ import {
   Title,
 } from './common.ts'
 import { ErrorBody } from './errors.ts'
-import { DERIVATIVE_FORMATS } from './images.ts'
+import type { DERIVATIVE_FORMATS } from './images.ts'
 
 // Queries over NATS request/reply. The catalog (every series, chapter and page in every state,
 // with versions) is answered by render from its read model: the editor's studio and API list
@@ -145,7 +145,12 @@ export const RenderImageRequest = Type.Object(
   {
     hash: ImageHash,
     width: Type.Integer({ minimum: 1, maximum: 1600 }),
-    format: Type.Union(DERIVATIVE_FORMATS.map((f) => Type.Literal(f))),
+    format: Type.Union([
+      Type.Literal('avif'),
+      Type.Literal('webp'),
+      Type.Literal('png'),
+      Type.Literal('jpg'),
+    ] satisfies { const: (typeof DERIVATIVE_FORMATS)[number] }[]),
   },
   { additionalProperties: false },
 )
