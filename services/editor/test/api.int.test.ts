@@ -621,3 +621,25 @@ describe('authoring API (real comic service)', () => {
     assert.ok(doc.components.securitySchemes.bearer)
   })
 })
+
+describe('authoring API - comic unavailable', () => {
+  test('commands - no comic service answering: 503 INK_ERR_UNAVAILABLE, resend with the same commandId', async () => {
+    const editor = await startTestEditor({ comic: false, watch: false, commandTimeoutMs: 300 })
+    try {
+      const cookie = await editor.login()
+      // a session works on the API too (same-origin, as the studio calls it)
+      const res = await editor.app.inject({
+        method: 'POST',
+        url: '/admin/api/series',
+        headers: { ...ORIGIN, cookie },
+        payload: { slug: 'nobody', title: 'Nobody home' },
+      })
+      assert.equal(res.statusCode, 503, res.body)
+      const { error } = res.json()
+      assert.equal(error.code, 'INK_ERR_UNAVAILABLE')
+      assert.match(error.message, /comic service unavailable.*same commandId \([0-9a-f-]{36}\)/)
+    } finally {
+      await editor.close()
+    }
+  })
+})
