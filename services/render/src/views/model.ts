@@ -42,6 +42,13 @@ export interface PageView {
   publishedAt: string
   series: SeriesRef
   chapter: ChapterRef | null
+  /** Place in the series' story order among published pages (0 = first), for "continue reading". */
+  index?: number
+  /** The chapters before and after this page's chapter (story order), when there are. */
+  prevChapter?: ChapterRef | null
+  nextChapter?: ChapterRef | null
+  /** The next page's first image, preloaded. */
+  nextImage?: ImageRef | null
 }
 
 /** Slugs of the neighbours in story order; null where there is none. */
@@ -67,4 +74,93 @@ export interface HomeView {
   recent: PageListItem[]
   /** Every series with something public, the default first. */
   series: (SeriesRef & { latest: PageListItem | null })[]
+}
+
+// ---- the reader site's other views (issue: the reader's site)
+
+export interface SeriesDetails extends SeriesRef {
+  /** Markdown. */
+  description: string
+  cover: ImageRef | null
+}
+
+export interface ChapterDetails extends ChapterRef {
+  /** Markdown. */
+  description: string
+  cover: ImageRef | null
+  /** Published pages in it. */
+  pageCount: number
+  first: PageListItem | null
+}
+
+/** `/series/<slug>`: cover, description, first and latest page, chapters. */
+export interface SeriesLandingView {
+  series: SeriesDetails
+  first: PageListItem | null
+  latest: PageListItem | null
+  chapters: ChapterDetails[]
+  /** Published pages outside any chapter (listed after the chapters). */
+  unchaptered: PageListItem[]
+}
+
+/** A chapter of an archive; `chapter: null` holds the pages outside any chapter. */
+export interface ArchiveChapter {
+  chapter: ChapterRef | null
+  pages: PageListItem[]
+}
+
+/** `/archive` (every series) and `/series/<slug>/archive`: by chapter, in story order. */
+export interface ArchiveView {
+  /** null: the whole site. */
+  scope: SeriesRef | null
+  groups: { series: SeriesRef; chapters: ArchiveChapter[] }[]
+}
+
+export interface DatedPage extends PageListItem {
+  series: SeriesRef
+}
+
+/** `/archive/by-date` and `/series/<slug>/archive/by-date`: newest year first, months in order. */
+export interface DateArchiveView {
+  scope: SeriesRef | null
+  years: { year: number; months: { month: number; pages: DatedPage[] }[] }[]
+}
+
+/** `/series/<s>/chapter/<c>`: the chapter's pages as a list. */
+export interface ChapterView {
+  series: SeriesRef
+  chapter: ChapterDetails
+  pages: PageListItem[]
+  prev: ChapterRef | null
+  next: ChapterRef | null
+}
+
+/** `/series/<s>/chapter/<c>/read`: every page of the chapter on one scroll, in story order. */
+export interface ContinuousView {
+  series: SeriesRef
+  chapter: ChapterDetails
+  pages: PageView[]
+  prev: ChapterRef | null
+  next: ChapterRef | null
+}
+
+/** `/tag/<kind>/<slug>`: pages in story order (series by series). */
+export interface TagView {
+  tag: TagRef
+  pages: DatedPage[]
+}
+
+/** A feed (RSS, Atom, JSON Feed) of the site or of one series: newest first. */
+export interface FeedView {
+  /** null: the site's feed. */
+  series: SeriesDetails | null
+  /** ISO time of the newest item (or now for an empty feed). */
+  updated: string
+  items: PageView[]
+}
+
+export interface SitemapEntry {
+  path: string
+  /** ISO time. */
+  lastmod: string
 }
