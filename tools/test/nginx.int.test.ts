@@ -4,7 +4,7 @@ import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
-import { WebSocketServer } from 'ws'
+import WebSocketClient, { WebSocketServer } from 'ws'
 import { dataDir, freePort, type NginxInstance, startNginx } from '../src/infra/index.ts'
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string }
@@ -117,8 +117,14 @@ function startEditor(port: number): Promise<http.Server> {
     request.on('end', () => response.end(request.method === 'POST' ? `got ${length}` : 'editor'))
   })
   const sockets = new WebSocketServer({ server, path: '/admin/ws' })
-  sockets.on('connection', (socket) =>
-    socket.on('message', (data) => socket.send(`echo:${String(data)}`)),
+  sockets.on('connection', (socket, request) =>
+    socket.on('message', (data) =>
+      socket.send(
+        String(data) === 'who'
+          ? `xff:${request.headers['x-forwarded-for']} real:${request.headers['x-real-ip']}`
+          : `echo:${String(data)}`,
+      ),
+    ),
   )
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)))
 }
@@ -269,8 +275,15 @@ describe('nginx from the template', () => {
     const reader = await get(nginx.port, '/headers', { headers: spoof })
     assert.equal(reader.headers['x-echo-xff'], '127.0.0.1')
     assert.equal(reader.headers['x-echo-real-ip'], '127.0.0.1')
-    const socket = await get(nginx.port, '/admin/ws', { headers: spoof })
-    assert.notEqual(socket.status, 502)
+    // the WebSocket upgrade too (the ws client takes headers, the browser's does not)
+    const socket = new WebSocketClient(`ws://127.0.0.1:${nginx.port}/admin/ws`, { headers: spoof })
+    const who = await new Promise<string>((resolve, reject) => {
+      socket.once('open', () => socket.send('who'))
+      socket.once('message', (data) => resolve(String(data)))
+      socket.once('error', reject)
+    })
+    socket.close()
+    assert.equal(who, 'xff:127.0.0.1 real:127.0.0.1')
   })
 
   test("body limits - a 2 MB POST /admin/login is nginx's JSON 413, 20 times in 20", async () => {
