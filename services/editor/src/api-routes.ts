@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { request as natsRequest } from '@inkstream/chassis'
-import type {
-  CatalogReply as CatalogAnswer,
-  PageQueryReply as PageAnswer,
-} from '@inkstream/contracts'
 import {
+  type CatalogReply as CatalogAnswer,
   CatalogReply,
   CatalogRequest,
   type ComicCommandType,
   type Contract,
   type ErrorBody,
   Id,
+  type PageQueryReply as PageAnswer,
   PageQueryReply,
   wire,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type TObject, type TSchema, Type } from 'typebox'
-import { completeCommand, inputFields } from './command-inputs.ts'
+import { CREATIONS, completeCommand, inputFields } from './command-inputs.ts'
 import { EDGE_ERROR_CODES, ErrorReply, sendError } from './http-errors.ts'
 import { sendCommand, validated } from './page-commands.ts'
 import { requireAuth } from './plugins.ts'
@@ -141,8 +139,6 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
   },
 ]
 
-const CREATED = new Set<ComicCommandType>(['CreateSeries', 'CreateChapter', 'DraftPage'])
-
 export const CommandOk = Type.Object(
   {
     ok: Type.Literal(true),
@@ -189,10 +185,8 @@ export interface ApiRoutesOptions {
   uploads: UploadLimits
 }
 
-const Query = Type.Object(
-  { ...(CatalogRequest as unknown as TObject).properties },
-  { additionalProperties: false },
-)
+/** The catalog's query string is the contracts' CatalogRequest (numbers converted). */
+const Query = CatalogRequest
 const PageParams = Type.Object({ pageId: Id }, { additionalProperties: false })
 const MinSeqQuery = Type.Object(
   { minSeq: Type.Optional(Type.Integer({ minimum: 0 })) },
@@ -205,7 +199,7 @@ export async function apiRoutes(app: FastifyInstance, opts: ApiRoutesOptions) {
 
   // ---- commands
   for (const route of COMMAND_ROUTES) {
-    const status = CREATED.has(route.type) ? 201 : 200
+    const status = CREATIONS.has(route.type) ? 201 : 200
     app.route({
       method: route.method,
       url: route.url,
