@@ -46,6 +46,11 @@ export interface Scheduler {
 }
 
 const MAX_CONFLICT_RETRIES = 5
+/**
+ * Bytes every commit holding a PageScheduled contains (commits are JSON with the type as a
+ * string; no upcaster makes a PageScheduled out of another type).
+ */
+const SCHEDULED_MARK = Buffer.from('"PageScheduled"')
 
 export async function startScheduler(options: SchedulerOptions): Promise<Scheduler> {
   const { store, names, commands, lease, log, checkEveryMs = 500 } = options
@@ -70,11 +75,22 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   if (target === 0) caughtUp()
   const consumer = await store.js.consumers.get(store.stream, { filter_subjects: filter })
   const messages = await consumer.consume()
+  const subjectPrefix = names.pageEvents('')
   const following = (async () => {
     for await (const msg of messages) {
       try {
-        const commit = store.log.codec.decode(msg.data)
-        if (pages.apply(msg.seq, commit.events)) arm()
+        // Most commits concern pages that are not scheduled and schedule nothing: skip them
+        // without parsing (a restart reads the whole log before it may publish).
+        const pageId = msg.subject.slice(subjectPrefix.length)
+        if (
+          pages.get(pageId) ||
+          Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).includes(
+            SCHEDULED_MARK,
+          )
+        ) {
+          const commit = store.log.codec.decode(msg.data)
+          if (pages.apply(msg.seq, commit.events)) arm()
+        }
       } catch (err) {
         log.error({ err, seq: msg.seq, subject: msg.subject }, 'scheduler: unreadable commit')
       }
