@@ -25,6 +25,7 @@ export function benchPages(count: number, label: string): Promise<GeneratedImage
         header: `${label} ${i} ${Date.now()}`,
         width: 1600,
         height: 2400,
+        cache: false,
         panels: [
           {
             backdrop: 'harbour',

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import sharp from 'sharp'
+import { DATA_ROOT } from '../infra/paths.ts'
 
 // Demo artwork is generated at start, never committed: an SVG per image (backdrops, simple
 // characters, speech bubbles, captions) turned into PNG or WebP by sharp. Deterministic, so
@@ -166,13 +169,38 @@ function layout(count: number, width: number, height: number, top: number) {
   return rects
 }
 
+/**
+ * Drawn art is kept under .data/seed-art (git-ignored), named by the SVG's hash: the second
+ * start on a machine reads it back instead of drawing it again.
+ */
+const CACHE_DIR = path.join(DATA_ROOT, 'seed-art')
+
 /** Renders the SVG once to pixels: the average colour comes from them, then the encoding. */
 async function rasterise(
   svg: string,
   width: number,
   height: number,
   format: 'png' | 'webp',
+  cache = true,
 ): Promise<GeneratedImage> {
+  const key = createHash('sha256').update(`${format}\n${svg}`).digest('hex')
+  const cached = cache ? path.join(CACHE_DIR, `${key}.json`) : undefined
+  if (cached) {
+    try {
+      const entry = JSON.parse(await readFile(cached, 'utf8')) as { color: string; bytes: string }
+      const bytes = new Uint8Array(Buffer.from(entry.bytes, 'base64'))
+      return {
+        bytes,
+        hash: createHash('sha256').update(bytes).digest('hex'),
+        contentType: format === 'png' ? 'image/png' : 'image/webp',
+        width,
+        height,
+        color: entry.color,
+      }
+    } catch {
+      // not drawn yet (or unreadable): draw it
+    }
+  }
   const { data, info } = await sharp(Buffer.from(svg))
     .removeAlpha()
     .raw()
@@ -189,17 +217,23 @@ async function rasterise(
   const pixels = sharp(data, {
     raw: { width: info.width, height: info.height, channels: info.channels },
   })
+  // flat colours compress well at a low zlib level, which is several times faster than 6
   const bytes =
     format === 'png'
-      ? await pixels.png({ compressionLevel: 6 }).toBuffer()
+      ? await pixels.png({ compressionLevel: 3 }).toBuffer()
       : await pixels.webp({ quality: 82, effort: 0 }).toBuffer()
+  const color = `#${hex(0)}${hex(1)}${hex(2)}`
+  if (cached) {
+    await mkdir(CACHE_DIR, { recursive: true })
+    await writeFile(cached, JSON.stringify({ color, bytes: bytes.toString('base64') }))
+  }
   return {
     bytes: new Uint8Array(bytes),
     hash: createHash('sha256').update(bytes).digest('hex'),
     contentType: format === 'png' ? 'image/png' : 'image/webp',
     width,
     height,
-    color: `#${hex(0)}${hex(1)}${hex(2)}`,
+    color,
   }
 }
 
@@ -210,6 +244,8 @@ export interface PageArt {
   width?: number
   height?: number
   format?: 'png' | 'webp'
+  /** Keep the drawing in .data/seed-art (default true; false for one-off bench images). */
+  cache?: boolean
 }
 
 /** A comic page (default 1200x1800 PNG): a header and a grid of panels. */
@@ -225,7 +261,7 @@ export function comicPage(art: PageArt): Promise<GeneratedImage> {
     })
     .join('')
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fbf8f1"/><text x="${width / 2}" y="40" font-family="DejaVu Serif, serif" font-size="26" text-anchor="middle" fill="#555">${escapeXml(art.header)}</text>${panels}</svg>`
-  return rasterise(svg, width, height, art.format ?? 'png')
+  return rasterise(svg, width, height, art.format ?? 'png', art.cache)
 }
 
 /** A tall webtoon image (default 800x2400 WebP): panels stacked with wide gutters. */
@@ -238,7 +274,7 @@ export function stripSegment(art: PageArt): Promise<GeneratedImage> {
     .map((p, i) => panel(p, 40, gutter + i * (h + gutter), width - 80, h, `s${i}`))
     .join('')
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fdfcf7"/><text x="${width / 2}" y="50" font-family="DejaVu Serif, serif" font-size="24" text-anchor="middle" fill="#777">${escapeXml(art.header)}</text>${panels}</svg>`
-  return rasterise(svg, width, height, art.format ?? 'webp')
+  return rasterise(svg, width, height, art.format ?? 'webp', art.cache)
 }
 
 /** A cover or banner: one big panel with a title. */
