@@ -408,3 +408,71 @@ test('events - every command type is served and lands on its aggregate subject',
     'SeriesMadeDefault',
   ])
 })
+
+test('upgrade - a site written by the skeleton (v1 events, bare slug holds) keeps working', async () => {
+  const js = comic.store.js
+  const oldSeries = randomUUID()
+  const oldPage = randomUUID()
+  const slug = `old-page-${short()}`
+  const image = { hash: 'b'.repeat(64), contentType: 'image/svg+xml', width: 800, height: 1100 }
+  // the skeleton's commits, raw, as its code paths wrote them
+  const write = (subject: string, events: object[]) =>
+    js.publish(
+      subject,
+      JSON.stringify({ commandId: randomUUID(), at: new Date().toISOString(), events }),
+    )
+  await write(n.seriesEvents(oldSeries), [
+    {
+      type: 'SeriesCreated',
+      v: 1,
+      data: { seriesId: oldSeries, slug: `old-${short()}`, title: 'Old', description: '' },
+    },
+  ])
+  await write(n.pageEvents(oldPage), [
+    {
+      type: 'PageDrafted',
+      v: 1,
+      data: { pageId: oldPage, seriesId: oldSeries, slug, title: 'Old page', body: 'Hello.' },
+    },
+  ])
+  await write(n.pageEvents(oldPage), [
+    { type: 'PageImageAttached', v: 1, data: { pageId: oldPage, ...image, alt: 'A cat' } },
+  ])
+  const last = await write(n.pageEvents(oldPage), [
+    {
+      type: 'PagePublished',
+      v: 1,
+      data: { pageId: oldPage, publishedAt: new Date().toISOString() },
+    },
+  ])
+  const kv = await new Kvm(client).open(`${ns}_comic_slugs`)
+  await kv.put(slug, oldPage)
+
+  // the body became the commentary, the image the page's one image: the same values change nothing
+  const same = ok(
+    await send(editPage(oldPage, last.seq, { title: 'Old page', commentary: 'Hello.' })),
+  )
+  assert.deepEqual(same.events, [])
+  const images = ok(
+    await send({
+      type: 'SetPageImages',
+      commandId: randomUUID(),
+      pageId: oldPage,
+      expectedVersion: last.seq,
+      images: [{ ...image, contentType: 'image/svg+xml', alt: 'A cat' }],
+    }),
+  )
+  assert.deepEqual(images.events, [])
+  // its slug hold is still its own; its series takes new pages; it unpublishes
+  assert.equal(failed(await send(draft({ slug }))).code, 'INK_ERR_CONFLICT')
+  ok(await send(draftPage(oldSeries)))
+  const unpublished = ok(
+    await send({
+      type: 'UnpublishPage',
+      commandId: randomUUID(),
+      pageId: oldPage,
+      expectedVersion: last.seq,
+    }),
+  )
+  assert.deepEqual(unpublished.events, ['PageUnpublished'])
+})
