@@ -7,12 +7,6 @@ import type { Migration } from '@inkstream/chassis'
 const IDS = 'CHARACTER SET ascii COLLATE ascii_bin'
 const TEXT_TABLE = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'
 
-/**
- * Story order sorts pages by (chapter_pos, chapter_key, position, page_id) within a series.
- * A page without a chapter (or whose chapter is unknown) sorts after every chapter.
- */
-export const NO_CHAPTER_POS = 1e300
-
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -57,12 +51,15 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    version: 2,
-    name: 'content model: series, chapters, pages, tags; rebuilt from the log',
+    // (3, not 2: a first cut numbered 2 lived in the tree for an hour; 3 replaces it too)
+    version: 3,
+    name: 'content model: series, chapters, pages in story order, tags; rebuilt from the log',
     up: [
       'DROP TABLE IF EXISTS render_pages',
       'DROP TABLE IF EXISTS render_series',
       'DROP TABLE IF EXISTS render_outbox',
+      'DROP TABLE IF EXISTS render_chapters',
+      'DROP TABLE IF EXISTS render_page_tags',
       // default_seq: the sequence of the series' latest SeriesMadeDefault (the highest wins);
       // created_seq orders series (and is the default when none was made default).
       `CREATE TABLE IF NOT EXISTS render_series (
@@ -90,16 +87,14 @@ export const MIGRATIONS: Migration[] = [
         version BIGINT NOT NULL,
         KEY render_chapters_order (series_id, position, chapter_id)
       ) ${TEXT_TABLE}`,
-      // chapter_pos/chapter_key copy the chapter's place so story order is one index:
-      // NO_CHAPTER_POS and '' for pages without a chapter (after every chapter). The slug is
-      // not UNIQUE on purpose: a multi-row upsert would match a unique slug and overwrite
+      // story_key: the page's place in story order as one sortable string (story-key.ts), so
+      // a neighbour is one index dive. The slug is not UNIQUE on purpose: a multi-row upsert would match a unique slug and overwrite
       // another row; the projection keeps slugs unique itself.
       `CREATE TABLE IF NOT EXISTS render_pages (
         page_id CHAR(36) ${IDS} NOT NULL PRIMARY KEY,
         series_id CHAR(36) ${IDS} NOT NULL,
         chapter_id CHAR(36) ${IDS} NULL,
-        chapter_pos DOUBLE NOT NULL,
-        chapter_key VARCHAR(36) ${IDS} NOT NULL,
+        story_key CHAR(104) ${IDS} NOT NULL,
         position DOUBLE NOT NULL,
         slug VARCHAR(100) NOT NULL,
         title VARCHAR(200) NOT NULL,
@@ -118,7 +113,7 @@ export const MIGRATIONS: Migration[] = [
         first_published_at DATETIME(3) NULL,
         version BIGINT NOT NULL,
         KEY render_pages_slug (slug),
-        KEY render_pages_story (series_id, status, chapter_pos, chapter_key, position, page_id),
+        KEY render_pages_story (series_id, status, story_key),
         KEY render_pages_chapter (chapter_id),
         KEY render_pages_published (series_id, status, published_at)
       ) ${TEXT_TABLE}`,

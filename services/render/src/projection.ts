@@ -9,7 +9,6 @@ import type { ChapterEvent, Commit, PageEvent, SeriesEvent } from '@inkstream/co
 import type { Purge } from './purge.ts'
 import {
   type ChapterRow,
-  chapterPlace,
   evolveChapter,
   evolvePage,
   evolveSeries,
@@ -17,6 +16,7 @@ import {
   loadPages,
   loadSeries,
   type PageRow,
+  storyKeyOf,
   writeChapterPlaces,
   writeChapters,
   writePages,
@@ -67,26 +67,10 @@ export interface RenderProjection {
 }
 
 const samePlace = (a: StoryKey | null, b: StoryKey | null) =>
-  a !== null &&
-  b !== null &&
-  a.seriesId === b.seriesId &&
-  a.chapterPos === b.chapterPos &&
-  a.chapterKey === b.chapterKey &&
-  a.position === b.position
+  a !== null && b !== null && a.seriesId === b.seriesId && a.storyKey === b.storyKey
 
-function keyOf(page: PageRow | null, chapters: Map<string, ChapterRow>): StoryKey | null {
-  if (!page) return null
-  const chapter = page.chapterId === null ? undefined : chapters.get(page.chapterId)
-  const place =
-    chapter?.seriesId === page.seriesId ? chapterPlace(chapter) : chapterPlace(undefined)
-  return {
-    seriesId: page.seriesId,
-    chapterPos: place.pos,
-    chapterKey: place.key,
-    position: page.position,
-    pageId: page.pageId,
-  }
-}
+const keyOf = (page: PageRow | null, chapters: Map<string, ChapterRow>): StoryKey | null =>
+  page ? { seriesId: page.seriesId, storyKey: storyKeyOf(page, chapters) } : null
 
 const isPublished = (p: PageRow | null) => p?.status === 'published'
 
@@ -183,30 +167,33 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
       for (const s of endSeries)
         ends.set(s, { before: await endsOf(tx, s), after: await endsOf(tx, s) })
     }
-    // 6. write each touched row once
-    await writeSeries(tx, changedSeries)
-    await writeChapters(tx, changedChapters)
-    await writePages(tx, changedPages, chapters)
-    await writeChapterPlaces(
-      tx,
-      changedChapters.filter((c) => {
-        const before = chaptersBefore.get(c.chapterId)
-        return before !== undefined && before.position !== c.position
-      }),
-    )
-    await writePageTags(
-      tx,
-      changedPages.filter((p) => {
-        const before = pagesBefore.get(p.pageId)
-        return (
-          !before ||
-          String(before.tags) !== String(p.tags) ||
-          String(before.characters) !== String(p.characters) ||
-          String(before.locations) !== String(p.locations)
-        )
-      }),
-      new Set(pagesBefore.keys()),
-    )
+    // 6. write each touched row once (one connection pipelines the statements; their order
+    //    does not matter: each page's story_key comes from its chapter's final place)
+    await Promise.all([
+      writeSeries(tx, changedSeries),
+      writeChapters(tx, changedChapters),
+      writePages(tx, changedPages, chapters),
+      writeChapterPlaces(
+        tx,
+        changedChapters.filter((c) => {
+          const before = chaptersBefore.get(c.chapterId)
+          return before !== undefined && before.position !== c.position
+        }),
+      ),
+      writePageTags(
+        tx,
+        changedPages.filter((p) => {
+          const before = pagesBefore.get(p.pageId)
+          return (
+            !before ||
+            String(before.tags) !== String(p.tags) ||
+            String(before.characters) !== String(p.characters) ||
+            String(before.locations) !== String(p.locations)
+          )
+        }),
+        new Set(pagesBefore.keys()),
+      ),
+    ])
     // 7. ...and where they are now
     if (!bulk) {
       for (const p of placed)

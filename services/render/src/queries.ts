@@ -30,7 +30,6 @@ import {
   pageFromDb,
   seriesFromDb,
 } from './read-model.ts'
-import { STORY_ORDER } from './views/story-order.ts'
 
 // The editor's queries, answered from the read model: the catalog (every series, chapter and
 // page in every state) and one page in full. `minSeq` waits (bounded) for the projection to
@@ -136,7 +135,7 @@ export async function catalog(
       conn,
       `SELECT ${pageColumns('p.')} FROM render_pages p
        LEFT JOIN render_series s ON s.series_id = p.series_id
-       ${filter} ORDER BY s.created_seq, ${STORY_ORDER} LIMIT ? OFFSET ?`,
+       ${filter} ORDER BY s.created_seq, p.series_id, p.story_key LIMIT ? OFFSET ?`,
       [...params, request.limit ?? DEFAULT_LIMIT, request.offset ?? 0],
     )
     const pages = rows.map((r): PageSummary => {

@@ -8,7 +8,7 @@ import type {
   SeriesSummary,
 } from '@inkstream/contracts'
 import { tagSlug } from '@inkstream/contracts'
-import { NO_CHAPTER_POS } from './migrations.ts'
+import { CHAPTER_PREFIX_LENGTH, sortableNumber, storyKey } from './story-key.ts'
 
 type ReadingDirection = SeriesSummary['readingDirection']
 type SeriesFormat = SeriesSummary['format']
@@ -225,21 +225,18 @@ export const pageFromDb = (r: PageDb): PageRow => ({
   version: r.version,
 })
 
-/** Where a page sorts in its series: after every chapter when it has none (or it is unknown). */
-export function chapterPlace(chapter: ChapterRow | undefined): { pos: number; key: string } {
-  return chapter
-    ? { pos: chapter.position, key: chapter.chapterId }
-    : { pos: NO_CHAPTER_POS, key: '' }
+/** A page's place in story order; a chapter of another series counts as none. */
+export function storyKeyOf(page: PageRow, chapters: Map<string, ChapterRow>): string {
+  const chapter = page.chapterId === null ? undefined : chapters.get(page.chapterId)
+  return storyKey(chapter?.seriesId === page.seriesId ? chapter : null, page)
 }
 
-const pageToDb = (p: PageRow, chapter: ChapterRow | undefined): unknown[] => {
-  const place = chapterPlace(chapter)
+const pageToDb = (p: PageRow, chapters: Map<string, ChapterRow>): unknown[] => {
   return [
     p.pageId,
     p.seriesId,
     p.chapterId,
-    place.pos,
-    place.key,
+    storyKeyOf(p, chapters),
     p.position,
     p.slug,
     p.title,
@@ -272,7 +269,29 @@ export async function loadPages(db: Queryable, ids: string[]): Promise<Map<strin
 
 // ---- writes: one multi-row upsert per table and chunk
 
-const CHUNK = 200
+/** Rows per statement, and a bound on a statement's size (max_allowed_packet is 16 MB). */
+const CHUNK_ROWS = 1_000
+const CHUNK_BYTES = 4 * 1024 * 1024
+
+const sizeOf = (row: unknown[]) =>
+  row.reduce<number>((n, v) => n + (typeof v === 'string' ? v.length * 3 : 8), 0)
+
+/** Rows in statement-sized chunks. */
+function* chunks(rows: unknown[][]): Generator<unknown[][]> {
+  let chunk: unknown[][] = []
+  let bytes = 0
+  for (const row of rows) {
+    const size = sizeOf(row)
+    if (chunk.length > 0 && (chunk.length >= CHUNK_ROWS || bytes + size > CHUNK_BYTES)) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(row)
+    bytes += size
+  }
+  if (chunk.length > 0) yield chunk
+}
 
 async function upsert(
   tx: PoolConnection,
@@ -285,8 +304,7 @@ async function upsert(
     .map((c) => `${c} = VALUES(${c})`)
     .join(', ')
   const tuple = `(${columns.map(() => '?').join(', ')})`
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK)
+  for (const chunk of chunks(rows)) {
     await sql(
       tx,
       `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}
@@ -312,8 +330,7 @@ const PAGE_WRITE_COLUMNS = [
   'page_id',
   'series_id',
   'chapter_id',
-  'chapter_pos',
-  'chapter_key',
+  'story_key',
   'position',
   'slug',
   'title',
@@ -343,7 +360,7 @@ export async function writePages(
     tx,
     'render_pages',
     PAGE_WRITE_COLUMNS,
-    rows.map((p) => pageToDb(p, p.chapterId === null ? undefined : chapters.get(p.chapterId))),
+    rows.map((p) => pageToDb(p, chapters)),
   )
 }
 
@@ -353,10 +370,12 @@ export async function writeChapterPlaces(
   chapters: ChapterRow[],
 ): Promise<void> {
   for (const c of chapters) {
-    await sql(tx, 'UPDATE render_pages SET chapter_pos = ? WHERE chapter_id = ?', [
-      c.position,
-      c.chapterId,
-    ])
+    await sql(
+      tx,
+      `UPDATE render_pages SET story_key = CONCAT(?, SUBSTRING(story_key, ${CHAPTER_PREFIX_LENGTH + 1}))
+       WHERE chapter_id = ? AND series_id = ?`,
+      [sortableNumber(c.position), c.chapterId, c.seriesId],
+    )
   }
 }
 
@@ -380,8 +399,7 @@ export async function writePageTags(
         rows.push([p.pageId, kind, i, name, tagSlug(name)])
       })
   }
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK)
+  for (const chunk of chunks(rows)) {
     await sql(
       tx,
       `INSERT INTO render_page_tags (page_id, kind, ordinal, name, slug) VALUES ${chunk

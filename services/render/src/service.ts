@@ -107,7 +107,9 @@ export async function startRender(
     apply: handlers.apply,
     afterCommit: handlers.afterCommit,
   })
-  handlers.drain().catch((error: unknown) => log.error({ err: error }, 'owed paths failed'))
+  // owed from before a crash; during a replay the end of it renders what is owed
+  if (projection.position >= replayUntil)
+    handlers.drain().catch((error: unknown) => log.error({ err: error }, 'owed paths failed'))
   // 4. render on a cache miss (unknown paths answer 404 and store nothing), queries, images
   const served: Served[] = [
     serve(nc, {

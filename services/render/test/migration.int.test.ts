@@ -140,7 +140,7 @@ test('upgrade - a site of the old version is rebuilt from its log and stays publ
 
   // 4. the new read model, rebuilt from the upcast log
   const [{ n }] = await world.pool.query(
-    'SELECT COUNT(*) AS n FROM render_migrations WHERE version = 2',
+    'SELECT COUNT(*) AS n FROM render_migrations WHERE version = 3',
   )
   assert.equal(n, 1)
   assert.equal(await readCheckpoint(world.pool, CHECKPOINT_TABLE, 'render'), last)

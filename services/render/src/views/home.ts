@@ -59,7 +59,7 @@ async function readHome(db: Queryable): Promise<HomeView> {
     const [last] = await sql<ListDb[]>(
       db,
       `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id = ? AND p.status = 'published'
-       ORDER BY p.chapter_pos DESC, p.chapter_key DESC, p.position DESC, p.page_id DESC LIMIT 1`,
+       ORDER BY p.story_key DESC LIMIT 1`,
       [s.series_id],
     )
     if (!last) continue

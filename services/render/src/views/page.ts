@@ -12,8 +12,7 @@ import { type Affected, type BatchChange, isPublic, type Queryable, type View } 
 const COMIC_PATH = new RegExp(`^/comic/(${SLUG_PATTERN.slice(1, -1)})$`)
 
 interface PageViewDb extends PageDb {
-  chapter_pos: number
-  chapter_key: string
+  story_key: string
   s_slug: string
   s_title: string
   s_direction: SeriesRef['readingDirection']
@@ -23,7 +22,7 @@ interface PageViewDb extends PageDb {
   c_title: string | null
 }
 
-const PAGE_VIEW_SELECT = `SELECT ${pageColumns('p.')}, p.chapter_pos, p.chapter_key,
+const PAGE_VIEW_SELECT = `SELECT ${pageColumns('p.')}, p.story_key,
   s.slug AS s_slug, s.title AS s_title, s.reading_direction AS s_direction, s.format AS s_format,
   s.content_warning AS s_warning, c.slug AS c_slug, c.title AS c_title
   FROM render_pages p
@@ -65,10 +64,7 @@ function toView(r: PageViewDb): { page: PageView; key: StoryKey } {
     },
     key: {
       seriesId: row.seriesId,
-      chapterPos: r.chapter_pos,
-      chapterKey: r.chapter_key,
-      position: row.position,
-      pageId: row.pageId,
+      storyKey: r.story_key,
     },
   }
 }
@@ -84,7 +80,7 @@ export async function publishedPage(
       : await sql<PageViewDb[]>(
           db,
           `${PAGE_VIEW_SELECT} AND p.series_id = ?
-           ORDER BY p.chapter_pos DESC, p.chapter_key DESC, p.position DESC, p.page_id DESC LIMIT 1`,
+           ORDER BY p.story_key DESC LIMIT 1`,
           [where.last],
         )
   if (!row) return null
@@ -116,9 +112,10 @@ export const pageView: View = {
       if (!isPublic(before) && !isPublic(after)) continue
       // 1. the page itself, where it was and where it is (an old slug gets its tombstone)
       if (isPublic(before)) paths.add(pagePath(before.slug))
-      if (isPublic(after)) paths.add(pagePath(after.slug))
+      if (isPublic(after) && !(change.bulk && p.placeChanged)) paths.add(pagePath(after.slug))
       if (!p.placeChanged) continue
-      // 2. the neighbours that linked to it and the ones that now do
+      // 2. the neighbours that linked to it and the ones that now do; in bulk, the whole
+      //    series (its public paths, this one included, rendered once at the end)
       if (change.bulk) {
         for (const s of [before?.seriesId, after?.seriesId]) if (s) series.add(s)
         continue

@@ -2,19 +2,16 @@ import { sql } from '@inkstream/chassis'
 import type { Navigation } from './model.ts'
 
 // Story order is navigation order: within a series, pages sort by their chapter's position,
-// then their own position, then their id; pages without a chapter come after every chapter.
-// The order is one index of render_pages: (series_id, status, chapter_pos, chapter_key,
-// position, page_id). Only published pages take part in navigation.
+// then their own position, then their id; pages without a chapter come after every chapter
+// (story-key.ts makes that one sortable `story_key`, indexed with series and status). Only
+// published pages take part in navigation.
 
 type Queryable = Parameters<typeof sql>[0]
 
 /** A page's place in story order, as stored in render_pages. */
 export interface StoryKey {
   seriesId: string
-  chapterPos: number
-  chapterKey: string
-  position: number
-  pageId: string
+  storyKey: string
 }
 
 export interface Ends {
@@ -22,23 +19,7 @@ export interface Ends {
   last: string | null
 }
 
-const ASC = 'ORDER BY chapter_pos, chapter_key, position, page_id'
-const DESC = 'ORDER BY chapter_pos DESC, chapter_key DESC, position DESC, page_id DESC'
 const PUBLISHED = `series_id = ? AND status = 'published'`
-const BEFORE = `(chapter_pos < ? OR (chapter_pos = ? AND (chapter_key < ? OR (chapter_key = ? AND
-  (position < ? OR (position = ? AND page_id < ?))))))`
-const AFTER = `(chapter_pos > ? OR (chapter_pos = ? AND (chapter_key > ? OR (chapter_key = ? AND
-  (position > ? OR (position = ? AND page_id > ?))))))`
-
-const keyParams = (k: StoryKey) => [
-  k.chapterPos,
-  k.chapterPos,
-  k.chapterKey,
-  k.chapterKey,
-  k.position,
-  k.position,
-  k.pageId,
-]
 
 /**
  * First, previous, next and last published pages around a place in story order (the place
@@ -47,11 +28,13 @@ const keyParams = (k: StoryKey) => [
 export async function navigationAt(db: Queryable, key: StoryKey): Promise<Navigation> {
   const rows = await sql<{ side: keyof Navigation; slug: string }[]>(
     db,
-    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ${ASC} LIMIT 1)
-     UNION ALL (SELECT 'prev', slug FROM render_pages WHERE ${PUBLISHED} AND ${BEFORE} ${DESC} LIMIT 1)
-     UNION ALL (SELECT 'next', slug FROM render_pages WHERE ${PUBLISHED} AND ${AFTER} ${ASC} LIMIT 1)
-     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ${DESC} LIMIT 1)`,
-    [key.seriesId, key.seriesId, ...keyParams(key), key.seriesId, ...keyParams(key), key.seriesId],
+    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)
+     UNION ALL (SELECT 'prev', slug FROM render_pages WHERE ${PUBLISHED} AND story_key < ?
+       ORDER BY story_key DESC LIMIT 1)
+     UNION ALL (SELECT 'next', slug FROM render_pages WHERE ${PUBLISHED} AND story_key > ?
+       ORDER BY story_key LIMIT 1)
+     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
+    [key.seriesId, key.seriesId, key.storyKey, key.seriesId, key.storyKey, key.seriesId],
   )
   const slug = (side: keyof Navigation) => rows.find((r) => r.side === side)?.slug ?? null
   const prev = slug('prev')
@@ -69,8 +52,8 @@ export async function navigationAt(db: Queryable, key: StoryKey): Promise<Naviga
 export async function endsOf(db: Queryable, seriesId: string): Promise<Ends> {
   const rows = await sql<{ side: keyof Ends; slug: string }[]>(
     db,
-    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ${ASC} LIMIT 1)
-     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ${DESC} LIMIT 1)`,
+    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)
+     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
     [seriesId, seriesId],
   )
   return {
@@ -78,6 +61,3 @@ export async function endsOf(db: Queryable, seriesId: string): Promise<Ends> {
     last: rows.find((r) => r.side === 'last')?.slug ?? null,
   }
 }
-
-/** SQL of story order over `render_pages p`, for lists (archives, the catalog). */
-export const STORY_ORDER = 'p.chapter_pos, p.chapter_key, p.position, p.page_id'
