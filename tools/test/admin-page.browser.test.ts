@@ -26,6 +26,8 @@ let browser: Browser | undefined
 let context: BrowserContext
 /** Console errors and warnings, uncaught exceptions and CSP reports, from every page opened. */
 const problems: string[] = []
+/** The studio's tab, once open. */
+let studio: Page | undefined
 
 /** Polls fn until it returns something other than undefined; fails after WAIT_MS with `what`. */
 async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
@@ -40,7 +42,14 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise
     }
     await sleep(50)
   }
-  throw new Error(`${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${last})` : ''}`)
+  // what the studio last told the author, and what went wrong so far, to tell why
+  const status = await studio
+    ?.locator('#status')
+    .textContent({ timeout: 1000 })
+    .catch(() => null)
+  throw new Error(
+    `${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${last})` : ''}; studio status: ${JSON.stringify(status)}; problems: ${JSON.stringify(problems)}`,
+  )
 }
 
 /** Opens url in a new tab that reports its problems. */
@@ -81,6 +90,12 @@ const publicPageShows = (path: string, words: string) =>
     const body = await res.text()
     return res.status === 200 && body.includes(words) ? body : undefined
   })
+
+/** Waits for the page form to be shown (the page read from the API). */
+const formOpen = (page: Page) =>
+  until('the page form open', async () =>
+    (await page.locator('#page-form').isVisible()) ? true : undefined,
+  )
 
 /** A PNG of one colour, made here: no binary fixtures in the repository. */
 const png = (width: number, height: number, rgb: [number, number, number]) =>
@@ -128,6 +143,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
 
   // 1. log in through the form; the page reloads into the studio, whose socket connects
   const admin = await openPage(`${site}/admin`)
+  studio = admin
   await admin.fill('#login input[name=email]', EMAIL)
   await admin.fill('#login input[name=password]', PASSWORD)
   await admin.click('#login button[type=submit]')
@@ -168,7 +184,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   await admin.getByLabel('Page slug').fill(slug)
   await admin.locator('#draft-chapter').selectOption({ label: 'Chapter one' })
   await admin.click('#draft-form button[type=submit]')
-  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  await formOpen(admin)
   assert.match(new URL(admin.url()).hash, /^#\/page\/[0-9a-f-]{36}$/)
   assert.equal(await admin.locator('#f-title').inputValue(), `Browser page ${tag}`)
   assert.equal(await admin.locator('#f-chapter option:checked').textContent(), 'Chapter one')
@@ -216,7 +232,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
 
   // 6. reload: the page reopens from the server; every field and the image order are there
   await admin.reload({ waitUntil: 'load' })
-  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  await formOpen(admin)
   assert.equal(await admin.locator('#f-title').inputValue(), `Browser page ${tag}`)
   assert.equal(await admin.locator('#f-hoverText').inputValue(), 'hover me')
   assert.equal(await admin.locator('#f-transcript').inputValue(), `RED: Hello. ${tag}`)
@@ -280,7 +296,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
 
   // 10. publish now: the reader's page shows the edited title, through nginx
   await entry.getByRole('link', { name: edited }).click()
-  await admin.locator('#page-form').waitFor({ state: 'visible' })
+  await formOpen(admin)
   await admin.click('#publish')
   await until('the page published', async () =>
     (await text(admin, '#page-state')).startsWith('Published') ? true : undefined,

@@ -597,6 +597,20 @@ export function startStudio(): void {
     if (source === editor) renderSaveState()
   }
 
+  /** The page, retried for a few seconds while it is missing or the read model is busy. */
+  async function fetchPageSoon(pageId: string): Promise<PageDetails> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetchPage(pageId, seq)
+      } catch (error) {
+        const retry =
+          error instanceof ApiError && (error.status === 404 || error.status >= 500) && attempt < 8
+        if (!retry) throw error
+        await new Promise((r) => setTimeout(r, 150 * 2 ** Math.min(attempt, 4)))
+      }
+    }
+  }
+
   async function openPage(pageId: string) {
     if (editor?.pageId === pageId && meta) {
       showPane('page-form')
@@ -609,7 +623,7 @@ export function startStudio(): void {
     showPane('welcome-pane')
     byId('welcome-pane').querySelector('p')?.replaceChildren('Loading the page…')
     try {
-      const page = await fetchPage(pageId, seq)
+      const page = await fetchPageSoon(pageId)
       if (route.pane !== 'page-form' || route.pageId !== pageId) return
       meta = { ...page }
       editor = new PageEditor(page, {
