@@ -476,3 +476,13 @@ test('upgrade - a site written by the skeleton (v1 events, bare slug holds) keep
   )
   assert.deepEqual(unpublished.events, ['PageUnpublished'])
 })
+
+test('retry - a draft retried after its page was renamed and its old slug taken is a duplicate', async () => {
+  const d = draft()
+  const v1 = ok(await send(d))
+  ok(await send(editPage(d.pageId, v1.version, { slug: `renamed-${short()}` })))
+  ok(await send(draft({ slug: d.slug })))
+  const retry = ok(await send(d))
+  assert.equal(retry.duplicate, true)
+  assert.deepEqual(retry.events, [])
+})

@@ -153,7 +153,10 @@ export function createComicCommands({
     before: Aggregate<State>,
   ): Promise<HandleResult> {
     const old = rule.held(before.state)
-    const wanted = rule.wanted(command, before.state)
+    // a retry of a command already stored is answered as before: it claims nothing now
+    const wanted = before.commands.has(command.commandId)
+      ? undefined
+      : rule.wanted(command, before.state)
     const stillUses = async (id: string, claim: SlugClaim) =>
       rule.held((await handler.load(rule.subjectOf(id))).state)?.key === claim.key
     const reserved =
