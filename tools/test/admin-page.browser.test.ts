@@ -20,6 +20,7 @@ const ZONE = 'Europe/Berlin'
 const WAIT_MS = 10_000
 const SCREENSHOT = '/tmp/admin-page.png'
 const SCREENSHOT_NARROW = '/tmp/admin-page-360.png'
+const SCREENSHOT_DARK = '/tmp/admin-page-360-dark.png'
 
 let stack: Stack | undefined
 let browser: Browser | undefined
@@ -200,7 +201,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   )
   await admin.getByLabel('Alt text for image 1').fill('A red panel')
   await admin.getByLabel('Alt text for image 2').fill('A blue panel')
-  await admin.getByRole('button', { name: 'Move image 1 down' }).click()
+  await admin.getByRole('button', { name: 'Move image 1 down' }).press('Enter') // by keyboard
   assert.deepEqual(await altTexts(admin), ['A blue panel', 'A red panel'])
   assert.equal(
     await admin.evaluate(() => document.activeElement?.getAttribute('aria-label')),
@@ -369,6 +370,9 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   const overflow = await admin.evaluate(() => document.documentElement.scrollWidth)
   assert.ok(overflow <= 360, `page is ${overflow} px wide at 360`)
   await admin.screenshot({ path: SCREENSHOT_NARROW, fullPage: true })
+  await admin.emulateMedia({ colorScheme: 'dark' })
+  await admin.screenshot({ path: SCREENSHOT_DARK, fullPage: true })
+  await admin.emulateMedia({ colorScheme: 'light' })
   await admin.setViewportSize({ width: 1280, height: 900 })
 
   // 13. an API token: shown once, listed, revoked
