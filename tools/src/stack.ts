@@ -239,7 +239,12 @@ function startService(
 ): Running {
   const entry = path.join(REPO_ROOT, spec.entry)
   const instrument = options.instrument === undefined ? INSTRUMENT : options.instrument
-  const args = [...(spec.nodeFlags ?? []), ...(instrument ? ['--import', instrument] : []), entry]
+  // INK_NODE_FLAGS (space-separated) replaces every service's own flags, e.g. to compare
+  const flags =
+    process.env.INK_NODE_FLAGS !== undefined
+      ? process.env.INK_NODE_FLAGS.split(' ').filter(Boolean)
+      : (spec.nodeFlags ?? [])
+  const args = [...flags, ...(instrument ? ['--import', instrument] : []), entry]
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, OTEL_SERVICE_NAME: `inkstream-${spec.name}` },
