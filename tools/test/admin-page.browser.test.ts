@@ -394,5 +394,17 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   assert.match(await text(admin, '#tokens'), new RegExp(`ci-${tag}.*Revoked`))
   assert.equal((await withToken()).status, 401, 'a revoked token no longer works')
 
+  // 14. logged out in another tab: the next autosave learns the session ended
+  const elsewhere = await openPage(`${site}/admin`)
+  await elsewhere.click('#logout')
+  await elsewhere.locator('#login').waitFor({ state: 'visible' })
+  await admin.getByRole('link', { name: edited }).first().click()
+  await formOpen(admin)
+  await admin.getByLabel('Transcript').fill('typed after logging out')
+  await until('the studio told the session ended', async () =>
+    (await text(admin, '#status')).includes('session has ended') ? true : undefined,
+  )
+  assert.equal(await admin.locator('body').getAttribute('data-connection'), 'session-ended')
+
   assert.deepEqual(problems, [], 'no console errors, uncaught exceptions or CSP violations')
 })

@@ -49,6 +49,7 @@ export class Transport {
   }
 
   connect(): void {
+    if (this.stopped) return
     this.deps.onState?.(this.failures ? 'reconnecting' : 'connecting')
     const socket = this.deps.open()
     this.socket = socket

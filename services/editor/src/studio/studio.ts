@@ -83,6 +83,19 @@ type PageMeta = Pick<
   | 'slug'
 > & { version: number }
 
+const metaOf = (p: PageMeta): PageMeta => ({
+  pageId: p.pageId,
+  seriesId: p.seriesId,
+  chapterId: p.chapterId,
+  position: p.position,
+  status: p.status,
+  scheduledAt: p.scheduledAt,
+  timeZone: p.timeZone,
+  publishedAt: p.publishedAt,
+  slug: p.slug,
+  version: p.version,
+})
+
 const input = (id: string) => byId(id, HTMLInputElement)
 const textarea = (id: string) => byId(id, HTMLTextAreaElement)
 const button = (id: string) => byId(id, HTMLButtonElement)
@@ -124,8 +137,16 @@ export function startStudio(): void {
     newId: uuid,
     onState(state, detail) {
       if (state === 'connected') say('Connected')
-      else if (state === 'reconnecting') say(`Connection lost; reconnecting (${detail ?? ''})`)
-      else if (state === 'session-ended') {
+      else if (state === 'reconnecting') {
+        say(`Connection lost; reconnecting (${detail ?? ''})`)
+        // a socket refused at the upgrade looks like any lost one: ask whether the session ended
+        fetch('/admin/api/tokens', { credentials: 'same-origin' }).then(
+          (res) => {
+            if (res.status === 401) sessionEnded()
+          },
+          () => {},
+        )
+      } else if (state === 'session-ended') {
         say('Your session has ended: reload the page to log in again')
       }
       document.body.dataset.connection = state
@@ -146,7 +167,23 @@ export function startStudio(): void {
   function noteSeq(value: number) {
     seq = Math.max(seq, value)
     sessionStorage.setItem(SEQ_KEY, String(seq))
-    refreshCatalog()
+    refreshSoon()
+  }
+
+  // autosaves come in bursts: one catalog read for a burst
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined
+  function refreshSoon() {
+    if (refreshTimer !== undefined) return
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined
+      refreshCatalog()
+    }, 250)
+  }
+
+  function sessionEnded() {
+    transport.close()
+    document.body.dataset.connection = 'session-ended'
+    say('Your session has ended: reload the page to log in again')
   }
 
   // ---- the catalog
@@ -168,7 +205,8 @@ export function startStudio(): void {
         syncMetaFromCatalog()
         keepingFocus(renderAll)
       } catch (error) {
-        say(`Could not load the list: ${errorText(error)}`)
+        if (error instanceof ApiError && error.status === 401) sessionEnded()
+        else say(`Could not load the list: ${errorText(error)}`)
       } finally {
         loading = null
       }
@@ -625,7 +663,7 @@ export function startStudio(): void {
     try {
       const page = await fetchPageSoon(pageId)
       if (route.pane !== 'page-form' || route.pageId !== pageId) return
-      meta = { ...page }
+      meta = metaOf(page)
       editor = new PageEditor(page, {
         send: async (cmd) => {
           const result = await transport.send(cmd)
@@ -673,7 +711,10 @@ export function startStudio(): void {
         break
     }
     const summary = catalog.pages.find((p) => p.pageId === meta?.pageId)
-    if (summary) Object.assign(summary, meta, { title: editor?.saved.title ?? summary.title })
+    if (summary) {
+      const { pageId: _p, seriesId: _s, ...changed } = meta
+      Object.assign(summary, changed, { title: editor?.saved.title ?? summary.title })
+    }
     keepingFocus(() => {
       renderPageMeta()
       renderTree()
@@ -755,7 +796,7 @@ export function startStudio(): void {
       if (!theirs || current.conflict !== editor?.conflict) return
     }
     current.resolve('theirs', theirs)
-    if (meta) Object.assign(meta, { ...theirs })
+    if (meta) Object.assign(meta, metaOf(theirs))
     fillPageForm()
     say('Loaded the saved version')
   })
