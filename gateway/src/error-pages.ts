@@ -30,6 +30,7 @@ export const ERROR_PAGES = {
   badRequest: page('Bad request', 'The request could not be understood.'),
   bodyOnGet: page('Bad request', 'This address does not accept a request body.'),
   notFound: page('Page not found', 'There is no page at this address.'),
+  gone: page('Page removed', 'The page that was at this address has been taken down.'),
   unavailable: page(
     'Temporarily unavailable',
     'This page cannot be shown right now. Please try again in a few seconds.',

@@ -8,8 +8,13 @@ export const HTML_TYPE = 'text/html; charset=utf-8'
  * see a purge at once; s-maxage lets any other shared cache keep it a day.
  */
 export const CACHE_HTML = 'public, max-age=0, s-maxage=86400'
-/** 404s: nginx keeps them 10 s (a page published after a miss shows up quickly). */
+/** 404s and 410s: nginx keeps them 10 s (a page published after a miss shows up quickly). */
 export const CACHE_NOT_FOUND = 'public, max-age=0, s-maxage=10'
+/**
+ * A renamed page's 301: nginx keeps it an hour (render purges the old path if it is used
+ * again); browsers revalidate, since a rename can be undone.
+ */
+export const CACHE_MOVED = 'public, max-age=0, s-maxage=3600'
 /** Errors are never cached; nginx serves its stale copy instead. */
 export const CACHE_NONE = 'no-store'
 /** Images are content-addressed: a URL's bytes never change. */

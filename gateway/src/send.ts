@@ -27,7 +27,7 @@ export async function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
   page: CachedPage,
-  status: 200 | 404,
+  status: 200 | 404 | 410,
   cacheControl: string,
 ): Promise<FastifyReply> {
   reply

@@ -14,6 +14,7 @@ import { dropTestStreams } from '@inkstream/chassis/testing'
 import {
   CONTENT_TYPE_METADATA,
   derivativeName,
+  GONE_PATH,
   HTML_FIELDS,
   htmlKey,
   type Names,
@@ -40,7 +41,8 @@ let app: FastifyInstance
 const PAGES: Record<string, string> = {
   '/': '<!doctype html><title>Home</title><p>home</p>',
   '/comic/known': '<!doctype html><title>Known</title><p>known page</p>',
-  '/series/saga/chapter-one': '<!doctype html><title>Chapter</title><p>chapter one</p>',
+  '/series/saga/chapter/one': '<!doctype html><title>Chapter</title><p>chapter one</p>',
+  [GONE_PATH]: '<!doctype html><title>Gone</title><p>rendered 410</p>',
   '/tag/character/captain-ink': '<!doctype html><title>Captain Ink</title><p>tag page</p>',
   '/feed.xml': '<?xml version="1.0"?><rss version="2.0"></rss>',
   '/random.json': '{"path":"/comic/known"}',
@@ -264,6 +266,43 @@ describe('pages', () => {
     assert.equal(res.headers.etag, etag)
   })
 
+  test('tombstone - 410 is the rendered 410 page, 301 a redirect to a reader path; neither asks render', async () => {
+    const key = (path: string) => htmlKey(ns.keyPrefix, path)
+    await redis.hset(key('/comic/taken-down'), {
+      [HTML_FIELDS.seq]: '8',
+      [HTML_FIELDS.status]: '410',
+    })
+    await redis.hset(key('/comic/old-name'), {
+      [HTML_FIELDS.seq]: '9',
+      [HTML_FIELDS.status]: '301',
+      [HTML_FIELDS.location]: '/comic/new-name',
+    })
+    // a location that is not a reader path is never sent: the cache is no open redirect
+    await redis.hset(key('/comic/elsewhere'), {
+      [HTML_FIELDS.seq]: '10',
+      [HTML_FIELDS.status]: '301',
+      [HTML_FIELDS.location]: '//evil.example/x',
+    })
+    const gone = await app.inject({ url: '/comic/taken-down' })
+    assert.equal(gone.statusCode, 410)
+    assert.match(gone.body, /rendered 410/)
+    assert.equal(gone.headers['cache-control'], 'public, max-age=0, s-maxage=10')
+    const moved = await app.inject({ url: '/comic/old-name?utm_source=x' })
+    assert.equal(moved.statusCode, 301)
+    assert.equal(moved.headers.location, '/comic/new-name')
+    assert.equal(moved.headers['cache-control'], 'public, max-age=0, s-maxage=3600')
+    const elsewhere = await app.inject({ url: '/comic/elsewhere' })
+    assert.equal(elsewhere.statusCode, 404)
+    assert.equal(elsewhere.headers.location, undefined)
+    assert.deepEqual(renderRequests, [GONE_PATH, NOT_FOUND_PATH])
+    // without a rendered 410 page, a built-in one
+    await redis.del(key(GONE_PATH))
+    await redis.hset(key(GONE_PATH), HTML_FIELDS.seq, '11')
+    const builtin = await app.inject({ url: '/comic/taken-down' })
+    assert.equal(builtin.statusCode, 410)
+    assert.match(builtin.body, /Page removed/)
+  })
+
   test('miss - distinct paths in flight are capped; beyond the cap a 503 at once', async () => {
     const capped = await buildApp(
       { redis, nc, ns, log, renderTimeoutMs: 2_000, maxRendersInFlight: 2 },
@@ -338,7 +377,7 @@ describe('pages', () => {
   })
 
   test('reader paths - any view under a known prefix is served from the cache with its stored type', async () => {
-    for (const path of ['/series/saga/chapter-one', '/tag/character/captain-ink']) {
+    for (const path of ['/series/saga/chapter/one', '/tag/character/captain-ink']) {
       const res = await app.inject({ url: path })
       assert.equal(res.statusCode, 200, path)
       assert.equal(res.headers['content-type'], 'text/html; charset=utf-8')
@@ -354,7 +393,7 @@ describe('pages', () => {
     // rendered once each on the miss, then hits
     await app.inject({ url: '/feed.xml' })
     assert.deepEqual(renderRequests, [
-      '/series/saga/chapter-one',
+      '/series/saga/chapter/one',
       '/tag/character/captain-ink',
       '/feed.xml',
       '/random.json',
@@ -363,18 +402,19 @@ describe('pages', () => {
 
   test('reader paths - a well-formed path render does not know is its 404; others never reach render', async () => {
     await store(NOT_FOUND_PATH, PAGES[NOT_FOUND_PATH] ?? '')
-    const unknown = await app.inject({ url: '/archive/no-such-series' })
+    const unknown = await app.inject({ url: '/series/no-such-series' })
     assert.equal(unknown.statusCode, 404)
     // long but well-formed: past the router's parameter limit, still a reader path
-    const long = `/archive/${'a'.repeat(80)}/${'b'.repeat(80)}`
+    const long = `/series/${'a'.repeat(80)}/chapter/${'b'.repeat(80)}`
     assert.equal((await app.inject({ url: long })).statusCode, 404)
-    assert.deepEqual(renderRequests, ['/archive/no-such-series', long])
+    assert.deepEqual(renderRequests, ['/series/no-such-series', long])
     renderRequests.length = 0
     for (const url of [
       '/wp-login.php',
       '/Series/saga',
       '/series/saga/',
-      '/series/a/b/c/d',
+      '/series/saga/chapter-one',
+      '/archive/saga',
       '/tag/UPPER',
       '/archive/caf%C3%A9',
       '/feed.xml.bak',

@@ -1,15 +1,15 @@
-import { NOT_FOUND_PATH } from '@inkstream/contracts'
+import { GONE_PATH, NOT_FOUND_PATH } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERROR_PAGES } from '../error-pages.ts'
-import { CACHE_HTML, CACHE_NOT_FOUND } from '../headers.ts'
+import { CACHE_HTML, CACHE_MOVED, CACHE_NOT_FOUND } from '../headers.ts'
 import { createPageCache, type PageCache, type PageCacheOptions } from '../page-cache.ts'
 import { sendBuiltin, sendPage } from '../send.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     pageCache: PageCache
-    /** Serves a public path from the HTML cache: 200, the 404 page, or 503. */
+    /** Serves a public path from the HTML cache: 200, 301, the 404 or 410 page, or 503. */
     servePath(request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply>
     /** Serves the rendered 404 page (or a built-in one when even that is missing). */
     serveNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>
@@ -27,11 +27,32 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions):
   }
   app.decorate('serveNotFound', serveNotFound)
 
+  // A page that was public and is gone: the rendered 410 page, or a built-in one.
+  const serveGone = async (request: FastifyRequest, reply: FastifyReply) => {
+    const found = await cache.lookup(GONE_PATH)
+    if (found.status === 200) return sendPage(request, reply, found.page, 410, CACHE_NOT_FOUND)
+    return sendBuiltin(reply, 410, ERROR_PAGES.gone, CACHE_NOT_FOUND)
+  }
+
   app.decorate('servePath', async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const found = await cache.lookup(path)
-    if (found.status === 200) return sendPage(request, reply, found.page, 200, CACHE_HTML)
-    if (found.status === 404) return serveNotFound(request, reply)
-    return sendBuiltin(reply, 503, ERROR_PAGES.unavailable)
+    switch (found.status) {
+      case 200:
+        return sendPage(request, reply, found.page, 200, CACHE_HTML)
+      case 301:
+        // a renamed page: the location is a reader path (page-cache.ts checked it)
+        return reply
+          .code(301)
+          .header('location', found.location)
+          .header('cache-control', CACHE_MOVED)
+          .send()
+      case 404:
+        return serveNotFound(request, reply)
+      case 410:
+        return serveGone(request, reply)
+      default:
+        return sendBuiltin(reply, 503, ERROR_PAGES.unavailable)
+    }
   })
 }
 
