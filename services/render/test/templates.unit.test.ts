@@ -4,10 +4,12 @@ import { gzipSync } from 'node:zlib'
 import { escapeHtml, html, raw } from '@inkstream/chassis/html'
 import type { ImageRef } from '@inkstream/contracts'
 import { comicPage, paragraphs } from '../src/templates/comic-page.ts'
+import { CONTRAST_PAIRS, contrast, contrastProblems } from '../src/templates/contrast.ts'
 import { homePage } from '../src/templates/home-page.ts'
-import { describe, PALETTES, type Palette } from '../src/templates/layout.ts'
+import { describe, PALETTES } from '../src/templates/layout.ts'
 import { notFoundPage } from '../src/templates/not-found-page.ts'
 import { picture } from '../src/templates/picture.ts'
+import { DEFAULT_CSS } from '../src/templates/theme-css.ts'
 import type { Navigation, PageView } from '../src/views/model.ts'
 
 const site = { name: 'Moon <Cats>', url: 'https://moon.example' }
@@ -61,6 +63,9 @@ const middle: Navigation = {
 }
 const alone: Navigation = { first: null, prev: null, next: null, last: null }
 
+/** A script that runs (JSON-LD is data, not a script). */
+const RUNS_SCRIPT = /<script(?! type="application\/ld\+json")/i
+
 /** The <img> tags of a page, in order. */
 const imgTags = (out: string): string[] => [...out.matchAll(/<img [^>]*>/g)].map((m) => m[0])
 
@@ -102,8 +107,12 @@ test('comic page - title, meta, canonical, series and chapter links, escaped tex
   )
   assert.match(out, /<h1>Two &amp; &lt;Three&gt;<\/h1>/)
   assert.match(out, /<time datetime="2024-05-06T07:08:09.000Z">2024-05-06<\/time>/)
-  assert.match(out, /<header><a href="\/">Moon &lt;Cats&gt;<\/a><\/header>/)
-  assert.ok(!out.includes('<script'), 'no script, from the commentary or anywhere')
+  assert.match(
+    out,
+    /<header><a class="site" href="\/">Moon &lt;Cats&gt;<\/a><nav aria-label="Site">/,
+  )
+  assert.doesNotMatch(out, RUNS_SCRIPT, 'no script, from the commentary or anywhere')
+  assert.ok(!out.includes('alert(1)'))
   assert.ok(!out.includes('<naps>') && !out.includes('<now>') && !out.includes('<woof>'))
 })
 
@@ -221,8 +230,8 @@ test('comic page - tags, characters and locations are links grouped by kind', ()
   assert.ok(!comicPage(site, { ...page, tags: [] }, middle).includes('class="tags"'))
 })
 
-test('comic page - a content warning of the page or its series shows above the images', () => {
-  assert.ok(!comicPage(site, page, middle).includes('class="warning"'))
+test('comic page - a content warning of the page or its series covers the images, click-through', () => {
+  assert.ok(!comicPage(site, page, middle).includes('class="cw"'))
   const warned = comicPage(
     site,
     {
@@ -232,17 +241,32 @@ test('comic page - a content warning of the page or its series shows above the i
     },
     middle,
   )
+  // one <details> around every image, the page's own key (its warning is its own)
   assert.match(
     warned,
-    /<p class="warning" role="note"><strong>Content warning:<\/strong> Mild peril<\/p><p class="warning" role="note"><strong>Content warning:<\/strong> Spiders &lt;8 legs&gt;<\/p>/,
+    /<div class="comic"><details class="cw" data-ink-cw="page:page-two"><summary>Content warning: Mild peril; Spiders &lt;8 legs&gt; — show the page<\/summary><a href="\/comic\/page-three" rel="next"><picture>.*<\/picture><\/details><\/div>/,
   )
-  assert.ok(warned.indexOf('class="warning"') < warned.indexOf('<picture>'))
+  assert.equal(warned.split('<picture>').length - 1, 2)
+  assert.ok(warned.indexOf('<details class="cw"') < warned.indexOf('<picture>'))
+  assert.ok(warned.lastIndexOf('</picture>') < warned.indexOf('</details></div>'))
+  // the series' warning alone: accepted once for the whole series
   const same = comicPage(
     site,
     { ...page, contentWarning: 'Gore', series: { ...page.series, contentWarning: 'Gore' } },
     middle,
   )
   assert.equal(same.split('Content warning:').length - 1, 1)
+  assert.match(same, /data-ink-cw="series:moons"><summary>Content warning: Gore — show the page/)
+  const seriesOnly = comicPage(
+    site,
+    { ...page, series: { ...page.series, contentWarning: 'Peril' } },
+    middle,
+  )
+  assert.match(seriesOnly, /data-ink-cw="series:moons"/)
+  // no images: the warning is a note, nothing to cover
+  const bare = comicPage(site, { ...page, images: [], contentWarning: 'Peril' }, middle)
+  assert.match(bare, /<p class="warning" role="note"><strong>Content warning:<\/strong> Peril<\/p>/)
+  assert.ok(!bare.includes('<details class="cw"'))
 })
 
 test('comic page - the pager links first, previous, next and last in story order', () => {
@@ -269,36 +293,24 @@ test('comic page - missing neighbours are disabled, not links', () => {
   assert.ok(!only.includes('<picture') && !only.includes('class="comic'))
 })
 
-/** WCAG 2 relative luminance and contrast ratio. */
-function contrast(a: string, b: string): number {
-  const lum = (hex: string) => {
-    const [r = 0, g = 0, bl = 0] = [1, 3, 5].map((i) => {
-      const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255
-      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
-    })
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl
-  }
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number]
-  return (hi + 0.05) / (lo + 0.05)
-}
-
 test('layout - text meets WCAG AA contrast in both schemes, disabled pager buttons included', () => {
   assert.ok(contrast('#aaaaaa', '#ffffff') < 4.5, 'the check fails the old light pager')
   assert.ok(contrast('#555555', '#ffffff') >= 4.5)
-  for (const [scheme, p] of Object.entries(PALETTES) as [string, Palette][]) {
-    const pairs: [string, string, string][] = [
-      ['text', p.fg, p.bg],
-      ['muted text', p.muted, p.bg],
-      ['link', p.link, p.bg],
-      ['pager link', p.link, p.pagerBg],
-      ['disabled pager', p.pagerOffFg, p.pagerOffBg],
-      ['warning', p.warningFg, p.warningBg],
-    ]
-    for (const [what, fg, bg] of pairs) {
-      const ratio = contrast(fg, bg)
-      assert.ok(ratio >= 4.5, `${scheme} ${what}: ${fg} on ${bg} is ${ratio.toFixed(2)}:1`)
+  assert.equal(contrast('#000000', '#ffffff').toFixed(1), '21.0')
+  assert.deepEqual(contrastProblems('light', { ...PALETTES.light, pagerOffFg: '#aaaaaa' }), [
+    'light disabled pager: #aaaaaa on #efefec is 2.02:1 (< 4.5:1)',
+  ])
+  assert.deepEqual(contrastProblems('light', PALETTES.light), [])
+  assert.deepEqual(contrastProblems('dark', PALETTES.dark), [])
+})
+
+test('layout - every colour the rules use is set in both schemes', () => {
+  const used = new Set([...DEFAULT_CSS.css.matchAll(/var\(--([A-Za-z]+)\)/g)].map((m) => m[1]))
+  for (const [scheme, palette] of Object.entries(PALETTES))
+    for (const [, fg, bg] of CONTRAST_PAIRS) {
+      assert.ok(fg in palette && bg in palette, `${scheme}: --${fg}, --${bg}`)
+      assert.ok(used.has(fg) && used.has(bg), `--${fg} and --${bg} are used by a rule`)
     }
-  }
 })
 
 test('layout - every colour of both schemes is set, dark overriding all of them', () => {
@@ -308,7 +320,7 @@ test('layout - every colour of both schemes is set, dark overriding all of them'
     /@media \(prefers-color-scheme:dark\)\{:root:not\(\[data-theme=light\]\)\{([^}]*)\}\}/.exec(
       style,
     )?.[1] ?? ''
-  const chosen = /:root\[data-theme=dark\]\{([^}]*)\}/.exec(style)?.[1] ?? ''
+  const chosen = /:root\[data-theme="?dark"?\]\{([^}]*)\}/.exec(style)?.[1] ?? ''
   for (const [name, value] of Object.entries(PALETTES.dark)) {
     assert.ok(system.includes(`--${name}:${value};`), `system dark --${name}`)
     assert.ok(chosen.includes(`--${name}:${value};`), `chosen dark --${name}`)
@@ -324,7 +336,7 @@ test('comic page - small, with no script', () => {
     images: Array.from({ length: 20 }, (_, i) => ({ ...imageA, hash: `${i}`.padStart(64, 'd') })),
   }
   const out = comicPage(site, strip, middle)
-  assert.ok(!/<script/i.test(out))
+  assert.doesNotMatch(out, RUNS_SCRIPT)
   const gz = gzipSync(out).length
   assert.ok(gz <= 14 * 1024, `20-image page is ${gz} bytes gzipped`)
   assert.ok(gzipSync(comicPage(site, page, middle)).length <= 6 * 1024)
@@ -420,7 +432,7 @@ test('comic page - neighbours as head links, hooks for the reader script, the sc
   const out = comicPage(site, page, middle, { script: '/assets/reader-0123456789abcdef.js' })
   assert.match(
     out,
-    /<link rel="prev" href="\/comic\/page-one">\n<link rel="next" href="\/comic\/page-three">\n<script defer src="\/assets\/reader-0123456789abcdef.js"><\/script>\n<\/head>/,
+    /<link rel="prev" href="\/comic\/page-one">\n<link rel="next" href="\/comic\/page-three">\n<script type="application\/ld\+json">[^\n]*<\/script>\n<script defer src="\/assets\/reader-0123456789abcdef.js"><\/script>\n<\/head>/,
   )
   assert.match(
     out,
@@ -428,7 +440,7 @@ test('comic page - neighbours as head links, hooks for the reader script, the sc
   )
   const alone1 = comicPage(site, page, alone)
   assert.ok(!alone1.includes('<link rel="prev"') && !alone1.includes('<link rel="next"'))
-  assert.ok(!alone1.includes('<script'), 'no script unless one is given')
+  assert.doesNotMatch(alone1, RUNS_SCRIPT, 'no script unless one is given')
   assert.match(
     homePage(site, { latest: null, recent: [], series: [] }, { script: '/r.js' }),
     /<script defer src="\/r.js">/,

@@ -1,10 +1,18 @@
 import { html, type SafeHtml } from '@inkstream/chassis/html'
-import { TAG_KINDS, type TagKind } from '@inkstream/contracts'
+import {
+  derivativeUrl,
+  derivativeWidths,
+  type ImageRef,
+  originalUrl,
+  TAG_KINDS,
+  type TagKind,
+} from '@inkstream/contracts'
 import { renderMarkdown } from '../markdown.ts'
-import type { Navigation, PageView, TagRef } from '../views/model.ts'
-import { describe, layout, type PageExtras, type Site } from './layout.ts'
-import { chapterPath, comicPath, seriesPath, tagPath } from './paths.ts'
-import { picture, placeholderCss } from './picture.ts'
+import type { ChapterRef, Navigation, PageView, TagRef } from '../views/model.ts'
+import { describe, layout, type PageExtras, type Site, subscribeLinks } from './layout.ts'
+import { chapterPath, chapterReadPath, comicPath, seriesPath, tagPath } from './paths.ts'
+import { COLUMN_SIZES, picture, placeholderCss } from './picture.ts'
+import { absolute, breadcrumbList, comicSeries, sizedImage } from './seo.ts'
 
 /** Blank-line separated paragraphs; single newlines become line breaks. */
 export function paragraphs(body: string): SafeHtml[] {
@@ -19,7 +27,7 @@ export function paragraphs(body: string): SafeHtml[] {
     })
 }
 
-const formatDate = (iso: string): string => iso.slice(0, 10)
+export const formatDate = (iso: string): string => iso.slice(0, 10)
 
 /** (contracts exports ReadingDirection as a schema only, no type of that name.) */
 type Direction = 'ltr' | 'rtl'
@@ -30,13 +38,13 @@ const PAGER_LABELS: Record<Direction, Record<keyof Navigation, string>> = {
   rtl: { first: 'First »', prev: 'Previous ›', next: '‹ Next', last: '« Last' },
 }
 
-function pager(nav: Navigation, direction: Direction): SafeHtml {
+function pager(nav: Navigation, direction: Direction, label = 'Page navigation'): SafeHtml {
   const labels = PAGER_LABELS[direction]
   const link = (slug: string | null, label: string, rel?: string) =>
     slug === null
       ? html`<span aria-disabled="true">${label}</span>`
       : html`<a href="${comicPath(slug)}"${rel ? html` rel="${rel}"` : ''}>${label}</a>`
-  return html`<nav class="pager${direction === 'rtl' ? ' rtl' : ''}" aria-label="Page navigation">
+  return html`<nav class="pager${direction === 'rtl' ? ' rtl' : ''}" aria-label="${label}">
 ${link(nav.first, labels.first)}
 ${link(nav.prev, labels.prev, 'prev')}
 ${link(nav.next, labels.next, 'next')}
@@ -50,7 +58,7 @@ const TAG_HEADINGS: Record<TagKind, string> = {
   location: 'Locations',
 }
 
-function tagList(tags: TagRef[]): SafeHtml | '' {
+export function tagList(tags: TagRef[]): SafeHtml | '' {
   if (tags.length === 0) return ''
   const groups = TAG_KINDS.map((kind) => ({ kind, tags: tags.filter((t) => t.kind === kind) }))
   return html`<dl class="tags">${groups
@@ -63,30 +71,95 @@ function tagList(tags: TagRef[]): SafeHtml | '' {
     )}</dl>`
 }
 
-function warnings(page: PageView): SafeHtml | '' {
-  const texts = [...new Set([page.series.contentWarning, page.contentWarning])].filter(
+/** The page's content warnings and its series', each once. */
+export function warningsOf(page: Pick<PageView, 'contentWarning' | 'series'>): string[] {
+  return [...new Set([page.series.contentWarning, page.contentWarning])].filter(
     (w): w is string => w !== null && w.trim() !== '',
   )
-  if (texts.length === 0) return ''
-  return html`${texts.map(
+}
+
+/**
+ * The key under which the reader's script remembers that a warning was accepted: the
+ * series' when the series' warning is the only one (accepted once for the whole series),
+ * else the page's own.
+ */
+export function warningKey(page: Pick<PageView, 'slug' | 'contentWarning' | 'series'>): string {
+  const own = page.contentWarning?.trim()
+  return own && own !== page.series.contentWarning?.trim()
+    ? `page:${page.slug}`
+    : `series:${page.series.slug}`
+}
+
+/** A warning with nothing to cover (no images): a note. */
+function warnings(page: PageView): SafeHtml | '' {
+  return html`${warningsOf(page).map(
     (w) => html`<p class="warning" role="note"><strong>Content warning:</strong> ${w}</p>`,
   )}`
 }
 
-function images(page: PageView, nav: Navigation): SafeHtml | '' {
+export interface ImagesOptions {
+  /** Where a click on the first image goes (the next page), or null. */
+  next: string | null
+  /** The first image loads at once (the top of the page), else every image lazily. */
+  eager: boolean
+}
+
+/**
+ * The page's images; behind a click-through cover (a <details>, the same HTML for everyone,
+ * working without JavaScript) when the page or its series has a content warning.
+ */
+export function pageImages(page: PageView, options: ImagesOptions): SafeHtml | '' {
   if (page.images.length === 0) return ''
   const strip = page.series.format === 'strip'
   const pictures = page.images.map((image, i) =>
-    picture(image, { eager: i === 0, title: page.hoverText }),
+    picture(image, { eager: options.eager && i === 0, title: page.hoverText }),
   )
   // The classic reader's gesture: a click on the page turns it. Not in a strip, which is
   // scrolled through, where a tap on the first image must not skip the episode.
   const [first, ...rest] = pictures
   const firstOut =
-    nav.next !== null && !strip
-      ? html`<a href="${comicPath(nav.next)}" rel="next">${first}</a>`
+    options.next !== null && !strip
+      ? html`<a href="${comicPath(options.next)}" rel="next">${first}</a>`
       : first
-  return html`<div class="comic${strip ? ' strip' : ''}">${firstOut}${rest}</div>`
+  const texts = warningsOf(page)
+  const inner = html`${firstOut}${rest}`
+  const covered =
+    texts.length === 0
+      ? inner
+      : html`<details class="cw" data-ink-cw="${warningKey(page)}"><summary>Content warning: ${texts.join('; ')} — show the page</summary>${inner}</details>`
+  return html`<div class="comic${strip ? ' strip' : ''}">${covered}</div>`
+}
+
+export function transcript(page: PageView): SafeHtml | '' {
+  return page.transcript.trim()
+    ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`
+    : ''
+}
+
+export function commentary(page: PageView): SafeHtml | '' {
+  return page.commentary.trim()
+    ? html`<section class="commentary" aria-label="Commentary">${renderMarkdown(page.commentary)}</section>`
+    : ''
+}
+
+/** Links to the chapters before and after, when there are. */
+export function chapterLinks(
+  series: string,
+  prev: ChapterRef | null | undefined,
+  next: ChapterRef | null | undefined,
+  read = false,
+): SafeHtml | '' {
+  if (!prev && !next) return ''
+  const to = (c: ChapterRef) =>
+    read ? chapterReadPath(series, c.slug) : chapterPath(series, c.slug)
+  return html`<nav class="chapters" aria-label="Chapters">${
+    prev ? html`<a class="prev" href="${to(prev)}">‹ Previous chapter: ${prev.title}</a>` : ''
+  }${next ? html`<a class="next" href="${to(next)}">Next chapter: ${next.title} ›</a>` : ''}</nav>`
+}
+
+/** At the latest page: the reader is caught up; the series' feeds tell them what comes next. */
+export function caughtUp(series: string): SafeHtml {
+  return html`<p class="note caught-up" role="note">You're caught up! Get new pages as they come out: ${subscribeLinks(series)}.</p>`
 }
 
 /** The page itself (series, title, images, texts, tags, navigation), shared with home. */
@@ -95,23 +168,26 @@ export function pageArticle(page: PageView, nav: Navigation, headingLink = false
     ? html`<a href="${comicPath(page.slug)}">${page.title}</a>`
     : html`${page.title}`
   const { series, chapter } = page
+  const direction: Direction = series.readingDirection === 'rtl' ? 'rtl' : 'ltr'
+  const index =
+    page.index !== undefined && Number.isInteger(page.index) && page.index >= 0
+      ? html` data-ink-index="${page.index}"`
+      : ''
   // Hooks of the reader's script (client/reader.ts): which page, of which series, which way.
-  return html`<article data-ink-page="${page.slug}" data-ink-series="${series.slug}" data-ink-title="${page.title}" data-ink-dir="${series.readingDirection === 'rtl' ? 'rtl' : 'ltr'}">
+  return html`<article data-ink-page="${page.slug}" data-ink-series="${series.slug}" data-ink-title="${page.title}" data-ink-dir="${direction}"${index}>
 <p class="series"><a href="${seriesPath(series.slug)}">${series.title}</a>${
     chapter ? html` · <a href="${chapterPath(series.slug, chapter.slug)}">${chapter.title}</a>` : ''
   }</p>
 <h1>${heading}</h1>
 <p class="date"><time datetime="${page.publishedAt}">${formatDate(page.publishedAt)}</time></p>
-${warnings(page)}
-${pager(nav, series.readingDirection === 'rtl' ? 'rtl' : 'ltr')}
-${images(page, nav)}
-${pager(nav, series.readingDirection === 'rtl' ? 'rtl' : 'ltr')}
-${
-  page.transcript.trim()
-    ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`
-    : ''
-}
-${page.commentary.trim() ? html`<section class="commentary" aria-label="Commentary">${renderMarkdown(page.commentary)}</section>` : ''}
+${page.images.length === 0 ? warnings(page) : ''}
+${pager(nav, direction)}
+${pageImages(page, { next: nav.next, eager: true })}
+${pager(nav, direction, 'Page navigation, below the page')}
+${nav.next === null ? caughtUp(series.slug) : ''}
+${chapterLinks(series.slug, page.prevChapter, page.nextChapter)}
+${transcript(page)}
+${commentary(page)}
 ${tagList(page.tags)}
 </article>`
 }
@@ -127,8 +203,12 @@ const textOf = (markup: string): string =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&')
 
-export function pageDescription(page: PageView, fallback: string): string {
-  return describe(textOf(renderMarkdown(page.commentary).value), fallback)
+/** Markdown as plain text (rendered, sanitised, tags dropped), for meta tags and JSON-LD. */
+export const markdownText = (markdown: string): string =>
+  textOf(renderMarkdown(markdown).value).replace(/\s+/g, ' ').trim()
+
+export function pageDescription(page: Pick<PageView, 'commentary'>, fallback: string): string {
+  return describe(markdownText(page.commentary), fallback)
 }
 
 /** CSS a page article needs beyond the layout's: its images' placeholder colours. */
@@ -139,6 +219,50 @@ export function neighbourLinks(nav: Navigation): SafeHtml {
   return html`${nav.prev ? html`<link rel="prev" href="${comicPath(nav.prev)}">\n` : ''}${
     nav.next ? html`<link rel="next" href="${comicPath(nav.next)}">\n` : ''
   }`
+}
+
+/**
+ * The next page's first image, fetched ahead at low priority with the srcset and sizes its
+ * <picture> will use. AVIF (typed, so a browser without it skips the hint): the format the
+ * picture's first source makes every current browser choose; a WebP hint would fetch a file
+ * the next page never shows.
+ */
+export function preloadImage(image: ImageRef | null | undefined): SafeHtml | '' {
+  if (!image) return ''
+  if (image.contentType === 'image/svg+xml' || image.contentType === 'image/gif')
+    return html`<link rel="preload" as="image" href="${originalUrl(image)}" fetchpriority="low">\n`
+  const widths = derivativeWidths(image.width)
+  const src = widths.filter((w) => w <= 960).pop() ?? (widths[0] as number)
+  const srcset = widths.map((w) => `${derivativeUrl(image.hash, w, 'avif')} ${w}w`).join(', ')
+  return html`<link rel="preload" as="image" type="image/avif" href="${derivativeUrl(image.hash, src, 'avif')}" imagesrcset="${srcset}" imagesizes="${COLUMN_SIZES}" fetchpriority="low">\n`
+}
+
+/** JSON-LD of a page: a ComicStory, part of its ComicSeries, and its breadcrumbs. */
+export function pageJsonLd(site: Site, page: PageView): object[] {
+  const { series, chapter } = page
+  const url = absolute(site, comicPath(page.slug))
+  const [image] = page.images
+  const crumbs = [
+    { name: site.name, path: '/' },
+    { name: series.title, path: seriesPath(series.slug) },
+    ...(chapter ? [{ name: chapter.title, path: chapterPath(series.slug, chapter.slug) }] : []),
+    { name: page.title, path: comicPath(page.slug) },
+  ]
+  return [
+    {
+      '@type': 'ComicStory',
+      '@id': `${url}#story`,
+      name: page.title,
+      url,
+      datePublished: page.publishedAt,
+      ...(image ? { image: sizedImage(site, image).url } : {}),
+      ...(page.index !== undefined ? { position: page.index + 1 } : {}),
+      isPartOf: { '@id': `${absolute(site, seriesPath(series.slug))}#series` },
+      ...(page.tags.length > 0 ? { keywords: page.tags.map((t) => t.name).join(', ') } : {}),
+    },
+    comicSeries(site, series, seriesPath(series.slug)),
+    breadcrumbList(site, crumbs),
+  ]
 }
 
 export function comicPage(
@@ -155,6 +279,11 @@ export function comicPage(
     canonicalPath: comicPath(page.slug),
     main: pageArticle(page, nav),
     css: pageCss(page),
-    head: neighbourLinks(nav),
+    head: html`${neighbourLinks(nav)}${preloadImage(page.nextImage)}`,
+    series: page.series,
+    comic: true,
+    image: page.images[0] ?? null,
+    ogType: 'article',
+    jsonLd: pageJsonLd(site, page),
   }).value
 }

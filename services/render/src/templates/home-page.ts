@@ -12,7 +12,8 @@ export function homePage(site: Site, view: HomeView, extras: PageExtras = {}): s
   const others = view.series.filter((s) => s.slug !== latest?.page.series.slug)
   const main = html`${
     latest
-      ? pageArticle(latest.page, latest.nav, true)
+      ? html`<p class="note" data-ink-continue="${latest.page.series.slug}" hidden></p>
+${pageArticle(latest.page, latest.nav, true)}`
       : html`<h1>Nothing published yet</h1>
 <p>The first page is on its way. Check back soon.</p>`
   }
@@ -34,7 +35,7 @@ ${others.map(
   (s) =>
     html`<li><a href="${seriesPath(s.slug)}">${s.title}</a>${
       s.latest ? html` · latest: ${dated(s.latest)}` : ''
-    }</li>\n`,
+    }<p class="note" data-ink-continue="${s.slug}" hidden></p></li>\n`,
 )}</ul>
 </section>`
     : ''
@@ -50,5 +51,6 @@ ${others.map(
     main,
     css: latest ? pageCss(latest.page) : undefined,
     head: latest ? neighbourLinks(latest.nav) : undefined,
+    image: latest?.page.images[0] ?? null,
   }).value
 }

@@ -1,10 +1,23 @@
 import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
+import type { ImageRef } from '@inkstream/contracts'
+import { ARCHIVE_PATH, type FeedKind, feedPath, seriesArchivePath, seriesPath } from './paths.ts'
+import { socialMeta } from './seo.ts'
+import type { Theme } from './theme.ts'
+import { DEFAULT_CSS, type Palette } from './theme-css.ts'
+
+export type { Palette }
 
 export interface Site {
   /** Shown in titles and the header. */
   name: string
   /** Absolute origin for canonical links, without a trailing slash. */
   url: string
+}
+
+/** The series a page belongs to: the header's navigation and the feeds it links. */
+export interface SeriesScope {
+  slug: string
+  title: string
 }
 
 export interface LayoutOptions {
@@ -20,123 +33,95 @@ export interface LayoutOptions {
   head?: SafeHtml
   /** Path of the reader's script, loaded deferred (the page works without it). */
   script?: string
+  /** The page's series: its archive and random page in the header, its feeds in the head. */
+  series?: SeriesScope | null
+  /** A comic page: the header offers to carry the reading progress to another device. */
+  comic?: boolean
+  /** The image shown when the page is shared (OpenGraph, Twitter card). */
+  image?: ImageRef | null
+  /** og:type; `website` unless given. */
+  ogType?: string
+  /** schema.org objects, written as one JSON-LD script (a @graph when several). */
+  jsonLd?: object[]
+  /** The theme: its CSS is inlined (the default theme's when absent). */
+  theme?: Theme
 }
 
 /** What a page may carry beyond its view, the same for every page of a site. */
 export interface PageExtras {
   /** Path of the reader's script (`/assets/reader-<hash>.js`). */
   script?: string
+  /** The site's theme (loadTheme): its CSS is inlined; see theme.ts for its templates. */
+  theme?: Theme
 }
 
-/** A colour scheme: every colour the CSS uses, so both schemes are checked for contrast. */
-export interface Palette {
-  bg: string
-  fg: string
-  muted: string
-  link: string
-  rule: string
-  /** Pager buttons: a link, and a disabled one (no first page before the first, ...). */
-  pagerBg: string
-  pagerBorder: string
-  pagerOffBg: string
-  pagerOffFg: string
-  pagerOffBorder: string
-  warningBg: string
-  warningFg: string
-  warningBorder: string
-}
-
-// Both schemes set every colour (custom properties), so no rule can keep a light background
-// under dark text settings: the dark-mode pager once had light text on white. The system's
-// scheme applies unless the reader chose one (`<html data-theme>`, set by the reader's script).
-export const PALETTES: { light: Palette; dark: Palette } = {
-  light: {
-    bg: '#fafaf7',
-    fg: '#1d1d1f',
-    muted: '#5c5c5c',
-    link: '#0b57d0',
-    rule: '#dddddd',
-    pagerBg: '#ffffff',
-    pagerBorder: '#b8b8b8',
-    pagerOffBg: '#efefec',
-    pagerOffFg: '#5f5f5f',
-    pagerOffBorder: '#dddddd',
-    warningBg: '#fff4d6',
-    warningFg: '#4a3500',
-    warningBorder: '#e0b84a',
-  },
-  dark: {
-    bg: '#161616',
-    fg: '#e8e8e8',
-    muted: '#a8a8a8',
-    link: '#8ab4f8',
-    rule: '#333333',
-    pagerBg: '#222222',
-    pagerBorder: '#555555',
-    pagerOffBg: '#1c1c1c',
-    pagerOffFg: '#a0a0a0',
-    pagerOffBorder: '#333333',
-    warningBg: '#3a2e0c',
-    warningFg: '#ffe6a3',
-    warningBorder: '#8a6d1f',
-  },
-}
-
-const vars = (p: Palette): string =>
-  Object.entries(p)
-    .map(([k, v]) => `--${k}:${v}`)
-    .join(';')
-
-// Inline, so a page is one request; small enough to ship with every page.
-const CSS = `
-:root{${vars(PALETTES.light)};color-scheme:light}
-@media (prefers-color-scheme:dark){:root:not([data-theme=light]){${vars(PALETTES.dark)};color-scheme:dark}}
-:root[data-theme=dark]{${vars(PALETTES.dark)};color-scheme:dark}
-*{box-sizing:border-box}
-body{margin:0;font:1.05rem/1.6 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-a{color:var(--link)}
-header,main,footer{max-width:56rem;margin:0 auto;padding:0 1rem}
-header{padding-top:1rem;padding-bottom:.5rem;border-bottom:1px solid var(--rule)}
-header a{color:inherit;text-decoration:none;font-weight:700;font-size:1.25rem}
-h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0}
-.series{margin:1rem 0 0;color:var(--muted);font-size:.9rem;text-transform:uppercase;letter-spacing:.05em}
-.series a{color:inherit}
-.date{color:var(--muted);font-size:.9rem;margin:0 0 1rem}
-.warning{background:var(--warningBg);color:var(--warningFg);border:1px solid var(--warningBorder);border-radius:.4rem;padding:.5rem .75rem}
-.comic{margin:0 0 1rem}
-.comic picture,.comic img{display:block}
-.comic img{max-width:100%;height:auto;margin:0 auto}
-.comic>*+*{margin-top:1rem}
-.comic.strip>*+*{margin-top:0}
-nav.pager{display:flex;gap:.5rem;margin:1rem 0;flex-wrap:wrap}
-nav.pager.rtl{flex-direction:row-reverse}
-nav.pager a,nav.pager span{flex:1;text-align:center;padding:.5rem;border:1px solid var(--pagerBorder);border-radius:.4rem;text-decoration:none;background:var(--pagerBg);white-space:nowrap}
-nav.pager span{color:var(--pagerOffFg);background:var(--pagerOffBg);border-color:var(--pagerOffBorder)}
-details{margin:1rem 0}
-summary{cursor:pointer;font-weight:600}
-.transcript p{margin:.5rem 0}
-.commentary blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}
-.commentary pre{overflow-x:auto}
-.commentary img{max-width:100%;height:auto}
-.tags{margin:1rem 0;font-size:.95rem}
-.tags dt{font-weight:600;float:left;clear:left;margin-right:.5rem}
-.tags dd{margin:0 0 .25rem}
-.tags ul{display:inline;list-style:none;margin:0;padding:0}
-.tags li{display:inline}
-.tags li+li::before{content:", "}
-.recent ol,.others ul{padding-left:1.25rem}
-.recent time,.others time{color:var(--muted);font-size:.9rem;margin-left:.5rem}
-footer{margin-top:2rem;padding-top:1rem;padding-bottom:2rem;border-top:1px solid var(--rule);color:var(--muted);font-size:.85rem}
-`
-  .trim()
-  .replace(/\n/g, '')
+/** The default theme's palettes (themes/default/theme.css), checked for contrast. */
+export const PALETTES: { light: Palette; dark: Palette } = DEFAULT_CSS.palettes
 
 // Inline, so a page costs no extra request (and browsers do not ask for /favicon.ico).
 const FAVICON =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23222'/%3E%3C/svg%3E"
 
+const FEED_TYPES: Record<FeedKind, { type: string; label: string }> = {
+  rss: { type: 'application/rss+xml', label: 'RSS' },
+  atom: { type: 'application/atom+xml', label: 'Atom' },
+  json: { type: 'application/feed+json', label: 'JSON Feed' },
+}
+const FEED_KINDS = Object.keys(FEED_TYPES) as FeedKind[]
+
+/** `<link rel="alternate">` of the site's feeds, and of the series' when there is one. */
+function feedLinks(site: Site, series: SeriesScope | null | undefined): SafeHtml {
+  const scopes: { title: string; slug?: string }[] = [{ title: site.name }]
+  if (series) scopes.push({ title: `${series.title} · ${site.name}`, slug: series.slug })
+  return html`${scopes.flatMap((s) =>
+    FEED_KINDS.map(
+      (kind) =>
+        html`<link rel="alternate" type="${FEED_TYPES[kind].type}" title="${s.title} (${FEED_TYPES[kind].label})" href="${feedPath(kind, s.slug)}">\n`,
+    ),
+  )}`
+}
+
+/** Links to a scope's feeds (the site's, or a series'), for the footer and caught-up note. */
+export function subscribeLinks(series?: string): SafeHtml {
+  return html`${FEED_KINDS.map(
+    (kind, i) =>
+      html`${i > 0 ? ' · ' : ''}<a href="${feedPath(kind, series)}" type="${FEED_TYPES[kind].type}">${FEED_TYPES[kind].label}</a>`,
+  )}`
+}
+
+/** JSON-LD in a script element: `<`, `>` and `&` as \u escapes, so no text can end it. */
+export function jsonLdScript(data: object[]): SafeHtml | '' {
+  if (data.length === 0) return ''
+  const doc =
+    data.length === 1
+      ? { '@context': 'https://schema.org', ...data[0] }
+      : { '@context': 'https://schema.org', '@graph': data }
+  const json = JSON.stringify(doc)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
+  return html`<script type="application/ld+json">${raw(json)}</script>\n`
+}
+
+function header(site: Site, series: SeriesScope | null | undefined, comic: boolean): SafeHtml {
+  const archive = series ? seriesArchivePath(series.slug) : ARCHIVE_PATH
+  return html`<a class="skip" href="#main">Skip to content</a>
+<header><a class="site" href="/">${site.name}</a><nav aria-label="Site">${
+    series ? html`<a href="${seriesPath(series.slug)}">${series.title}</a>` : ''
+  }<a href="${archive}">Archive</a><a data-ink-random${
+    series ? html`="${series.slug}"` : ''
+  } href="${archive}">Random</a><button type="button" data-ink-theme hidden aria-pressed="false">Dark mode</button>${
+    comic
+      ? html`<button type="button" data-ink-carry hidden aria-expanded="false">Continue on another device</button>`
+      : ''
+  }</nav></header>`
+}
+
 export function layout(options: LayoutOptions): SafeHtml {
-  const { site, title, description, canonicalPath, main, css, head, script } = options
+  const { site, title, description, canonicalPath, main, css, head, script, series } = options
+  const themeCss = options.theme?.css ?? DEFAULT_CSS.css
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -144,17 +129,26 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <meta name="description" content="${description}">
-${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url}${canonicalPath}">`}
-<link rel="icon" href="${FAVICON}">
-<style>${raw(CSS)}${css ? raw(css) : ''}</style>
-${head ?? ''}${script ? html`<script defer src="${script}"></script>` : ''}
+${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url}${canonicalPath}">\n`}${
+  canonicalPath === undefined
+    ? ''
+    : socialMeta(site, {
+        title,
+        description,
+        path: canonicalPath,
+        image: options.image ?? null,
+        type: options.ogType ?? 'website',
+      })
+}<link rel="icon" href="${FAVICON}">
+${feedLinks(site, series)}<style>${raw(themeCss)}${css ? raw(css) : ''}</style>
+${head ?? ''}${jsonLdScript(options.jsonLd ?? [])}${script ? html`<script defer src="${script}"></script>` : ''}
 </head>
 <body>
-<header><a href="/">${site.name}</a></header>
-<main>
+${header(site, series, options.comic === true)}
+<main id="main" tabindex="-1">
 ${main}
 </main>
-<footer>${site.name}</footer>
+<footer><p>${site.name} · Subscribe: ${subscribeLinks(series?.slug)}</p></footer>
 </body>
 </html>
 `

@@ -1,0 +1,53 @@
+import { html, type SafeHtml } from '@inkstream/chassis/html'
+import { derivativeUrl, derivativeWidths, type ImageRef, originalUrl } from '@inkstream/contracts'
+import type { PageListItem } from '../views/model.ts'
+import { formatDate } from './comic-page.ts'
+import { comicPath } from './paths.ts'
+import { colorClass, placeholderCss } from './picture.ts'
+
+// Lists of pages (archives, chapters, tags, the series landing): a card per page with a small
+// thumbnail and its date.
+
+const THUMB_WIDTH = 480
+
+/**
+ * A thumbnail: the 480 WebP derivative (or the image's own width below it), lazy, sized so
+ * nothing moves when it loads. Decorative (alt=""): the title beside it is the link text.
+ */
+export function thumbnail(image: ImageRef, eager = false): SafeHtml {
+  const asIs = image.contentType === 'image/svg+xml' || image.contentType === 'image/gif'
+  const w = asIs
+    ? image.width
+    : (derivativeWidths(image.width)
+        .filter((x) => x <= THUMB_WIDTH)
+        .pop() ?? (derivativeWidths(image.width)[0] as number))
+  const h = Math.max(1, Math.round((image.height * w) / image.width))
+  const src = asIs ? originalUrl(image) : derivativeUrl(image.hash, w, 'webp')
+  const cls = colorClass(image)
+  return html`<img src="${src}" width="${w}" height="${h}" alt=""${cls ? html` class="${cls}"` : ''}${
+    eager ? '' : html` loading="lazy" decoding="async"`
+  }>`
+}
+
+/** The placeholder colours of a list's thumbnails. */
+export const thumbnailCss = (items: { thumbnail: ImageRef | null }[]): string =>
+  placeholderCss(items.flatMap((i) => (i.thumbnail ? [i.thumbnail] : [])))
+
+export const dateOf = (iso: string): SafeHtml =>
+  html`<time datetime="${iso}">${formatDate(iso)}</time>`
+
+/** A page as a card: thumbnail, title, date; `extra` after the date (e.g. its series). */
+export function pageCard(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtml {
+  return html`<li><a href="${comicPath(page.slug)}">${
+    page.thumbnail ? thumbnail(page.thumbnail) : ''
+  }<span class="title">${page.title}</span></a>${dateOf(page.publishedAt)}${extra}</li>`
+}
+
+export function pageCards(pages: PageListItem[]): SafeHtml | '' {
+  return pages.length === 0 ? '' : html`<ol class="cards">${pages.map((p) => pageCard(p))}</ol>`
+}
+
+/** A page as a line: title and date. */
+export function pageLine(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtml {
+  return html`<li><a href="${comicPath(page.slug)}">${page.title}</a>${dateOf(page.publishedAt)}${extra}</li>`
+}
