@@ -237,9 +237,9 @@ test('e2e - draft, publish, cache, edit purges, unpublish 404s, one trace', asyn
     assert.equal(stale.error?.code, 'INK_ERR_CONFLICT')
     assert.equal(stale.error?.currentVersion, version)
     assert.ok(!(await (await get(path)).text()).includes('Lost words.'))
-    // 5. unpublish: 404 through nginx
+    // 5. unpublish: gone through nginx (404, or 410 where render keeps a 410 tombstone)
     ok(await socket.send({ type: 'UnpublishPage', pageId, expectedVersion: version }))
-    await until(path, (s) => s === 404, 2_000)
+    await until(path, (s, b) => (s === 404 || s === 410) && !b.includes('Second words.'), 2_000)
     // 6. one trace from the publish message on the socket to the render and the purge
     const [published] = await otlp.waitFor(
       (s) => s.service.endsWith('comic') && s.name.endsWith('PublishPage process'),
