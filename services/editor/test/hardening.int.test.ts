@@ -111,6 +111,21 @@ describe('hardening', () => {
     }
   })
 
+  // Node reads (and drops) an unread body after a keep-alive reply; this keeps it so for uploads.
+  test('early refusal - an unauthenticated 2 MB upload gets its 401, not a broken pipe', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await rawPost(
+        editor.origin,
+        '/admin/api/uploads',
+        { 'Content-Type': 'multipart/form-data; boundary=x', Origin: editor.origin },
+        Buffer.alloc(2 * 1024 * 1024, 0x61),
+      )
+      assert.equal(res.writeError, undefined)
+      assert.equal(res.status, 401, res.headers)
+      assert.equal(JSON.parse(res.body).error.code, 'INK_ERR_UNAUTHENTICATED')
+    }
+  })
+
   test('oversized body - an API body over 1 MiB is a JSON 413 naming the limit', async () => {
     const cookie = await editor.login()
     const res = await editor.app.inject({
