@@ -153,7 +153,7 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
 
   // 2. a series (the slug follows the title)
   await admin.getByRole('link', { name: 'New series' }).click()
-  await admin.getByLabel('Series title').fill(`Comic ${tag}`)
+  await admin.locator('#series-form').getByLabel('Series title').fill(`Comic ${tag}`)
   assert.equal(await admin.locator('#series-form input[name=slug]').inputValue(), `comic-${tag}`)
   await admin.locator('#series-form select[name=format]').selectOption('pages')
   await admin.locator('#series-form select[name=readingDirection]').selectOption('ltr')
@@ -179,6 +179,19 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
     const names = await admin.locator('#tree .chapter-head span').allTextContents()
     return names.join('|') === 'Chapter two|Chapter one' ? true : undefined
   })
+
+  // ... its settings: a description saved, and it made the home page's series
+  await admin.getByLabel('Description (Markdown)').fill(`A comic made by a test, ${tag}.`)
+  await admin.getByRole('button', { name: 'Save series' }).click()
+  await until('the series saved', async () =>
+    (await text(admin, '#status')) === 'Series saved' ? true : undefined,
+  )
+  if (await admin.locator('#make-default').isVisible()) await admin.click('#make-default')
+  await until('the default series', async () =>
+    (await text(admin, '#series-default')) === 'The home page shows this series.'
+      ? true
+      : undefined,
+  )
 
   // 4. a draft page in Chapter one
   await admin.getByLabel('Page title').fill(`Browser page ${tag}`)

@@ -184,6 +184,22 @@ const seriesPane = html`<div id="series-pane" hidden>
 <label>Chapter <select name="chapterId" id="draft-chapter"></select></label>
 <p class="actions"><button class="primary" type="submit">Create draft</button></p>
 </form>
+<form id="series-edit" class="card" aria-labelledby="series-edit-title">
+<h3 id="series-edit-title">Series settings</h3>
+<div class="grid2">
+<label>Series title <input name="title" maxlength="200" required></label>
+<label>Series slug <input name="slug" maxlength="80" pattern="[a-z0-9]+(-[a-z0-9]+)*" required></label>
+</div>
+<label>Description (Markdown) <textarea name="description" maxlength="20000"></textarea></label>
+<div class="grid2">
+<label>Format <select name="format"><option value="pages">Pages (one at a time)</option><option value="strip">Strip (vertical scroll)</option></select></label>
+<label>Reading direction <select name="readingDirection"><option value="ltr">Left to right</option><option value="rtl">Right to left</option></select></label>
+</div>
+<label>Content warning (optional) <input name="contentWarning" maxlength="200"></label>
+<p class="actions"><button type="submit">Save series</button>
+<button id="make-default" type="button">Make it the home page's series</button>
+<span id="series-default" class="muted small"></span></p>
+</form>
 </div>`
 
 const pagePane = html`<form id="page-form" hidden novalidate aria-labelledby="page-heading">

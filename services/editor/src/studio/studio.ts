@@ -375,6 +375,28 @@ export function startStudio(): void {
       : 'loading…'
     const chosen = select('draft-chapter').value
     chapterOptions(select('draft-chapter'), route.seriesId, chosen || lastChapter(route.seriesId))
+    if (s) fillSeriesEdit(s)
+  }
+
+  // the settings form shows the series as of a version; refilled only when that changes, so a
+  // catalog refresh does not overwrite what the author is typing
+  let seriesShown = ''
+  function fillSeriesEdit(s: SeriesSummary, force = false) {
+    const key = `${s.seriesId}@${s.version}`
+    if (key === seriesShown && !force) return
+    seriesShown = key
+    const form = byId('series-edit', HTMLFormElement)
+    const set = (name: string, value: string) => {
+      ;(form.elements.namedItem(name) as HTMLInputElement).value = value
+    }
+    set('title', s.title)
+    set('slug', s.slug)
+    set('description', s.description)
+    set('format', s.format)
+    set('readingDirection', s.readingDirection)
+    set('contentWarning', s.contentWarning ?? '')
+    button('make-default').hidden = s.isDefault
+    byId('series-default').textContent = s.isDefault ? 'The home page shows this series.' : ''
   }
 
   const lastChapter = (seriesId: string) => chaptersOf(seriesId).at(-1)?.chapterId ?? null
@@ -1036,6 +1058,58 @@ export function startStudio(): void {
     resetForm(draftForm)
     say('Draft created')
     location.hash = `#/page/${result.aggregateId ?? pageId}`
+  })
+
+  const seriesEdit = byId('series-edit', HTMLFormElement)
+  seriesEdit.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    if (route.pane !== 'series-pane') return
+    const s = seriesOf(route.seriesId)
+    if (!s) return
+    const warning = field(seriesEdit, 'contentWarning') || null
+    const next = {
+      title: field(seriesEdit, 'title'),
+      slug: field(seriesEdit, 'slug'),
+      description: String(new FormData(seriesEdit).get('description') ?? ''),
+      format: field(seriesEdit, 'format') === 'strip' ? ('strip' as const) : ('pages' as const),
+      readingDirection:
+        field(seriesEdit, 'readingDirection') === 'rtl' ? ('rtl' as const) : ('ltr' as const),
+      contentWarning: warning,
+    }
+    const changed = Object.fromEntries(
+      Object.entries(next).filter(([k, v]) => v !== s[k as keyof typeof next]),
+    )
+    if (Object.keys(changed).length === 0) return say('Nothing to save')
+    const result = await command({
+      type: 'EditSeries',
+      seriesId: s.seriesId,
+      expectedVersion: s.version,
+      ...changed,
+    })
+    if (!result.ok) {
+      say(`Series not saved: ${result.error.message}`)
+      if (result.error.code === 'INK_ERR_CONFLICT') await refreshCatalog()
+      return
+    }
+    Object.assign(s, changed, { version: result.version })
+    fillSeriesEdit(s, true)
+    keepingFocus(renderAll)
+    say('Series saved')
+  })
+  button('make-default').addEventListener('click', async () => {
+    if (route.pane !== 'series-pane') return
+    const s = seriesOf(route.seriesId)
+    if (!s) return
+    const result = await command({
+      type: 'MakeDefaultSeries',
+      seriesId: s.seriesId,
+      expectedVersion: s.version,
+    })
+    if (!result.ok) return say(`Not changed: ${result.error.message}`)
+    for (const other of catalog.series) other.isDefault = other === s
+    s.version = result.version
+    fillSeriesEdit(s, true)
+    say(`The home page now shows ${s.title}`)
   })
 
   async function moveChapter(seriesId: string, chapterId: string, direction: -1 | 1) {
