@@ -151,6 +151,7 @@ export async function acquireLease(options: LeaseOptions): Promise<Lease> {
     }
   }
 
+  let running: Promise<void> = Promise.resolve()
   const loop = async () => {
     try {
       await tick()
@@ -159,11 +160,14 @@ export async function acquireLease(options: LeaseOptions): Promise<Lease> {
       setHeld(false)
     }
     if (released) return
-    timer = setTimeout(loop, renewMs)
+    timer = setTimeout(() => {
+      running = loop()
+    }, renewMs)
     timer.unref()
   }
 
-  await loop()
+  running = loop()
+  await running
 
   return {
     ttlMs,
@@ -176,10 +180,12 @@ export async function acquireLease(options: LeaseOptions): Promise<Lease> {
       if (released) return
       released = true
       if (timer) clearTimeout(timer)
-      const wasHeld = held
       setHeld(false)
-      if (!wasHeld || nc.isClosed()) return
-      // a delete marker at our revision: the next contender takes it without waiting the TTL
+      // a renewal in flight may still store a newer revision of ours: wait for it
+      await running
+      if (revision === 0 || nc.isClosed()) return
+      // A delete marker expecting our last write: the next contender takes the lease without
+      // waiting for the TTL. When the entry is no longer ours, the compare-and-set fails.
       const h = headers()
       h.set(KV_OPERATION, 'DEL')
       await js
