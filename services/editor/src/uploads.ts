@@ -127,7 +127,15 @@ export async function inspectImage(
   }
   let color: string
   try {
-    const { channels } = await sharp(bytes, { limitInputPixels: limits.maxPixels }).stats()
+    // the mean of a small copy: the same colour, decoded with shrink-on-load where it can be
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels })
+      .resize({ width: 256, height: 256, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const { width: w, height: h, channels: bands } = info
+    const { channels } = await sharp(data, {
+      raw: { width: w, height: h, channels: bands },
+    }).stats()
     const [r, g = r, b = g] = channels.map((c) => c.mean)
     color =
       channels.length >= 3
