@@ -1,7 +1,7 @@
 import { type NatsConnection, request } from '@inkstream/chassis'
 import { type DerivativeFormat, derivativeUrl, names, wire } from '@inkstream/contracts'
 // render's own encoder settings, run here: the library's rate with nothing around it
-import { encode } from '../../../services/render/src/images/encode.ts'
+import { configureSharp, encode } from '../../../services/render/src/images/encode.ts'
 import { inParallel, storeOriginals } from '../seed/demo.ts'
 import { comicPage, type GeneratedImage } from '../seed/images.ts'
 import { type Timing, timing, waitFor } from './timing.ts'
@@ -74,7 +74,9 @@ export async function derivativesPerSecond(
     if (reply.status !== 200) throw new Error(`renderImage: ${reply.status} for ${image.hash}`)
   })
   const perSecond = jobs.length / ((performance.now() - start) / 1000)
-  // 2. the baseline: sharp here, same work, same concurrency
+  // 2. the baseline: sharp here, same work, same concurrency, libvips set up as render's
+  // encoder sets it (one thread per image, no operation cache)
+  configureSharp()
   start = performance.now()
   await inParallel(jobs, options.concurrency, ({ image, format }) =>
     encode(image.bytes, WIDTH, format),
