@@ -169,16 +169,23 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
     await admin.getByLabel('Chapter title').fill(title)
     await admin.click('#chapter-form button[type=submit]')
     await until(`${title} in the sidebar`, async () =>
-      (await admin.locator('#tree .chapter-head span', { hasText: title }).count())
+      (await admin.locator('#tree .chapter-head .name', { hasText: title }).count())
         ? true
         : undefined,
     )
   }
   await admin.getByRole('button', { name: 'Move chapter Chapter two up' }).click()
   await until('Chapter two first', async () => {
-    const names = await admin.locator('#tree .chapter-head span').allTextContents()
+    const names = await admin.locator('#tree .chapter-head .name').allTextContents()
     return names.join('|') === 'Chapter two|Chapter one' ? true : undefined
   })
+
+  // chapters fold, by keyboard too
+  const toggle = admin.locator('#tree .chapter-head .toggle', { hasText: 'Chapter two' })
+  await toggle.press('Enter')
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false')
+  await toggle.press('Enter')
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true')
 
   // ... its settings: a description saved, and it made the home page's series
   await admin.getByLabel('Description (Markdown)').fill(`A comic made by a test, ${tag}.`)
@@ -333,7 +340,9 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   )
   const chapterPages = (chapter: string) =>
     admin
-      .locator('#tree .chapter', { has: admin.locator('.chapter-head span', { hasText: chapter }) })
+      .locator('#tree .chapter', {
+        has: admin.locator('.chapter-head .name', { hasText: chapter }),
+      })
       .locator('.page-item .t')
       .allTextContents()
   await until('two pages in Chapter one', async () =>

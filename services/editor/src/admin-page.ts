@@ -60,7 +60,11 @@ h3 { font-size: 1rem; margin: 0; }
 .series-title a { font-weight: 600; text-decoration: none; color: var(--ink); overflow-wrap: anywhere; }
 .chapter { margin: .4rem 0 0; }
 .chapter-head { display: flex; align-items: center; gap: .25rem; color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em; }
-.chapter-head span { flex: 1; overflow-wrap: anywhere; }
+.chapter-head .toggle, .chapter-head > .name { flex: 1; display: flex; gap: .4rem; align-items: baseline; text-align: left; border: 0; background: none; padding: .15rem .1rem; color: inherit; font: inherit; font-size: .8rem; letter-spacing: .04em; text-transform: uppercase; }
+.chapter-head .toggle .name { overflow-wrap: anywhere; }
+.chapter-head .toggle::before { content: "▾"; }
+.chapter-head .toggle[aria-expanded="false"]::before { content: "▸"; }
+.chapter-head .count { margin-left: auto; font-size: .75rem; }
 .page-item a { display: flex; flex-direction: column; align-items: flex-start; gap: .1rem; padding: .3rem .5rem; border-radius: 4px; text-decoration: none; color: var(--ink); }
 .page-item a:hover, .page-item a:focus-visible { background: var(--soft); }
 .page-item a[aria-current="page"] { background: var(--soft); font-weight: 600; }

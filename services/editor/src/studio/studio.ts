@@ -123,6 +123,17 @@ export function startStudio(): void {
   let seq = Number(sessionStorage.getItem(SEQ_KEY)) || 0
   let route: Route = parseRoute(location.hash)
   let editor: PageEditor | null = null
+  /** Chapters folded in the sidebar (this tab). */
+  const COLLAPSED_KEY = 'inkstream.studio.collapsed'
+  const collapsed = new Set<string>(
+    (() => {
+      try {
+        return JSON.parse(sessionStorage.getItem(COLLAPSED_KEY) ?? '[]') as string[]
+      } catch {
+        return []
+      }
+    })(),
+  )
   let meta: PageMeta | null = null
 
   // ---- the socket
@@ -277,14 +288,34 @@ export function startStudio(): void {
           h('span', { class: `badge ${p.status}` }, stateLabel(p)),
         ),
       )
-    const chapterItem = (series: SeriesSummary, c: ChapterSummary, i: number, n: number) =>
-      h(
+    const chapterItem = (series: SeriesSummary, c: ChapterSummary, i: number, n: number) => {
+      const pages = siblingsOf(series.seriesId, c.chapterId)
+      const open = !collapsed.has(c.chapterId) || pages.some((p) => p.pageId === openId)
+      const list = h('ol', { id: `pages-${c.chapterId}`, hidden: !open }, pages.map(pageItem))
+      return h(
         'li',
         { class: 'chapter' },
         h(
           'div',
           { class: 'chapter-head' },
-          h('span', {}, c.title),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'toggle',
+              'aria-expanded': String(open),
+              'aria-controls': list.id,
+              'data-focus': `ch-toggle-${c.chapterId}`,
+              onclick: () => {
+                if (open) collapsed.add(c.chapterId)
+                else collapsed.delete(c.chapterId)
+                sessionStorage.setItem(COLLAPSED_KEY, JSON.stringify([...collapsed]))
+                keepingFocus(renderTree)
+              },
+            },
+            h('span', { class: 'name' }, c.title),
+            h('span', { class: 'count' }, pages.length === 1 ? '1 page' : `${pages.length} pages`),
+          ),
           h(
             'button',
             {
@@ -310,8 +341,9 @@ export function startStudio(): void {
             '↓',
           ),
         ),
-        h('ol', {}, siblingsOf(series.seriesId, c.chapterId).map(pageItem)),
+        list,
       )
+    }
     fill(
       tree,
       catalog.series.map((s) => {
@@ -335,7 +367,11 @@ export function startStudio(): void {
                   'li',
                   { class: 'chapter' },
                   chapters.length
-                    ? h('div', { class: 'chapter-head' }, h('span', {}, 'No chapter'))
+                    ? h(
+                        'div',
+                        { class: 'chapter-head' },
+                        h('span', { class: 'name' }, 'No chapter'),
+                      )
                     : null,
                   h('ol', {}, loose.map(pageItem)),
                 )
