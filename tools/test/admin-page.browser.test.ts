@@ -416,7 +416,16 @@ test('studio - series, chapters, a page with images, edit after reload, schedule
   assert.match(await text(admin, '#tokens'), new RegExp(`ci-${tag}.*Revoked`))
   assert.equal((await withToken()).status, 401, 'a revoked token no longer works')
 
-  // 14. logged out in another tab: the next autosave learns the session ended
+  // 14. a chapter renamed (EditChapter): the sidebar follows
+  await admin.getByRole('link', { name: 'Add a chapter or page' }).click()
+  await admin.getByLabel('Title of chapter “Chapter one”').fill('The first chapter')
+  await admin.getByRole('button', { name: 'Save chapter “Chapter one”' }).click()
+  await until('the chapter renamed', async () => {
+    const names = await admin.locator('#tree .chapter-head .name').allTextContents()
+    return names.join('|') === 'Chapter two|The first chapter' ? true : undefined
+  })
+
+  // 15. logged out in another tab: the next autosave learns the session ended
   const elsewhere = await openPage(`${site}/admin`)
   await elsewhere.click('#logout')
   await elsewhere.locator('#login').waitFor({ state: 'visible' })

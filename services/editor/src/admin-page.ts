@@ -101,6 +101,7 @@ button:disabled { opacity: .5; cursor: default; }
 .image img { width: 6rem; height: auto; max-height: 9rem; object-fit: contain; border-radius: 4px; background: var(--soft); color: var(--muted); font-size: .75rem; overflow-wrap: anywhere; }
 .image label { margin-top: 0; }
 .queue { list-style: none; margin: 0; padding: 0; }
+#chapter-list li { display: block; }
 .queue li { display: flex; justify-content: space-between; gap: .5rem; flex-wrap: wrap; padding: .5rem 0; border-bottom: 1px solid var(--line); }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
@@ -178,6 +179,11 @@ const seriesPane = html`<div id="series-pane" hidden>
 </div>
 <p class="actions"><button type="submit">Add chapter</button></p>
 </form>
+<section class="card" aria-labelledby="chapters-title" id="chapters-card" hidden>
+<h3 id="chapters-title">Chapters</h3>
+<p class="hint">Reorder them with the arrows in the list on the left.</p>
+<ol id="chapter-list" class="queue"></ol>
+</section>
 <form id="draft-form" class="card" aria-labelledby="draft-form-title">
 <h3 id="draft-form-title">Draft a page</h3>
 <div class="grid2">

@@ -412,6 +412,61 @@ export function startStudio(): void {
     const chosen = select('draft-chapter').value
     chapterOptions(select('draft-chapter'), route.seriesId, chosen || lastChapter(route.seriesId))
     if (s) fillSeriesEdit(s)
+    renderChapterList(route.seriesId)
+  }
+
+  // one small form per chapter: its title and slug (EditChapter); rebuilt only when a chapter
+  // or its version changes, so a refresh does not overwrite what is being typed
+  let chaptersShown = ''
+  function renderChapterList(seriesId: string) {
+    const chapters = chaptersOf(seriesId)
+    const key = chapters.map((c) => `${c.chapterId}@${c.version}`).join(',')
+    if (key === chaptersShown) return
+    chaptersShown = key
+    byId('chapters-card').hidden = chapters.length === 0
+    fill(
+      byId('chapter-list'),
+      chapters.map((c) => {
+        const title = h('input', { name: 'title', maxlength: 200, required: true, value: c.title })
+        const slug = h('input', {
+          name: 'slug',
+          maxlength: 80,
+          pattern: '[a-z0-9]+(-[a-z0-9]+)*',
+          required: true,
+          value: c.slug,
+        })
+        const form = h(
+          'form',
+          { class: 'grid2' },
+          h('label', {}, `Title of chapter “${c.title}”`, title),
+          h('label', {}, `Slug of chapter “${c.title}”`, slug),
+          h(
+            'p',
+            { class: 'actions' },
+            h('button', { type: 'submit', 'aria-label': `Save chapter “${c.title}”` }, 'Save'),
+          ),
+        )
+        form.addEventListener('submit', async (event) => {
+          event.preventDefault()
+          const changes = {
+            ...(title.value.trim() !== c.title ? { title: title.value.trim() } : {}),
+            ...(slug.value.trim() !== c.slug ? { slug: slug.value.trim() } : {}),
+          }
+          if (Object.keys(changes).length === 0) return say('Nothing to save')
+          const result = await command({
+            type: 'EditChapter',
+            chapterId: c.chapterId,
+            expectedVersion: c.version,
+            ...changes,
+          })
+          if (!result.ok) return say(`Chapter not saved: ${result.error.message}`)
+          Object.assign(c, changes, { version: result.version })
+          keepingFocus(renderAll)
+          say('Chapter saved')
+        })
+        return h('li', {}, form)
+      }),
+    )
   }
 
   // the settings form shows the series as of a version; refilled only when that changes, so a
