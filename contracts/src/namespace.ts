@@ -33,7 +33,7 @@ export interface Names {
   /** Request/reply: make a missing image derivative. */
   readonly renderImage: string
   /** Request/reply of a query, e.g. `ink.qry.catalog` (queries.ts). */
-  query(name: 'catalog' | 'page'): string
+  query(name: 'catalog' | 'page' | 'search' | 'suggest' | 'searchInsights'): string
   /** Durable consumer name of a projection. */
   durable(projection: string): string
   /** Redis key prefix; every key of the namespace starts with it. */
