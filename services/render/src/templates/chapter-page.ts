@@ -85,7 +85,7 @@ ${pages.map(
 <p class="date"><time datetime="${page.publishedAt}">${formatDate(page.publishedAt)}</time></p>
 ${pageImages(page, { next: null, eager: i === 0 })}
 ${transcript(page)}
-${commentary(page)}
+${commentary(page, `Commentary on ${page.title}`)}
 </section>\n`,
 )}</div>
 ${chapterLinks(series.slug, prev, next, true)}`

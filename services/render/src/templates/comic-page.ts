@@ -136,9 +136,10 @@ export function transcript(page: PageView): SafeHtml | '' {
     : ''
 }
 
-export function commentary(page: PageView): SafeHtml | '' {
+/** The author's commentary; `label` names the region (unique when a page shows several). */
+export function commentary(page: PageView, label = 'Commentary'): SafeHtml | '' {
   return page.commentary.trim()
-    ? html`<section class="commentary" aria-label="Commentary">${renderMarkdown(page.commentary)}</section>`
+    ? html`<section class="commentary" aria-label="${label}">${renderMarkdown(page.commentary)}</section>`
     : ''
 }
 
