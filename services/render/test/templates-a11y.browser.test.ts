@@ -10,8 +10,12 @@ import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { ImageRef } from '@inkstream/contracts'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
 import sharp from 'sharp'
+import type {
+  Browser,
+  BrowserContext,
+  Page,
+} from '../../../tools/node_modules/playwright-core/index.js'
 import { bundleReaderScript } from '../src/client/bundle.ts'
 import { archivePage, dateArchivePage } from '../src/templates/archive-page.ts'
 import { chapterPage, continuousPage } from '../src/templates/chapter-page.ts'
@@ -28,7 +32,9 @@ import type { ChapterDetails, PageListItem, PageView, SeriesRef } from '../src/v
 const toolsRequire = createRequire(
   fileURLToPath(new URL('../../../tools/package.json', import.meta.url)),
 )
-const { chromium } = toolsRequire('playwright-core') as typeof import('playwright-core')
+const { chromium } = toolsRequire(
+  'playwright-core',
+) as typeof import('../../../tools/node_modules/playwright-core/index.js')
 const AXE = readFileSync(toolsRequire.resolve('axe-core/axe.min.js'), 'utf8')
 
 const ORIGIN = 'https://moon.example'
