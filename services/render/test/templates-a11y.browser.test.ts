@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { ImageRef } from '@inkstream/contracts'
 import sharp from 'sharp'
+import { CSP_HTML } from '../../../gateway/src/headers.ts'
 import type {
   Browser,
   BrowserContext,
@@ -35,6 +36,7 @@ const toolsRequire = createRequire(
 const { chromium } = toolsRequire(
   'playwright-core',
 ) as typeof import('../../../tools/node_modules/playwright-core/index.js')
+const AXE_PATH = '/__axe.js'
 const AXE = readFileSync(toolsRequire.resolve('axe-core/axe.min.js'), 'utf8')
 
 const ORIGIN = 'https://moon.example'
@@ -227,12 +229,20 @@ before(async () => {
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url())
     if (url.origin !== ORIGIN) return route.abort()
+    if (url.pathname === AXE_PATH)
+      return route.fulfill({ contentType: 'text/javascript', body: AXE })
     if (url.pathname === reader.path)
       return route.fulfill({ contentType: 'text/javascript', body: script })
     if (url.pathname.startsWith('/img/'))
       return route.fulfill({ contentType: 'image/png', body: png })
     const body = pages.get(url.pathname)
-    if (body) return route.fulfill({ contentType: 'text/html; charset=utf-8', body })
+    // with the gateway's policy: a blocked script or style would log an error
+    if (body)
+      return route.fulfill({
+        contentType: 'text/html; charset=utf-8',
+        headers: { 'content-security-policy': CSP_HTML },
+        body,
+      })
     return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not here' })
   })
 })
@@ -251,7 +261,7 @@ interface AxeResult {
 }
 
 async function axe(tab: Page): Promise<string[]> {
-  if (!(await tab.evaluate(() => 'axe' in window))) await tab.addScriptTag({ content: AXE })
+  if (!(await tab.evaluate(() => 'axe' in window))) await tab.addScriptTag({ url: AXE_PATH })
   const result = (await tab.evaluate(async () => {
     const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
     return w.axe.run(document, {

@@ -369,6 +369,28 @@ test('comic page - progress index, chapter links, carry button; none of these el
   assert.match(plain, /<nav class="pager" aria-label="Page navigation, below the page">/)
 })
 
+test('comic page - the hover text is also a details element, for touch and keyboard', () => {
+  const out = comicPage(site, page(2), middle)
+  assert.match(
+    out,
+    /<details class="hover-text"><summary>Hover text<\/summary><p>Hover 2 &quot;quoted&quot;<\/p><\/details>/,
+  )
+  assert.ok(!comicPage(site, page(2, { hoverText: ' ' }), middle).includes('hover-text'))
+  assert.ok(!comicPage(site, page(2, { images: [] }), middle).includes('hover-text'))
+})
+
+test('continuous page - each commentary region is named after its page', () => {
+  const out = continuousPage(site, continuous)
+  const labels = [...out.matchAll(/<section class="commentary" aria-label="([^"]+)">/g)].map(
+    (m) => m[1],
+  )
+  assert.deepEqual(labels, [
+    'Commentary on Page 1 &amp; &lt;b&gt;',
+    'Commentary on Page 2 &amp; &lt;b&gt;',
+    'Commentary on Page 3 &amp; &lt;b&gt;',
+  ])
+})
+
 test('series page - cover, description, first and latest, chapters with covers and counts', () => {
   const out = seriesPage(site, landing)
   assert.match(out, /<h1>Moons &amp; &lt;Co&gt;<\/h1>/)

@@ -207,7 +207,9 @@ test('comic page - the transcript is a details element, escaped, line breaks kep
     out,
     /<details class="transcript"><summary>Transcript<\/summary><p>CAT: Meow<br>DOG: &lt;woof&gt;<\/p><p>NARRATOR: Later\.<\/p><\/details>/,
   )
-  assert.ok(!comicPage(site, { ...page, transcript: '  ' }, middle).includes('<details'))
+  assert.ok(
+    !comicPage(site, { ...page, transcript: '  ' }, middle).includes('<details class="transcript"'),
+  )
 })
 
 test('comic page - the commentary is rendered Markdown, sanitised', () => {

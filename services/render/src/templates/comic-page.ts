@@ -130,6 +130,16 @@ export function pageImages(page: PageView, options: ImagesOptions): SafeHtml | '
   return html`<div class="comic${strip ? ' strip' : ''}">${covered}</div>`
 }
 
+/**
+ * The hover text (the images' title attribute) for readers who cannot hover: touch screens,
+ * keyboards. Screen readers get it from the title as well.
+ */
+export function hoverText(page: PageView): SafeHtml | '' {
+  return page.hoverText.trim() && page.images.length > 0
+    ? html`<details class="hover-text"><summary>Hover text</summary><p>${page.hoverText}</p></details>`
+    : ''
+}
+
 export function transcript(page: PageView): SafeHtml | '' {
   return page.transcript.trim()
     ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`
@@ -187,6 +197,7 @@ ${pageImages(page, { next: nav.next, eager: true })}
 ${pager(nav, direction, 'Page navigation, below the page')}
 ${nav.next === null ? caughtUp(series.slug) : ''}
 ${chapterLinks(series.slug, page.prevChapter, page.nextChapter)}
+${hoverText(page)}
 ${transcript(page)}
 ${commentary(page)}
 ${tagList(page.tags)}
