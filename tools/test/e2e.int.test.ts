@@ -254,7 +254,14 @@ test('e2e - draft, publish, cache, edit purges, unpublish 404s, one trace', asyn
         // name what the trace does hold, so a failure says which hop is missing
         const held = await otlp.waitFor((s) => s.traceId === traceId, 100).catch(() => [])
         const names = held.map((s) => `${s.service}: ${s.name}`).join('; ')
-        return assert.fail(`no ${service} span ${name} in trace ${traceId}; it has: ${names}`)
+        // and where that service's matching spans went instead
+        const elsewhere = otlp.spans
+          .filter((s) => s.service.endsWith(service) && name.test(s.name))
+          .map((s) => `${s.traceId.slice(0, 8)} ${s.name}`)
+          .join('; ')
+        return assert.fail(
+          `no ${service} span ${name} in trace ${traceId}; it has: ${names}; ${service}'s are in: ${elsewhere}`,
+        )
       }
     }
     assert.ok(
