@@ -655,6 +655,13 @@ test('home page - offers to continue each series where the reader left off', () 
   })
   assert.match(out, /<p class="note" data-ink-continue="moons" hidden><\/p>/)
   assert.match(out, /<p class="note" data-ink-continue="toon" hidden><\/p>/)
+  // the latest page on home is not counted as read: the furthest page would jump to it
+  const indexed = homePage(site, {
+    latest: { page: page(2, { index: 40 }), nav: latestNav },
+    recent: [],
+    series: [],
+  })
+  assert.ok(indexed.includes('data-ink-page="page-2"') && !indexed.includes('data-ink-index'))
   assert.match(
     out,
     new RegExp(

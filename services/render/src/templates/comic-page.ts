@@ -173,15 +173,20 @@ export function caughtUp(series: string): SafeHtml {
   return html`<p class="note caught-up" role="note">You're caught up! Get new pages as they come out: ${subscribeLinks(series)}.</p>`
 }
 
-/** The page itself (series, title, images, texts, tags, navigation), shared with home. */
+/**
+ * The page itself (series, title, images, texts, tags, navigation), shared with home
+ * (`headingLink`: the title links to the page, and visiting does not count as reading it).
+ */
 export function pageArticle(page: PageView, nav: Navigation, headingLink = false): SafeHtml {
   const heading = headingLink
     ? html`<a href="${comicPath(page.slug)}">${page.title}</a>`
     : html`${page.title}`
   const { series, chapter } = page
   const direction: Direction = series.readingDirection === 'rtl' ? 'rtl' : 'ltr'
+  // The place in story order makes the script record the page as read (the furthest wins):
+  // not on home, which shows the latest page to everyone, read or not.
   const index =
-    page.index !== undefined && Number.isInteger(page.index) && page.index >= 0
+    !headingLink && page.index !== undefined && Number.isInteger(page.index) && page.index >= 0
       ? html` data-ink-index="${page.index}"`
       : ''
   // Hooks of the reader's script (client/reader.ts): which page, of which series, which way.
