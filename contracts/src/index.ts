@@ -1,3 +1,4 @@
+export * from './analytics.ts'
 export * from './commands.ts'
 export * from './common.ts'
 export * from './errors.ts'
