@@ -184,7 +184,7 @@ async function main() {
 
     // 5. derivatives of 1600x2400 pages made by render, against sharp in this process
     results.derivatives = await section('derivatives', () =>
-      derivativesPerSecond(nc, stack.ns, { images: IMAGE_COUNT, concurrency: 2 }),
+      derivativesPerSecond(nc, stack.ns, { images: IMAGE_COUNT }),
     )
 
     // 6. an upload through nginx to its first derivative served by nginx
