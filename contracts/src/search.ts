@@ -83,7 +83,15 @@ export const SearchHit = Type.Object(
     ]),
     thumbnail: Type.Union([ImageRef, Type.Null()]),
     publishedAt: Timestamp,
-    field: Type.Union(SEARCH_FIELDS.map((f) => Type.Literal(f))),
+    field: Type.Union([
+      Type.Literal('title'),
+      Type.Literal('tags'),
+      Type.Literal('transcript'),
+      Type.Literal('alt'),
+      Type.Literal('commentary'),
+      Type.Literal('chapter'),
+      Type.Literal('series'),
+    ]),
     /** HTML: the matched words in `<mark>`, everything else escaped. Safe to insert as is. */
     snippet: Type.String(),
     /**

@@ -1,0 +1,3 @@
+export * from './config.ts'
+export * from './search-index.ts'
+export * from './service.ts'

@@ -1,0 +1,358 @@
+import {
+  type Commit,
+  SEARCH_FIELDS,
+  SEARCH_LIMIT_DEFAULT,
+  type SearchField,
+  type SearchHit,
+  type SearchRequest,
+  SUGGEST_MAX,
+  tagSlug,
+  transcriptLineId,
+  transcriptLines,
+} from '@inkstream/contracts'
+import MiniSearch, { type Query, type SearchOptions, type SearchResult } from 'minisearch'
+import { Content, type PageState } from './content.ts'
+import { type ParsedQuery, parseQuery, typosAllowed } from './query.ts'
+import { snippet, stripMarkdown, textFragment, tokenize, words } from './text.ts'
+
+// The in-memory index: the content folded from the log, published pages in a MiniSearch
+// index (one document per page, a field per kind of text), and a small second index of titles
+// and tag names for suggestions. Every replica holds all of it.
+
+/** Field boosts, in the issue's order. */
+export const BOOSTS: Record<SearchField, number> = {
+  title: 8,
+  tags: 5,
+  transcript: 3,
+  alt: 2.5,
+  commentary: 1.5,
+  chapter: 1,
+  series: 0.7,
+}
+
+type Doc = { id: string } & Record<SearchField, string>
+
+/** MiniSearch with one question it does not expose: is this exact term in the dictionary? */
+class Dictionary<T> extends MiniSearch<T> {
+  hasTerm(term: string): boolean {
+    return this._index.has(term)
+  }
+}
+
+/** What a page looks like to the index, kept for snippets and phrase checks. */
+interface Indexed {
+  /** Text shown in snippets, per field. */
+  text: Record<SearchField, string>
+  /** ` folded words `, fields apart, for phrase checks. */
+  phraseText: string
+  /** Suggestion ids of its tags, characters, locations. */
+  tagKeys: string[]
+}
+
+interface Suggestion {
+  id: string
+  text: string
+  slug: string | null
+  /** Pages it stands for (titles: 1). */
+  weight: number
+}
+
+export interface SearchResultPage {
+  total: number
+  hits: SearchHit[]
+  fallback: boolean
+  /** The query as insights record it. */
+  normalised: string
+}
+
+export interface SearchIndexOptions {
+  /** Forgive typos only in words the dictionary does not hold (default true: fast, precise). */
+  fuzzyUnknownOnly?: boolean
+}
+
+const SEP = ' · '
+
+export class SearchIndex {
+  readonly content = new Content()
+  private readonly index: Dictionary<Doc>
+  private readonly indexed = new Map<string, Indexed>()
+  private readonly suggestIndex: Dictionary<Suggestion>
+  private readonly suggestions = new Map<string, Suggestion>()
+  private readonly options: Required<SearchIndexOptions>
+  /** Pages changed while deferred (catching up): indexed at `flush()`. */
+  private pending = new Set<string>()
+  private deferred = false
+
+  constructor(options: SearchIndexOptions = {}) {
+    this.options = { fuzzyUnknownOnly: true, ...options }
+    this.index = new Dictionary<Doc>({
+      fields: [...SEARCH_FIELDS],
+      storeFields: [],
+      tokenize,
+      processTerm: (term) => term,
+      searchOptions: { tokenize, processTerm: (term) => term },
+    })
+    this.suggestIndex = new Dictionary<Suggestion>({
+      fields: ['text'],
+      storeFields: [],
+      tokenize,
+      processTerm: (term) => term,
+    })
+  }
+
+  get size(): number {
+    return this.index.documentCount
+  }
+
+  /** While deferred, commits only fold; `flush()` indexes what they changed at once. */
+  defer(): void {
+    this.deferred = true
+  }
+
+  apply(seq: number, commit: Commit): void {
+    const dirty = this.content.apply(seq, commit)
+    if (this.deferred) for (const id of dirty) this.pending.add(id)
+    else for (const id of dirty) this.reindex(id)
+  }
+
+  flush(): void {
+    this.deferred = false
+    const pending = this.pending
+    this.pending = new Set()
+    for (const id of pending) this.reindex(id)
+  }
+
+  private reindex(pageId: string): void {
+    const page = this.content.pages.get(pageId)
+    const before = this.indexed.get(pageId)
+    const visible = page?.status === 'published'
+    if (before) {
+      this.index.discard(pageId)
+      this.indexed.delete(pageId)
+      this.dropSuggestion(`p:${pageId}`)
+      for (const key of before.tagKeys) this.countTag(key, '', -1)
+    }
+    if (!page || !visible) return
+    const text = this.fieldsOf(page)
+    const tagKeys: string[] = []
+    for (const [kind, list] of [
+      ['tag', page.tags],
+      ['character', page.characters],
+      ['location', page.locations],
+    ] as const) {
+      for (const name of list) {
+        const key = `t:${kind}:${tagSlug(name)}`
+        if (tagKeys.includes(key)) continue
+        tagKeys.push(key)
+        this.countTag(key, name, 1)
+      }
+    }
+    this.indexed.set(pageId, {
+      text,
+      phraseText: ` ${SEARCH_FIELDS.map((f) => words(text[f]).join(' ')).join(' \n ')} `,
+      tagKeys,
+    })
+    this.index.add({ id: pageId, ...text })
+    this.addSuggestion({ id: `p:${pageId}`, text: page.title, slug: page.slug, weight: 1 })
+  }
+
+  private fieldsOf(page: PageState): Record<SearchField, string> {
+    const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
+    const alts = page.images.map((i) => i.alt.trim()).filter(Boolean)
+    if (page.hoverText.trim()) alts.push(page.hoverText.trim())
+    return {
+      title: page.title,
+      tags: [...page.tags, ...page.characters, ...page.locations].join(', '),
+      transcript: transcriptLines(page.transcript)
+        .map((l) => l.trim())
+        .join('\n'),
+      alt: alts.join(SEP),
+      commentary: stripMarkdown(page.commentary).replace(/\s+/g, ' ').trim(),
+      chapter: chapter?.title ?? '',
+      series: this.content.series.get(page.seriesId)?.title ?? '',
+    }
+  }
+
+  private countTag(key: string, name: string, delta: number): void {
+    const s = this.suggestions.get(key)
+    if (!s) {
+      if (delta > 0) this.addSuggestion({ id: key, text: name, slug: null, weight: delta })
+      return
+    }
+    s.weight += delta
+    if (s.weight <= 0) this.dropSuggestion(key)
+  }
+
+  private addSuggestion(s: Suggestion): void {
+    this.suggestions.set(s.id, s)
+    this.suggestIndex.add(s)
+  }
+
+  private dropSuggestion(id: string): void {
+    if (!this.suggestions.delete(id)) return
+    this.suggestIndex.discard(id)
+  }
+
+  /** The MiniSearch query of a parsed query: one sub-query per word, each with its own
+   *  typo tolerance and prefix rule. A swap of two letters counts as one typo (MiniSearch's
+   *  edit distance counts it as two): the swapped words the dictionary holds join in. */
+  private queryOf(
+    parsed: ParsedQuery,
+    combineWith: 'AND' | 'OR',
+    index: { hasTerm(term: string): boolean },
+    minPrefix = 2,
+  ): Query {
+    const last = parsed.terms.length - 1
+    const queries: Query[] = parsed.terms.map((term, i) => {
+      const known = index.hasTerm(term)
+      const typos = this.options.fuzzyUnknownOnly && known ? 0 : typosAllowed(term)
+      const prefix = i === last && parsed.prefixLast && [...term].length >= minPrefix
+      const own: Query = { queries: [term], fuzzy: typos || false, prefix, maxFuzzy: 2 }
+      if (typos === 0) return own
+      const swaps = swapsOf(term).filter((t) => index.hasTerm(t))
+      if (swaps.length === 0) return own
+      return {
+        combineWith: 'OR',
+        queries: [own, { queries: swaps, fuzzy: false, prefix: false, boostTerm: () => 0.5 }],
+      }
+    })
+    return { combineWith, queries }
+  }
+
+  search(request: SearchRequest): SearchResultPage {
+    const parsed = parseQuery(request.q)
+    const limit = request.limit ?? SEARCH_LIMIT_DEFAULT
+    const offset = request.offset ?? 0
+    if (parsed.terms.length === 0)
+      return { total: 0, hits: [], fallback: false, normalised: parsed.normalised }
+    const accept = this.filterOf(request, parsed)
+    const options: SearchOptions = {
+      boost: BOOSTS,
+      filter: (r) => accept(r.id as string),
+      weights: { fuzzy: 0.45, prefix: 0.6 },
+    }
+    let fallback = false
+    let results = this.index.search(this.queryOf(parsed, 'AND', this.index), options)
+    if (results.length === 0 && parsed.terms.length > 1) {
+      results = this.index.search(this.queryOf(parsed, 'OR', this.index), options)
+      fallback = results.length > 0
+    }
+    if (request.order === 'story') {
+      const pages = this.content.pages
+      results.sort((a, b) =>
+        this.content.compareStory(
+          pages.get(a.id as string) as PageState,
+          pages.get(b.id as string) as PageState,
+        ),
+      )
+    }
+    const hits = results.slice(offset, offset + limit).map((r) => this.hitOf(r))
+    return { total: results.length, hits, fallback, normalised: parsed.normalised }
+  }
+
+  /** Filters (series, chapter, tag) and phrases as one test of a page id. */
+  private filterOf(request: SearchRequest, parsed: ParsedQuery): (pageId: string) => boolean {
+    const { series, chapters, pages } = this.content
+    let seriesIds: Set<string> | undefined
+    if (request.series !== undefined)
+      seriesIds = new Set(
+        [...series.values()].filter((s) => s.slug === request.series).map((s) => s.seriesId),
+      )
+    let chapterIds: Set<string> | undefined
+    if (request.chapter !== undefined)
+      chapterIds = new Set(
+        [...chapters.values()]
+          .filter((c) => c.slug === request.chapter && (!seriesIds || seriesIds.has(c.seriesId)))
+          .map((c) => c.chapterId),
+      )
+    const tag = request.tag ? `t:${request.tag}` : undefined
+    const phrases = parsed.phrases.map((p) => ` ${p.join(' ')} `)
+    return (pageId) => {
+      const page = pages.get(pageId)
+      const indexed = this.indexed.get(pageId)
+      if (!page || !indexed || page.status !== 'published') return false
+      if (seriesIds && !seriesIds.has(page.seriesId)) return false
+      if (chapterIds && !(page.chapterId && chapterIds.has(page.chapterId))) return false
+      if (tag && !indexed.tagKeys.includes(tag)) return false
+      for (const phrase of phrases) if (!indexed.phraseText.includes(phrase)) return false
+      return true
+    }
+  }
+
+  private hitOf(result: SearchResult): SearchHit {
+    const pageId = result.id as string
+    const page = this.content.pages.get(pageId) as PageState
+    const indexed = this.indexed.get(pageId) as Indexed
+    const series = this.content.series.get(page.seriesId)
+    const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
+    const matched = new Set(result.terms)
+    const fieldsMatched = new Set(Object.values(result.match).flat())
+    const field = SEARCH_FIELDS.find((f) => fieldsMatched.has(f)) ?? 'title'
+    const text = indexed.text[field]
+    const cut = snippet(text, (w) => matched.has(w))
+    return {
+      pageId,
+      slug: page.slug,
+      title: page.title,
+      series: { slug: series?.slug ?? 'unknown', title: series?.title ?? '' },
+      chapter: chapter ? { slug: chapter.slug, title: chapter.title } : null,
+      thumbnail: page.images[0] ?? null,
+      publishedAt: page.publishedAt ?? new Date(0).toISOString(),
+      field,
+      snippet: field === 'transcript' ? cut.html.replace(/\n/g, ' / ') : cut.html,
+      anchor: anchorOf(field, text, cut.first),
+      score: Math.round(result.score * 1000) / 1000,
+    }
+  }
+
+  /** Titles, tags, characters and locations starting with what is typed (at most 8). */
+  suggest(q: string): { text: string; slug: string | null }[] {
+    const parsed = parseQuery(q, { strict: false })
+    if (parsed.terms.length === 0) return []
+    const query = this.queryOf({ ...parsed, prefixLast: true }, 'AND', this.suggestIndex, 1)
+    const results = this.suggestIndex.search(query, {
+      boostDocument: (id) => 1 + Math.log2(this.suggestions.get(id as string)?.weight ?? 1),
+    })
+    const out: { text: string; slug: string | null }[] = []
+    const seen = new Set<string>()
+    for (const r of results) {
+      const s = this.suggestions.get(r.id as string)
+      if (!s) continue
+      const key = `${s.text.toLowerCase()}|${s.slug}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      out.push({ text: s.text, slug: s.slug })
+      if (out.length === SUGGEST_MAX) break
+    }
+    return out
+  }
+}
+
+/** Where on the page the match is: the transcript line, or a text fragment in commentary. */
+function anchorOf(field: SearchField, text: string, first: number): string | null {
+  if (first < 0) return null
+  if (field === 'transcript') {
+    const line = text.slice(0, first).split('\n').length
+    return `#${transcriptLineId(line)}`
+  }
+  if (field === 'commentary') {
+    // the matched word and a few after it: unique enough, and inside one paragraph
+    const rest = text.slice(first)
+    const phrase = rest.match(/^[\p{L}\p{N}\p{M}]+(?:[\s'’-]+[\p{L}\p{N}\p{M}]+){0,3}/u)?.[0]
+    return phrase ? textFragment(phrase) : null
+  }
+  return null
+}
+
+/** The words made by swapping two neighbouring letters. */
+function swapsOf(term: string): string[] {
+  const letters = [...term]
+  const out = new Set<string>()
+  for (let i = 0; i + 1 < letters.length; i++) {
+    if (letters[i] === letters[i + 1]) continue
+    const swapped = [...letters]
+    ;[swapped[i], swapped[i + 1]] = [swapped[i + 1] as string, swapped[i] as string]
+    out.add(swapped.join(''))
+  }
+  return [...out]
+}

@@ -1,0 +1,131 @@
+import {
+  connectNats,
+  createPool,
+  EventStore,
+  type errorBody,
+  type NatsConnection,
+  type ServiceContext,
+  type StartedService,
+  serve,
+} from '@inkstream/chassis'
+import {
+  type Commit,
+  comicsLog,
+  ERROR_CODES,
+  InkError,
+  names,
+  searchClickSubject,
+  searchWire,
+} from '@inkstream/contracts'
+import type { SearchConfig } from './config.ts'
+import { type Follower, followLog } from './follower.ts'
+import { Insights } from './insights.ts'
+import { SearchIndex } from './search-index.ts'
+
+/** The started search service: what runService needs, and what tests and the bench use. */
+export interface SearchService extends StartedService {
+  nc: NatsConnection
+  index: SearchIndex
+  follower: Follower
+  insights: Insights
+}
+
+/**
+ * Search: follows the COMICS log into an in-memory index and answers, in queue group
+ * `ns.queue('search')`, `ns.query('search')`, `ns.query('suggest')` and
+ * `ns.query('searchInsights')`; counts clicks published on `searchClickSubject(ns)`.
+ * Queries are answered only once the index has caught up with the log as it was at start.
+ */
+export async function startSearch(
+  config: SearchConfig,
+  { log }: ServiceContext,
+): Promise<SearchService> {
+  const nc = await connectNats(config.NATS_URL, 'search', log)
+  const n = names(config.INK_NS)
+  const store = await EventStore.open<Commit>(nc, comicsLog(n))
+  const pool = await createPool(config.MARIADB_URL)
+  const insights = await Insights.open(pool, log)
+  const index = new SearchIndex()
+  const follower = await followLog({ store, index, log })
+  // a replica answers only once it has the whole index: until then the others do
+  await follower.ready
+  const queue = n.queue('search')
+  const failed = (error: ReturnType<typeof errorBody>) => ({ ok: false as const, error })
+  const served = [
+    serve(nc, {
+      subject: n.query('search'),
+      queue,
+      request: searchWire.request,
+      reply: searchWire.reply,
+      log,
+      onError: failed,
+      async handle(request) {
+        const page = index.search(request)
+        const queryId = insights.record(page.normalised, page.total)
+        return {
+          ok: true as const,
+          total: page.total,
+          hits: page.hits,
+          fallback: page.fallback,
+          queryId,
+        }
+      },
+    }),
+    serve(nc, {
+      subject: n.query('suggest'),
+      queue,
+      request: searchWire.suggestRequest,
+      reply: searchWire.suggestReply,
+      log,
+      onError: failed,
+      handle: async (request) => ({ ok: true as const, suggestions: index.suggest(request.q) }),
+    }),
+    serve(nc, {
+      subject: n.query('searchInsights'),
+      queue,
+      request: searchWire.insightsRequest,
+      reply: searchWire.insightsReply,
+      log,
+      onError: failed,
+      async handle(request) {
+        await insights.flush()
+        return insights.report(request)
+      },
+    }),
+  ]
+  // clicks: fire-and-forget, so a bad one is logged and dropped
+  const clicks = nc.subscribe(searchClickSubject(n), { queue })
+  const counting = (async () => {
+    for await (const msg of clicks) {
+      try {
+        await insights.click(searchWire.click.decode(msg.data).queryId)
+      } catch (err) {
+        if (err instanceof InkError && err.code === ERROR_CODES.VALIDATION)
+          log.debug({ err: err.message }, 'search: bad click record dropped')
+        else log.warn({ err }, 'search: click not counted')
+      }
+    }
+  })()
+  await nc.flush()
+  return {
+    nc,
+    index,
+    follower,
+    insights,
+    checks: {
+      nats: () => nc.flush(),
+      index: async () => {
+        if (!follower.isReady()) throw new Error('catching up with the log')
+      },
+    },
+    async close() {
+      await Promise.all(served.map((s) => s.stopServing()))
+      if (!clicks.isClosed()) await clicks.drain()
+      await counting
+      await follower.stop()
+      await insights.close()
+      await pool.end()
+      await nc.drain()
+    },
+  }
+}
