@@ -43,7 +43,7 @@ export function seriesPage(site: Site, view: SeriesLandingView, extras: PageExtr
   const description = plainDescription(series.description, `${series.title}, a webcomic.`)
   const main = html`<h1>${series.title}</h1>
 <p class="note" data-ink-continue="${series.slug}" hidden></p>
-${series.cover ? picture(series.cover, { eager: true, title: '' }) : ''}
+${series.cover ? html`<div class="cover">${picture(series.cover, { eager: true, title: '' })}</div>` : ''}
 ${series.description.trim() ? html`<div class="description">${renderMarkdown(series.description)}</div>` : ''}
 ${seriesWarning(series)}
 ${
