@@ -637,8 +637,8 @@ export interface Episode {
 export const COMMENTARY = [
   'Thanks for reading! This page was inked with a *very* old brush pen. The colours are flat on purpose: I wanted it to read like a [ligne claire](https://en.wikipedia.org/wiki/Ligne_claire) album.',
   'Small confession: I redrew the harbour **three times**. The reference was a real fishing town, see [Wikimedia Commons](https://commons.wikimedia.org/wiki/Category:Harbours).',
-  'Pip is based on our cat, who is *exactly* this dramatic. She approves of the comic as long as she is in it.',
-  'Otto speaks in numbers because numbers are the only thing he trusts. Writing his lines is **the best part** of my week.',
+  'Pip is based on our cat, who is *exactly* this dramatic. She approves of the comic as long as she is in it. (She also approves of [cats in art](https://en.wikipedia.org/wiki/Cats_in_art).)',
+  'Otto speaks in numbers because numbers are the only thing he trusts. Writing his lines is **the best part** of my week. His design owes a lot to every [robot](https://en.wikipedia.org/wiki/Robot) of old science fiction.',
   'If you like the comic, tell a friend, or bookmark the [front page](/). *Thank you* for being here.',
   "Lettering tip: keep the balloons *above* the characters and read left to right. More in [Blambot's lettering guide](https://blambot.com/pages/comic-book-grammar-tradition).",
 ]
