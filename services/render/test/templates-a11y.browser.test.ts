@@ -134,7 +134,11 @@ before(async () => {
     seriesPage(
       site,
       {
-        series: { ...series, description: 'A **cat** on the moon.', cover: image(40) },
+        series: {
+          ...series,
+          description: 'A **cat** on the moon.',
+          cover: image(40, { width: 1600, height: 900 }),
+        },
         first: item(1),
         latest: item(9),
         chapters: [chapter(1), chapter(2)],
@@ -296,13 +300,19 @@ const background = (tab: Page) =>
 const rgb = (hex: string) =>
   `rgb(${[1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(', ')})`
 
-test('every page type - no axe violation in the light and the dark scheme', async () => {
+test('every page type - no axe violation in the light and the dark scheme, no sideways scroll on a phone', async () => {
   const failures: string[] = []
   for (const path of pages.keys())
     for (const scheme of ['light', 'dark'] as const) {
       const tab = await open(path, scheme)
       // the scheme is the one asked for
       assert.equal(await background(tab), rgb(PALETTES[scheme].bg as string), `${path} ${scheme}`)
+      // nothing wider than a phone (WCAG 1.4.10 reflow): no sideways scrolling
+      const width = await tab.evaluate(() => [document.documentElement.scrollWidth, innerWidth])
+      assert.ok(
+        (width[0] as number) <= (width[1] as number),
+        `${path}: ${width[0]}px wide in ${width[1]}px`,
+      )
       // open every details (the transcript, a content warning) so axe sees what is inside
       await tab.evaluate(() => {
         for (const d of document.querySelectorAll('details')) d.open = true
