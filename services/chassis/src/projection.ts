@@ -18,7 +18,7 @@ import {
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
 } from './semconv.ts'
-import { extractTrace, SpanKind, withSpan } from './tracing.ts'
+import { extractTrace, markHandled, SpanKind, withSpan } from './tracing.ts'
 
 export interface ProjectionOptions<C> {
   /** Projection name: names its checkpoint row. */
@@ -153,13 +153,17 @@ export async function runProjection<C>(options: ProjectionOptions<C>): Promise<P
    * Commits after a gap stay queued: another replica holds the ones before them.
    */
   const handle = async (queue: JsMsg[]): Promise<JsMsg[]> => {
-    const last = queue.at(-1) as JsMsg
+    // the message that ends the batch when the queue follows the checkpoint (the live case)
+    const size = Math.min(queue.length, batchSize)
+    const last = queue[size - 1] as JsMsg
     return withSpan(
       `${store.stream} process`,
       {
         kind: SpanKind.CONSUMER,
-        // a batch continues the trace of its last commit (the editor's click, in the live case)
+        // a batch continues the trace of its last commit (the editor's click, in the live case);
+        // the other commits' traces get a linked span of their own below
         parent: extractTrace(last.headers),
+        links: queue.slice(0, size - 1).map((m) => extractTrace(m.headers)),
         attributes: {
           [ATTR_MESSAGING_SYSTEM]: 'nats',
           [ATTR_MESSAGING_DESTINATION_NAME]: last.subject,
@@ -207,6 +211,23 @@ export async function runProjection<C>(options: ProjectionOptions<C>): Promise<P
         if (done.length > 0) span.setAttribute(ATTR_INK_STREAM_SEQ, (done.at(-1) as JsMsg).seq)
         // 2. effects; a redelivery still runs them (they find what is owed)
         if (done.length > 0) await options.afterCommit?.(fresh)
+        const started = Date.now()
+        for (const m of done) {
+          if (m === last) continue
+          markHandled(
+            `${m.subject} process`,
+            extractTrace(m.headers),
+            span,
+            {
+              [ATTR_MESSAGING_SYSTEM]: 'nats',
+              [ATTR_MESSAGING_DESTINATION_NAME]: m.subject,
+              [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+              [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: durable,
+              [ATTR_INK_STREAM_SEQ]: m.seq,
+            },
+            started,
+          )
+        }
         return done
       },
     )

@@ -35,6 +35,8 @@ export interface SpanOptions {
   kind?: SpanKind
   attributes?: Record<string, string | number | boolean | undefined>
   parent?: Context
+  /** Other traces this unit of work belongs to (a batch's other messages). */
+  links?: Context[]
 }
 
 /** Runs fn in a new active span; records errors and always ends the span. */
@@ -48,7 +50,14 @@ export async function withSpan<T>(
   ) as Record<string, string | number | boolean>
   return tracer.startActiveSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes },
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      attributes,
+      links: (options.links ?? []).flatMap((c) => {
+        const linked = trace.getSpanContext(c)
+        return linked ? [{ context: linked }] : []
+      }),
+    },
     options.parent ?? context.active(),
     async (span) => {
       try {
@@ -65,3 +74,28 @@ export async function withSpan<T>(
 }
 
 export { SpanKind }
+
+/**
+ * A span in another trace that says "this message was handled here", linked to the span that
+ * did the work: each message of a batch keeps the hop in its own trace.
+ */
+export function markHandled(
+  name: string,
+  parent: Context,
+  handledBy: Span,
+  attributes: Record<string, string | number> = {},
+  startTime?: number,
+): void {
+  tracer
+    .startSpan(
+      name,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes,
+        links: [{ context: handledBy.spanContext() }],
+        ...(startTime === undefined ? {} : { startTime }),
+      },
+      parent,
+    )
+    .end()
+}
