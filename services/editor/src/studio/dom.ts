@@ -37,6 +37,10 @@ export function fill(el: Node, ...children: (Child | Child[])[]): void {
   append(el, children)
 }
 
+/** An error's message, for the status line. */
+export const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error)
+
 /** The element with this id, of this type; throws when the page lacks it (a template bug). */
 export function byId<T extends HTMLElement = HTMLElement>(
   id: string,

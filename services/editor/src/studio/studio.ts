@@ -1,24 +1,9 @@
 /// <reference lib="dom" />
-import type {
-  ChapterSummary,
-  ImageRef,
-  PageDetails,
-  PageSummary,
-  SeriesSummary,
-} from '@inkstream/contracts'
-import { originalUrl } from '@inkstream/contracts/images'
-import {
-  ApiError,
-  type Catalog,
-  createToken,
-  fetchCatalog,
-  fetchPage,
-  listTokens,
-  logOut,
-  revokeToken,
-  uploadImage,
-} from './api.ts'
-import { byId, fill, h, keepingFocus, uuid } from './dom.ts'
+import type { ImageRef, PageDetails, SeriesSummary } from '@inkstream/contracts'
+import { ApiError, type Catalog, fetchCatalog, fetchPage, logOut, uploadImage } from './api.ts'
+import * as inCatalog from './catalog.ts'
+import { byId, errorText, fill, h, keepingFocus, uuid } from './dom.ts'
+import { renderImageList } from './images-list.ts'
 import {
   type CommandResult,
   PageEditor,
@@ -27,6 +12,7 @@ import {
   splitList,
 } from './page-editor.ts'
 import { positionAtEnd, positionForStep } from './positions.ts'
+import { renderTree as renderSidebar } from './sidebar.ts'
 import { type SocketLike, Transport } from './socket.ts'
 import {
   browserTimeZone,
@@ -35,6 +21,7 @@ import {
   localToInstant,
   offsetAt,
 } from './time.ts'
+import { tokensPane } from './tokens-pane.ts'
 
 // The studio: a sidebar of series, chapters and pages from the catalog; panes for a series
 // (add a chapter, draft a page), a page (every field, autosaved), the scheduled queue and API
@@ -100,9 +87,6 @@ const input = (id: string) => byId(id, HTMLInputElement)
 const textarea = (id: string) => byId(id, HTMLTextAreaElement)
 const button = (id: string) => byId(id, HTMLButtonElement)
 const select = (id: string) => byId(id, HTMLSelectElement)
-
-const errorText = (error: unknown) =>
-  error instanceof ApiError || error instanceof Error ? error.message : String(error)
 
 export function startStudio(): void {
   const zone = browserTimeZone()
@@ -225,14 +209,12 @@ export function startStudio(): void {
     return loading
   }
 
-  const seriesOf = (id: string) => catalog.series.find((s) => s.seriesId === id)
-  const chaptersOf = (seriesId: string) =>
-    catalog.chapters.filter((c) => c.seriesId === seriesId).sort((a, b) => a.position - b.position)
-  /** Pages of a series in one chapter (null: none), by position. */
+  const seriesOf = (id: string) => inCatalog.seriesOf(catalog, id)
+  const chaptersOf = (seriesId: string) => inCatalog.chaptersOf(catalog, seriesId)
   const siblingsOf = (seriesId: string, chapterId: string | null) =>
-    catalog.pages
-      .filter((p) => p.seriesId === seriesId && p.chapterId === chapterId)
-      .sort((a, b) => a.position - b.position)
+    inCatalog.siblingsOf(catalog, seriesId, chapterId)
+  const stateLabel = (p: Parameters<typeof inCatalog.stateLabel>[0]) =>
+    inCatalog.stateLabel(p, zone)
 
   function syncMetaFromCatalog() {
     if (!meta) return
@@ -255,136 +237,19 @@ export function startStudio(): void {
 
   // ---- rendering
 
-  const stateLabel = (
-    p: Pick<PageSummary, 'status' | 'scheduledAt' | 'timeZone' | 'publishedAt'>,
-  ) => {
-    if (p.status === 'scheduled' && p.scheduledAt) {
-      return `Scheduled ${describeInstant(p.scheduledAt, p.timeZone ?? zone)}`
-    }
-    if (p.status === 'published') {
-      return p.publishedAt
-        ? `Published ${describeInstant(p.publishedAt, zone).replace(/, \d\d:\d\d$/, '')}`
-        : 'Published'
-    }
-    return 'Draft'
-  }
-
   function renderTree() {
-    const tree = byId('tree')
-    byId('tree-empty').hidden = catalog.series.length > 0
-    const openId = route.pane === 'page-form' ? route.pageId : null
-    const pageItem = (p: PageSummary) =>
-      h(
-        'li',
-        { class: 'page-item' },
-        h(
-          'a',
-          {
-            href: `#/page/${p.pageId}`,
-            'aria-current': p.pageId === openId ? 'page' : null,
-            'data-focus': `page-${p.pageId}`,
-          },
-          h('span', { class: 't' }, p.title),
-          h('span', { class: `badge ${p.status}` }, stateLabel(p)),
-        ),
-      )
-    const chapterItem = (series: SeriesSummary, c: ChapterSummary, i: number, n: number) => {
-      const pages = siblingsOf(series.seriesId, c.chapterId)
-      const open = !collapsed.has(c.chapterId) || pages.some((p) => p.pageId === openId)
-      const list = h('ol', { id: `pages-${c.chapterId}`, hidden: !open }, pages.map(pageItem))
-      return h(
-        'li',
-        { class: 'chapter' },
-        h(
-          'div',
-          { class: 'chapter-head' },
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'toggle',
-              'aria-expanded': String(open),
-              'aria-controls': list.id,
-              'data-focus': `ch-toggle-${c.chapterId}`,
-              onclick: () => {
-                if (open) collapsed.add(c.chapterId)
-                else collapsed.delete(c.chapterId)
-                sessionStorage.setItem(COLLAPSED_KEY, JSON.stringify([...collapsed]))
-                keepingFocus(renderTree)
-              },
-            },
-            h('span', { class: 'name' }, c.title),
-            h('span', { class: 'count' }, pages.length === 1 ? '1 page' : `${pages.length} pages`),
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'icon',
-              'aria-label': `Move chapter ${c.title} up`,
-              'data-focus': `ch-up-${c.chapterId}`,
-              disabled: i === 0,
-              onclick: () => moveChapter(series.seriesId, c.chapterId, -1),
-            },
-            '↑',
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'icon',
-              'aria-label': `Move chapter ${c.title} down`,
-              'data-focus': `ch-down-${c.chapterId}`,
-              disabled: i === n - 1,
-              onclick: () => moveChapter(series.seriesId, c.chapterId, 1),
-            },
-            '↓',
-          ),
-        ),
-        list,
-      )
-    }
-    fill(
-      tree,
-      catalog.series.map((s) => {
-        const chapters = chaptersOf(s.seriesId)
-        const loose = siblingsOf(s.seriesId, null)
-        return h(
-          'li',
-          { class: 'series' },
-          h(
-            'div',
-            { class: 'series-title' },
-            h('a', { href: `#/series/${s.seriesId}` }, s.title),
-            h('span', { class: 'muted small' }, s.format === 'strip' ? 'strip' : 'pages'),
-          ),
-          h(
-            'ol',
-            {},
-            chapters.map((c, i) => chapterItem(s, c, i, chapters.length)),
-            loose.length || chapters.length === 0
-              ? h(
-                  'li',
-                  { class: 'chapter' },
-                  chapters.length
-                    ? h(
-                        'div',
-                        { class: 'chapter-head' },
-                        h('span', { class: 'name' }, 'No chapter'),
-                      )
-                    : null,
-                  h('ol', {}, loose.map(pageItem)),
-                )
-              : null,
-          ),
-          h(
-            'p',
-            { class: 'small' },
-            h('a', { href: `#/series/${s.seriesId}` }, 'Add a chapter or page'),
-          ),
-        )
-      }),
-    )
+    renderSidebar(catalog, {
+      zone,
+      openPageId: route.pane === 'page-form' ? route.pageId : null,
+      collapsed,
+      onToggle(chapterId, open) {
+        if (open) collapsed.delete(chapterId)
+        else collapsed.add(chapterId)
+        sessionStorage.setItem(COLLAPSED_KEY, JSON.stringify([...collapsed]))
+        keepingFocus(renderTree)
+      },
+      onMoveChapter: moveChapter,
+    })
   }
 
   function showPane(pane: Pane) {
@@ -493,9 +358,7 @@ export function startStudio(): void {
   const lastChapter = (seriesId: string) => chaptersOf(seriesId).at(-1)?.chapterId ?? null
 
   function renderQueue() {
-    const upcoming = catalog.pages
-      .filter((p) => p.status === 'scheduled' && p.scheduledAt)
-      .sort((a, b) => Date.parse(a.scheduledAt ?? '') - Date.parse(b.scheduledAt ?? ''))
+    const upcoming = inCatalog.scheduledPages(catalog)
     fill(
       byId('queue'),
       upcoming.length
@@ -614,124 +477,7 @@ export function startStudio(): void {
   }
 
   function renderImages() {
-    if (!editor) return
-    const images = editor.draft.images
-    const list = byId('images')
-    fill(
-      list,
-      images.map((image, i) => {
-        const n = i + 1
-        const img = h('img', {
-          src: originalUrl(image),
-          alt: image.alt || `Image ${n} (no alt text yet)`,
-          width: image.width,
-          height: image.height,
-          loading: 'lazy',
-        })
-        if (image.color) img.style.backgroundColor = image.color
-        img.addEventListener('error', () => img.classList.add('missing'), { once: true })
-        const alt = h('textarea', {
-          rows: 2,
-          maxlength: 2000,
-          class: 'alt',
-          'data-focus': `alt-${i}`,
-        })
-        alt.value = image.alt
-        alt.addEventListener('input', () => {
-          if (!editor) return
-          const next = editor.draft.images.map((im) => ({ ...im }))
-          const target = next[i]
-          if (target) target.alt = alt.value
-          editor.update({ images: next })
-          img.alt = alt.value || `Image ${n} (no alt text yet)`
-          renderSaveState()
-        })
-        const move = (to: number) => () => {
-          if (!editor) return
-          const next = editor.draft.images.map((im) => ({ ...im }))
-          const [moved] = next.splice(i, 1)
-          if (!moved) return
-          next.splice(to, 0, moved)
-          editor.update({ images: next })
-          editor.flush()
-          const key =
-            document.activeElement instanceof HTMLElement
-              ? document.activeElement.dataset.focus
-              : undefined
-          renderImages()
-          // keep the focus on the same button of the image that moved
-          const kind = key?.startsWith('img-up') ? 'up' : 'down'
-          const target =
-            list.querySelector<HTMLButtonElement>(`[data-focus="img-${kind}-${to}"]`) ??
-            list.querySelector<HTMLButtonElement>(
-              `[data-focus="img-${kind === 'up' ? 'down' : 'up'}-${to}"]`,
-            )
-          if (target && !target.disabled) target.focus()
-          else
-            list
-              .querySelector<HTMLButtonElement>(
-                `[data-focus^="img-"][data-focus$="-${to}"]:not(:disabled)`,
-              )
-              ?.focus()
-          say(`Image moved to position ${to + 1} of ${next.length}`)
-        }
-        return h(
-          'li',
-          { class: 'image' },
-          img,
-          h(
-            'div',
-            {},
-            h('label', {}, `Alt text for image ${n}`, alt),
-            h(
-              'p',
-              { class: 'actions' },
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'icon',
-                  'aria-label': `Move image ${n} up`,
-                  'data-focus': `img-up-${i}`,
-                  disabled: i === 0,
-                  onclick: move(i - 1),
-                },
-                '↑ Up',
-              ),
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'icon',
-                  'aria-label': `Move image ${n} down`,
-                  'data-focus': `img-down-${i}`,
-                  disabled: i === images.length - 1,
-                  onclick: move(i + 1),
-                },
-                '↓ Down',
-              ),
-              h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'icon',
-                  'aria-label': `Remove image ${n}`,
-                  onclick: () => {
-                    if (!editor) return
-                    editor.update({ images: editor.draft.images.filter((_, j) => j !== i) })
-                    editor.flush()
-                    renderImages()
-                    say(`Image ${n} removed`)
-                  },
-                },
-                'Remove',
-              ),
-              h('span', { class: 'muted small' }, `${image.width}×${image.height}`),
-            ),
-          ),
-        )
-      }),
-    )
+    if (editor) renderImageList(editor, { say, onChange: renderSaveState })
   }
 
   function onEditorEvent(event: PageEditorEvent, source: PageEditor) {
@@ -1223,91 +969,19 @@ export function startStudio(): void {
     say(`Chapter ${chapter.title} moved ${direction < 0 ? 'up' : 'down'}`)
   }
 
-  // ---- tokens
-
-  async function loadTokens() {
-    try {
-      const tokens = await listTokens()
-      fill(
-        byId('tokens'),
-        tokens.length
-          ? tokens.map((t) =>
-              h(
-                'tr',
-                {},
-                h('td', {}, t.name),
-                h(
-                  'td',
-                  {},
-                  h('time', { datetime: t.createdAt }, describeInstant(t.createdAt, zone)),
-                ),
-                h(
-                  'td',
-                  {},
-                  t.lastUsedAt
-                    ? h('time', { datetime: t.lastUsedAt }, describeInstant(t.lastUsedAt, zone))
-                    : h('span', { class: 'muted' }, 'never'),
-                ),
-                h(
-                  'td',
-                  {},
-                  t.revokedAt
-                    ? h('span', { class: 'muted' }, `Revoked ${describeInstant(t.revokedAt, zone)}`)
-                    : h(
-                        'button',
-                        {
-                          type: 'button',
-                          'aria-label': `Revoke token ${t.name}`,
-                          onclick: async () => {
-                            try {
-                              await revokeToken(t.id)
-                              say(`Token ${t.name} revoked`)
-                              await loadTokens()
-                            } catch (error) {
-                              say(`Not revoked: ${errorText(error)}`)
-                            }
-                          },
-                        },
-                        'Revoke',
-                      ),
-                ),
-              ),
-            )
-          : h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No tokens yet.')),
-      )
-    } catch (error) {
-      say(`Could not list tokens: ${errorText(error)}`)
-    }
-  }
-  const tokenForm = byId('token-form', HTMLFormElement)
-  tokenForm.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    try {
-      const created = await createToken(field(tokenForm, 'name'))
-      byId('token-value').textContent = created.token
-      byId('token-once').hidden = false
-      ;(tokenForm.elements.namedItem('name') as HTMLInputElement).value = ''
-      say(`Token ${created.name} created: copy it now`)
-      await loadTokens()
-    } catch (error) {
-      say(`Token not created: ${errorText(error)}`)
-    }
-  })
+  const tokens = tokensPane(say, zone)
 
   // ---- routes, session
 
   function onRoute(focus: boolean) {
     route = parseRoute(location.hash)
-    if (route.pane !== 'tokens-pane') {
-      byId('token-once').hidden = true
-      byId('token-value').textContent = ''
-    }
+    if (route.pane !== 'tokens-pane') tokens.hideSecret()
     if (route.pane === 'page-form') openPage(route.pageId)
     else {
       editor?.flush()
       showPane(route.pane)
     }
-    if (route.pane === 'tokens-pane') loadTokens()
+    if (route.pane === 'tokens-pane') tokens.load()
     keepingFocus(renderAll)
     if (focus && route.pane !== 'page-form') {
       const heading = byId(route.pane).querySelector<HTMLElement>('h2')
