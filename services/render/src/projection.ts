@@ -32,8 +32,9 @@ export const PROJECTION_NAME = 'render'
 
 /** Pages with a changed place in one batch above which views answer per series (a replay). */
 export const BULK_THRESHOLD = 50
-/** Paths rendered at once. */
+/** Renders running at once, and paths per render (one snapshot each). */
 const RENDER_CONCURRENCY = 6
+const RENDER_CHUNK = 25
 /** How long a replay may defer the paths it owes (full batches keep arriving). */
 const MAX_DEFERRAL_MS = 30_000
 const DEFER_CHECK_MS = 1_000
@@ -238,7 +239,11 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
   let timer: NodeJS.Timeout | undefined
 
   const renderAll = async (paths: string[]) => {
-    await forEachLimit(paths, RENDER_CONCURRENCY, (path) => renderer.refresh(path))
+    // few paths: one each, all at once; many: RENDER_CHUNK per snapshot
+    const size = Math.min(RENDER_CHUNK, Math.ceil(paths.length / RENDER_CONCURRENCY))
+    const chunks: string[][] = []
+    for (let i = 0; i < paths.length; i += size) chunks.push(paths.slice(i, i + size))
+    await forEachLimit(chunks, RENDER_CONCURRENCY, (chunk) => renderer.refresh(chunk))
     await purge(paths)
   }
 

@@ -8,10 +8,10 @@ import type { View } from './views/view.ts'
 
 export interface Renderer {
   /**
-   * For the projection: renders a changed path into the HTML cache, or tombstones it when it
-   * is no longer public (so an older rendering cannot come back). Returns 200 or 404.
+   * For the projection: renders changed paths into the HTML cache (a few per snapshot), or
+   * tombstones those no longer public (so an older rendering cannot come back).
    */
-  refresh(path: string): Promise<200 | 404>
+  refresh(paths: string[]): Promise<void>
   /**
    * For a cache miss: renders a public path; a path that is not public answers 404 and stores
    * nothing (any path may be asked for; only the projection writes tombstones).
@@ -30,28 +30,52 @@ export interface RendererOptions {
 }
 
 const MAX_ATTEMPTS = 3
+/** Paths rendered from one snapshot. */
+const PER_SNAPSHOT = 25
 
 export function createRenderer(options: RendererOptions): Renderer {
   const { pool, store, site, views, projection } = options
   const checkpoint = { table: CHECKPOINT_TABLE, name: projection }
-  const render = async (path: string, tombstone: boolean): Promise<200 | 404> => {
-    let status: 200 | 404 = 404
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      // 1. render from a snapshot stamped with its sequence
-      const { seq, html } = await renderSnapshot(pool, site, views, checkpoint, path)
-      // 2. store it (the store refuses to go back to an older sequence)
-      status = html === null ? 404 : 200
-      let written = true
-      if (html !== null) written = await store.put(path, html, seq)
-      else if (tombstone) written = await store.remove(path, seq)
-      // 3. refused: something newer is stored (a tombstone, a fresher rendering); when the
-      //    projection has moved past our snapshot, answer from a fresher one
-      if (written || (await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
+  /** Renders and stores paths; returns each one's status. */
+  const render = async (paths: string[], tombstone: boolean): Promise<(200 | 404)[]> => {
+    const status: (200 | 404)[] = []
+    for (let i = 0; i < paths.length; i += PER_SNAPSHOT) {
+      const chunk = paths.slice(i, i + PER_SNAPSHOT)
+      let todo = chunk.map((path, j) => ({ path, at: i + j }))
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS && todo.length > 0; attempt++) {
+        // 1. render from a snapshot stamped with its sequence
+        const { seq, html } = await renderSnapshot(
+          pool,
+          site,
+          views,
+          checkpoint,
+          todo.map((t) => t.path),
+        )
+        // 2. store (the store refuses to go back to an older sequence)
+        const refused: typeof todo = []
+        await Promise.all(
+          todo.map(async (t, j) => {
+            const body = html[j] ?? null
+            status[t.at] = body === null ? 404 : 200
+            let written = true
+            if (body !== null) written = await store.put(t.path, body, seq)
+            else if (tombstone) written = await store.remove(t.path, seq)
+            if (!written) refused.push(t)
+          }),
+        )
+        // 3. refused: something newer is stored (a tombstone, a fresher rendering); when the
+        //    projection has moved past our snapshot, render those again from a fresher one
+        if (refused.length === 0) break
+        if ((await readCheckpoint(pool, CHECKPOINT_TABLE, projection)) <= seq) break
+        todo = refused
+      }
     }
     return status
   }
   return {
-    refresh: (path) => render(path, true),
-    renderOnMiss: (path) => render(path, false),
+    refresh: async (paths) => {
+      await render(paths, true)
+    },
+    renderOnMiss: async (path) => (await render([path], false))[0] ?? 404,
   }
 }

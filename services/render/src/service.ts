@@ -85,7 +85,7 @@ export async function startRender(
     log,
   })
   // 2. the 404 page first: the gateway serves it for every unknown path
-  await renderer.refresh(NOT_FOUND_PATH)
+  await renderer.refresh([NOT_FOUND_PATH])
   // 3. the projection; then whatever a crash left owed
   const handlers: RenderProjection = renderProjection({
     pool,

@@ -4,39 +4,51 @@ import type { Site } from './templates/layout.ts'
 import type { View } from './views/view.ts'
 
 // Rendering reads one consistent snapshot of the read model, together with the checkpoint
-// it reflects, so every rendering carries the stream sequence it is true for.
+// it reflects, so every rendering carries the stream sequence it is true for. Many paths can
+// share one snapshot (a series re-rendered): one transaction instead of one each.
 
 export interface Rendering {
   /** Stream sequence the snapshot reflects (the projection's checkpoint). */
   seq: number
-  /** The HTML, or null when no view has the path public. */
-  html: string | null
+  /** Each path's HTML, in order, or null when no view has the path public. */
+  html: (string | null)[]
 }
 
-/** Renders a path from one consistent snapshot with the first view that owns it. */
+/** Renders paths from one consistent snapshot, each with the first view that owns it. */
 export async function renderSnapshot(
   pool: Pool,
   site: Site,
   views: readonly View[],
   checkpoint: { table: string; name: string },
-  path: string,
+  paths: string[],
 ): Promise<Rendering> {
   const conn = await pool.getConnection()
   try {
-    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
-    const [cp] = await sql<{ seq: number }[]>(
-      conn,
-      `SELECT seq FROM \`${checkpoint.table}\` WHERE name = ?`,
-      [checkpoint.name],
-    )
-    const seq = cp?.seq ?? 0
-    for (const view of views) {
-      const html = await view.render(conn, site, path)
-      if (html !== null) return { seq, html }
-    }
-    return { seq, html: null }
+    // pipelined: one round trip for both
+    const [, cp] = await Promise.all([
+      conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY'),
+      sql<{ seq: number }[]>(conn, `SELECT seq FROM \`${checkpoint.table}\` WHERE name = ?`, [
+        checkpoint.name,
+      ]),
+    ])
+    const html: (string | null)[] = []
+    for (const path of paths) html.push(await renderPath(conn, site, views, path))
+    return { seq: cp[0]?.seq ?? 0, html }
   } finally {
     await conn.query('COMMIT').catch(() => {})
     conn.release()
   }
+}
+
+async function renderPath(
+  conn: Parameters<View['render']>[0],
+  site: Site,
+  views: readonly View[],
+  path: string,
+): Promise<string | null> {
+  for (const view of views) {
+    const html = await view.render(conn, site, path)
+    if (html !== null) return html
+  }
+  return null
 }
