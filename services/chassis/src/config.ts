@@ -11,7 +11,15 @@ export const BaseConfig = {
   INK_NS: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$', default: 'ink' }),
   NATS_URL: Type.String({ pattern: '^(nats|tls|ws|wss)://.+', default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
     { default: 'info' },
   ),
   OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1 })),
