@@ -391,6 +391,23 @@ test('continuous page - each commentary region is named after its page', () => {
   ])
 })
 
+test('comic page - a right-to-left series mirrors the chapter links too', () => {
+  const out = comicPage(
+    site,
+    page(2, {
+      series: { ...series, readingDirection: 'rtl' },
+      prevChapter: { slug: 'prologue', title: 'Prologue' },
+      nextChapter: { slug: 'chapter-2', title: 'Two' },
+    }),
+    middle,
+  )
+  assert.match(
+    out,
+    /<nav class="chapters rtl" aria-label="Chapters"><a class="prev" href="\/series\/moons\/chapter\/prologue">Previous chapter: Prologue ›<\/a><a class="next" href="\/series\/moons\/chapter\/chapter-2">‹ Next chapter: Two<\/a><\/nav>/,
+  )
+  assert.match(out, /nav\.chapters\.rtl\{flex-direction:row-reverse\}/)
+})
+
 test('series page - cover, description, first and latest, chapters with covers and counts', () => {
   const out = seriesPage(site, landing)
   assert.match(out, /<h1>Moons &amp; &lt;Co&gt;<\/h1>/)
@@ -504,6 +521,31 @@ test('archive - by chapter, a lazy 480 thumbnail with its size and a date per pa
     ],
   })
   assert.ok(small.includes(`-300.webp" width="300" height="5000"`))
+})
+
+test('lists - the thumbnails of a series with a content warning are blurred', () => {
+  const warned = { ...series, contentWarning: 'Peril' }
+  const out = archivePage(site, {
+    scope: warned,
+    groups: [{ series: warned, chapters: archive.groups[0]?.chapters ?? [] }],
+  })
+  assert.equal(out.split('<ol class="cards cw">').length - 1, 2)
+  assert.ok(!out.includes('<ol class="cards">'))
+  assert.match(out, /\.cards\.cw img\{filter:blur\(0\.75rem\)/)
+  assert.ok(!archivePage(site, archive).includes('cards cw'))
+  assert.ok(chapterPage(site, { ...chapterView, series: warned }).includes('<ol class="cards cw">'))
+  const landingOut = seriesPage(site, {
+    ...landing,
+    series: { ...details, contentWarning: 'Peril' },
+  })
+  assert.match(landingOut, /<h2 id="chapters">Chapters<\/h2><ol class="cards cw">/)
+  const tagOut = tagPage(site, {
+    ...tagView,
+    pages: [tagView.pages[0], { ...item(3), series: { ...strip, contentWarning: 'Gore' } }].filter(
+      (p) => p !== undefined,
+    ),
+  })
+  assert.ok(tagOut.includes('<ol class="cards">') && tagOut.includes('<ol class="cards cw">'))
 })
 
 test('date archive - years newest first, months by name, each page with its series on the site archive', () => {

@@ -1,7 +1,7 @@
 import { html, type SafeHtml } from '@inkstream/chassis/html'
 import type { ArchiveView, DateArchiveView, DatedPage, SeriesRef } from '../views/model.ts'
 import { layout, type PageExtras, type Site } from './layout.ts'
-import { pageCards, pageLine, thumbnailCss } from './lists.ts'
+import { isWarned, pageCards, pageLine, thumbnailCss } from './lists.ts'
 import {
   ARCHIVE_PATH,
   chapterPath,
@@ -58,7 +58,7 @@ ${groups.map(
           c.chapter
             ? html`<a href="${chapterPath(g.series.slug, c.chapter.slug)}">${c.chapter.title}</a>`
             : html`${g.chapters.length > 1 ? 'Other pages' : 'Pages'}`,
-        )}${pageCards(c.pages)}`,
+        )}${pageCards(c.pages, isWarned(g.series))}`,
     )}</section>\n`,
 )}`
   return layout({

@@ -3,7 +3,7 @@ import { renderMarkdown } from '../markdown.ts'
 import type { ChapterDetails, ChapterView, ContinuousView, SeriesRef } from '../views/model.ts'
 import { chapterLinks, commentary, formatDate, pageImages, transcript } from './comic-page.ts'
 import { layout, type PageExtras, type Site } from './layout.ts'
-import { pageCards, thumbnailCss } from './lists.ts'
+import { isWarned, pageCards, thumbnailCss } from './lists.ts'
 import { chapterPath, chapterReadPath, comicPath, seriesPath } from './paths.ts'
 import { placeholderCss } from './picture.ts'
 import { breadcrumbList, comicSeries } from './seo.ts'
@@ -49,10 +49,10 @@ ${seriesWarning(series)}
 ${
   pages.length > 0
     ? html`<p><a href="${chapterReadPath(series.slug, chapter.slug)}">Read the whole chapter on one page</a> · ${pages.length} ${unit}</p>
-${pageCards(pages)}`
+${pageCards(pages, isWarned(series))}`
     : html`<p>Nothing published in this chapter yet.</p>`
 }
-${chapterLinks(series.slug, prev, next)}`
+${chapterLinks(series, prev, next)}`
   return layout({
     ...extras,
     site,
@@ -88,7 +88,7 @@ ${transcript(page)}
 ${commentary(page, `Commentary on ${page.title}`)}
 </section>\n`,
 )}</div>
-${chapterLinks(series.slug, prev, next, true)}`
+${chapterLinks(series, prev, next, true)}`
   return layout({
     ...extras,
     site,

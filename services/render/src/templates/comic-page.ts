@@ -153,19 +153,26 @@ export function commentary(page: PageView, label = 'Commentary'): SafeHtml | '' 
     : ''
 }
 
-/** Links to the chapters before and after, when there are. */
+/** Links to the chapters before and after, when there are (mirrored for right-to-left). */
 export function chapterLinks(
-  series: string,
+  series: Pick<PageView['series'], 'slug' | 'readingDirection'>,
   prev: ChapterRef | null | undefined,
   next: ChapterRef | null | undefined,
   read = false,
 ): SafeHtml | '' {
   if (!prev && !next) return ''
+  const rtl = series.readingDirection === 'rtl'
   const to = (c: ChapterRef) =>
-    read ? chapterReadPath(series, c.slug) : chapterPath(series, c.slug)
-  return html`<nav class="chapters" aria-label="Chapters">${
-    prev ? html`<a class="prev" href="${to(prev)}">‹ Previous chapter: ${prev.title}</a>` : ''
-  }${next ? html`<a class="next" href="${to(next)}">Next chapter: ${next.title} ›</a>` : ''}</nav>`
+    read ? chapterReadPath(series.slug, c.slug) : chapterPath(series.slug, c.slug)
+  return html`<nav class="chapters${rtl ? ' rtl' : ''}" aria-label="Chapters">${
+    prev
+      ? html`<a class="prev" href="${to(prev)}">${rtl ? '' : '‹ '}Previous chapter: ${prev.title}${rtl ? ' ›' : ''}</a>`
+      : ''
+  }${
+    next
+      ? html`<a class="next" href="${to(next)}">${rtl ? '‹ ' : ''}Next chapter: ${next.title}${rtl ? '' : ' ›'}</a>`
+      : ''
+  }</nav>`
 }
 
 /** At the latest page: the reader is caught up; the series' feeds tell them what comes next. */
@@ -201,7 +208,7 @@ ${pager(nav, direction)}
 ${pageImages(page, { next: nav.next, eager: true })}
 ${pager(nav, direction, 'Page navigation, below the page')}
 ${nav.next === null ? caughtUp(series.slug) : ''}
-${chapterLinks(series.slug, page.prevChapter, page.nextChapter)}
+${chapterLinks(series, page.prevChapter, page.nextChapter)}
 ${hoverText(page)}
 ${transcript(page)}
 ${commentary(page)}

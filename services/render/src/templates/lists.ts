@@ -43,9 +43,18 @@ export function pageCard(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtm
   }<span class="title">${page.title}</span></a>${dateOf(page.publishedAt)}${extra}</li>`
 }
 
-export function pageCards(pages: PageListItem[]): SafeHtml | '' {
-  return pages.length === 0 ? '' : html`<ol class="cards">${pages.map((p) => pageCard(p))}</ol>`
+/** Cards of pages; `covered` (a series with a content warning): the thumbnails blurred. */
+export function pageCards(pages: PageListItem[], covered = false): SafeHtml | '' {
+  return pages.length === 0
+    ? ''
+    : html`<ol class="${cardsClass(covered)}">${pages.map((p) => pageCard(p))}</ol>`
 }
+
+export const cardsClass = (covered: boolean): string => (covered ? 'cards cw' : 'cards')
+
+/** A series' warning is shown before its pages: their thumbnails are blurred. */
+export const isWarned = (series: { contentWarning: string | null }): boolean =>
+  (series.contentWarning?.trim() ?? '') !== ''
 
 /** A page as a line: title and date. */
 export function pageLine(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtml {

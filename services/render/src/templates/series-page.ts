@@ -3,7 +3,7 @@ import { renderMarkdown } from '../markdown.ts'
 import type { ChapterDetails, SeriesLandingView, SeriesRef } from '../views/model.ts'
 import { markdownText } from './comic-page.ts'
 import { describe, layout, type PageExtras, type Site, subscribeLinks } from './layout.ts'
-import { pageCards, pageLine, thumbnail } from './lists.ts'
+import { cardsClass, isWarned, pageCards, pageLine, thumbnail } from './lists.ts'
 import {
   chapterPath,
   chapterReadPath,
@@ -57,7 +57,7 @@ ${
 }
 ${
   chapters.length > 0
-    ? html`<section aria-labelledby="chapters"><h2 id="chapters">Chapters</h2><ol class="cards">${chapters.map((c) => chapterCard(series, c))}</ol></section>`
+    ? html`<section aria-labelledby="chapters"><h2 id="chapters">Chapters</h2><ol class="${cardsClass(isWarned(series))}">${chapters.map((c) => chapterCard(series, c))}</ol></section>`
     : ''
 }
 ${
@@ -65,7 +65,7 @@ ${
     ? html`<section aria-labelledby="other-pages"><h2 id="other-pages">${chapters.length > 0 ? 'Other pages' : 'Pages'}</h2>${
         chapters.length > 0
           ? html`<ol class="list">${unchaptered.map((p) => pageLine(p))}</ol>`
-          : pageCards(unchaptered)
+          : pageCards(unchaptered, isWarned(series))
       }</section>`
     : ''
 }

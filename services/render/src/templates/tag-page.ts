@@ -2,7 +2,7 @@ import { html } from '@inkstream/chassis/html'
 import type { TagKind } from '@inkstream/contracts'
 import type { DatedPage, TagView } from '../views/model.ts'
 import { layout, type PageExtras, type Site } from './layout.ts'
-import { pageCard, thumbnailCss } from './lists.ts'
+import { cardsClass, isWarned, pageCard, thumbnailCss } from './lists.ts'
 import { seriesPath, tagPath } from './paths.ts'
 import { breadcrumbList } from './seo.ts'
 
@@ -30,7 +30,7 @@ export function tagPage(site: Site, view: TagView, extras: PageExtras = {}): str
 ${pages.length === 0 ? html`<p>No published page has it yet.</p>` : html`<p>${pages.length} ${pages.length === 1 ? 'page' : 'pages'}, in story order.</p>`}
 ${runs.map(
   (r) =>
-    html`<section>${runs.length > 1 ? html`<h2><a href="${seriesPath(r.series.slug)}">${r.series.title}</a></h2>` : ''}<ol class="cards">${r.pages.map((p) => pageCard(p))}</ol></section>\n`,
+    html`<section>${runs.length > 1 ? html`<h2><a href="${seriesPath(r.series.slug)}">${r.series.title}</a></h2>` : ''}<ol class="${cardsClass(isWarned(r.series))}">${r.pages.map((p) => pageCard(p))}</ol></section>\n`,
 )}`
   return layout({
     ...extras,
