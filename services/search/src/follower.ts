@@ -46,7 +46,8 @@ export async function followLog(options: {
   index.defer()
   if (target === 0) markReady()
 
-  const consumer = await store.js.consumers.get(store.stream, { filter_subjects: store.subjects })
+  // the whole stream (a list of filter subjects needs NATS 2.10)
+  const consumer = await store.js.consumers.get(store.stream)
   const messages = await consumer.consume({ max_messages: 1_000 })
   const following = (async () => {
     for await (const msg of messages) {
