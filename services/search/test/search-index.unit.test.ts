@@ -55,7 +55,9 @@ function build(...extra: Commit[]): SearchIndex {
     c.publish(P5),
     ...extra,
   ]
-  commits.forEach((commit, i) => index.apply(i + 1, commit))
+  commits.forEach((commit, i) => {
+    index.apply(i + 1, commit)
+  })
   return index
 }
 
