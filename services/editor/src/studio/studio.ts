@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { ImageRef, PageDetails, SeriesSummary } from '@inkstream/contracts'
+import type { ImageRef, PageDetails } from '@inkstream/contracts'
 import { ApiError, type Catalog, fetchCatalog, fetchPage, logOut, uploadImage } from './api.ts'
 import * as inCatalog from './catalog.ts'
 import { byId, errorText, fill, h, keepingFocus, uuid } from './dom.ts'
@@ -12,6 +12,7 @@ import {
   splitList,
 } from './page-editor.ts'
 import { positionAtEnd, positionForStep } from './positions.ts'
+import { chapterOptions, seriesPane } from './series-pane.ts'
 import { renderTree as renderSidebar } from './sidebar.ts'
 import { type SocketLike, Transport } from './socket.ts'
 import {
@@ -159,6 +160,14 @@ export function startStudio(): void {
     return result
   }
 
+  const series = seriesPane({
+    say,
+    catalog: () => catalog,
+    command,
+    refreshCatalog,
+    rerender: () => keepingFocus(renderAll),
+  })
+
   function noteSeq(value: number) {
     seq = Math.max(seq, value)
     sessionStorage.setItem(SEQ_KEY, String(seq))
@@ -210,7 +219,6 @@ export function startStudio(): void {
   }
 
   const seriesOf = (id: string) => inCatalog.seriesOf(catalog, id)
-  const chaptersOf = (seriesId: string) => inCatalog.chaptersOf(catalog, seriesId)
   const siblingsOf = (seriesId: string, chapterId: string | null) =>
     inCatalog.siblingsOf(catalog, seriesId, chapterId)
   const stateLabel = (p: Parameters<typeof inCatalog.stateLabel>[0]) =>
@@ -248,114 +256,14 @@ export function startStudio(): void {
         sessionStorage.setItem(COLLAPSED_KEY, JSON.stringify([...collapsed]))
         keepingFocus(renderTree)
       },
-      onMoveChapter: moveChapter,
+      onMoveChapter: (seriesId, chapterId, direction) =>
+        series.moveChapter(seriesId, chapterId, direction),
     })
   }
 
   function showPane(pane: Pane) {
     for (const id of PANES) byId(id).hidden = id !== pane
   }
-
-  function chapterOptions(el: HTMLSelectElement, seriesId: string, selected: string | null) {
-    fill(
-      el,
-      h('option', { value: '' }, 'No chapter'),
-      chaptersOf(seriesId).map((c) =>
-        h('option', { value: c.chapterId, selected: c.chapterId === selected }, c.title),
-      ),
-    )
-    el.value = selected ?? ''
-  }
-
-  function renderSeriesPane() {
-    if (route.pane !== 'series-pane') return
-    const s = seriesOf(route.seriesId)
-    byId('series-heading').textContent = s ? s.title : 'Series'
-    byId('series-meta').textContent = s
-      ? `/${s.slug} · ${s.format} · ${s.readingDirection === 'rtl' ? 'right to left' : 'left to right'}`
-      : 'loading…'
-    const chosen = select('draft-chapter').value
-    chapterOptions(select('draft-chapter'), route.seriesId, chosen || lastChapter(route.seriesId))
-    if (s) fillSeriesEdit(s)
-    renderChapterList(route.seriesId)
-  }
-
-  // one small form per chapter: its title and slug (EditChapter); rebuilt only when a chapter
-  // or its version changes, so a refresh does not overwrite what is being typed
-  let chaptersShown = ''
-  function renderChapterList(seriesId: string) {
-    const chapters = chaptersOf(seriesId)
-    const key = chapters.map((c) => `${c.chapterId}@${c.version}`).join(',')
-    if (key === chaptersShown) return
-    chaptersShown = key
-    byId('chapters-card').hidden = chapters.length === 0
-    fill(
-      byId('chapter-list'),
-      chapters.map((c) => {
-        const title = h('input', { name: 'title', maxlength: 200, required: true, value: c.title })
-        const slug = h('input', {
-          name: 'slug',
-          maxlength: 80,
-          pattern: '[a-z0-9]+(-[a-z0-9]+)*',
-          required: true,
-          value: c.slug,
-        })
-        const form = h(
-          'form',
-          { class: 'grid2' },
-          h('label', {}, `Title of chapter “${c.title}”`, title),
-          h('label', {}, `Slug of chapter “${c.title}”`, slug),
-          h(
-            'p',
-            { class: 'actions' },
-            h('button', { type: 'submit', 'aria-label': `Save chapter “${c.title}”` }, 'Save'),
-          ),
-        )
-        form.addEventListener('submit', async (event) => {
-          event.preventDefault()
-          const changes = {
-            ...(title.value.trim() !== c.title ? { title: title.value.trim() } : {}),
-            ...(slug.value.trim() !== c.slug ? { slug: slug.value.trim() } : {}),
-          }
-          if (Object.keys(changes).length === 0) return say('Nothing to save')
-          const result = await command({
-            type: 'EditChapter',
-            chapterId: c.chapterId,
-            expectedVersion: c.version,
-            ...changes,
-          })
-          if (!result.ok) return say(`Chapter not saved: ${result.error.message}`)
-          Object.assign(c, changes, { version: result.version })
-          keepingFocus(renderAll)
-          say('Chapter saved')
-        })
-        return h('li', {}, form)
-      }),
-    )
-  }
-
-  // the settings form shows the series as of a version; refilled only when that changes, so a
-  // catalog refresh does not overwrite what the author is typing
-  let seriesShown = ''
-  function fillSeriesEdit(s: SeriesSummary, force = false) {
-    const key = `${s.seriesId}@${s.version}`
-    if (key === seriesShown && !force) return
-    seriesShown = key
-    const form = byId('series-edit', HTMLFormElement)
-    const set = (name: string, value: string) => {
-      ;(form.elements.namedItem(name) as HTMLInputElement).value = value
-    }
-    set('title', s.title)
-    set('slug', s.slug)
-    set('description', s.description)
-    set('format', s.format)
-    set('readingDirection', s.readingDirection)
-    set('contentWarning', s.contentWarning ?? '')
-    button('make-default').hidden = s.isDefault
-    byId('series-default').textContent = s.isDefault ? 'The home page shows this series.' : ''
-  }
-
-  const lastChapter = (seriesId: string) => chaptersOf(seriesId).at(-1)?.chapterId ?? null
 
   function renderQueue() {
     const upcoming = inCatalog.scheduledPages(catalog)
@@ -387,7 +295,7 @@ export function startStudio(): void {
 
   function renderAll() {
     renderTree()
-    renderSeriesPane()
+    if (route.pane === 'series-pane') series.render(route.seriesId)
     renderQueue()
     renderPageMeta()
   }
@@ -446,7 +354,7 @@ export function startStudio(): void {
     byId('schedule-tz').textContent =
       `Your time zone: ${zone} (UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')} now)`
     // story order
-    chapterOptions(select('f-chapter'), meta.seriesId, meta.chapterId)
+    chapterOptions(select('f-chapter'), catalog, meta.seriesId, meta.chapterId)
     const siblings = siblingsOf(meta.seriesId, meta.chapterId)
     const index = siblings.findIndex((p) => p.pageId === meta?.pageId)
     button('page-earlier').disabled = index <= 0
@@ -797,177 +705,6 @@ export function startStudio(): void {
       expectedVersion,
     })),
   )
-
-  // ---- series and chapters
-
-  const seriesForm = byId('series-form', HTMLFormElement)
-  const slugFromTitle = (title: string) =>
-    title
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80)
-  // the slug follows the title until the author edits it
-  for (const form of [
-    seriesForm,
-    byId('chapter-form', HTMLFormElement),
-    byId('draft-form', HTMLFormElement),
-  ]) {
-    const title = form.elements.namedItem('title') as HTMLInputElement
-    const slug = form.elements.namedItem('slug') as HTMLInputElement
-    title.addEventListener('input', () => {
-      if (slug.dataset.edited !== 'yes') slug.value = slugFromTitle(title.value)
-    })
-    slug.addEventListener('input', () => {
-      slug.dataset.edited = 'yes'
-    })
-  }
-  const resetForm = (form: HTMLFormElement) => {
-    form.reset()
-    delete (form.elements.namedItem('slug') as HTMLInputElement).dataset.edited
-  }
-  const field = (form: HTMLFormElement, name: string) =>
-    String(new FormData(form).get(name) ?? '').trim()
-
-  seriesForm.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    const seriesId = uuid()
-    const warning = field(seriesForm, 'contentWarning')
-    say('Creating the series…')
-    const result = await command({
-      type: 'CreateSeries',
-      seriesId,
-      title: field(seriesForm, 'title'),
-      slug: field(seriesForm, 'slug'),
-      format: field(seriesForm, 'format') === 'strip' ? 'strip' : 'pages',
-      readingDirection: field(seriesForm, 'readingDirection') === 'rtl' ? 'rtl' : 'ltr',
-      ...(warning ? { contentWarning: warning } : {}),
-    })
-    if (!result.ok) return say(`Series not created: ${result.error.message}`)
-    resetForm(seriesForm)
-    say('Series created')
-    await refreshCatalog()
-    location.hash = `#/series/${result.aggregateId ?? seriesId}`
-  })
-
-  const chapterForm = byId('chapter-form', HTMLFormElement)
-  chapterForm.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    if (route.pane !== 'series-pane') return
-    const seriesId = route.seriesId
-    const chapters = chaptersOf(seriesId)
-    say('Adding the chapter…')
-    const result = await command({
-      type: 'CreateChapter',
-      chapterId: uuid(),
-      seriesId,
-      title: field(chapterForm, 'title'),
-      slug: field(chapterForm, 'slug'),
-      position: positionAtEnd(chapters),
-    })
-    if (!result.ok) return say(`Chapter not added: ${result.error.message}`)
-    resetForm(chapterForm)
-    await refreshCatalog()
-    chapterOptions(select('draft-chapter'), seriesId, lastChapter(seriesId))
-    say('Chapter added')
-  })
-
-  const draftForm = byId('draft-form', HTMLFormElement)
-  draftForm.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    if (route.pane !== 'series-pane') return
-    const seriesId = route.seriesId
-    const chapterId = field(draftForm, 'chapterId') || null
-    const pageId = uuid()
-    say('Creating the draft…')
-    const result = await command({
-      type: 'DraftPage',
-      pageId,
-      seriesId,
-      chapterId,
-      position: positionAtEnd(siblingsOf(seriesId, chapterId)),
-      title: field(draftForm, 'title'),
-      slug: field(draftForm, 'slug'),
-    })
-    if (!result.ok) return say(`Draft not created: ${result.error.message}`)
-    resetForm(draftForm)
-    say('Draft created')
-    location.hash = `#/page/${result.aggregateId ?? pageId}`
-  })
-
-  const seriesEdit = byId('series-edit', HTMLFormElement)
-  seriesEdit.addEventListener('submit', async (event) => {
-    event.preventDefault()
-    if (route.pane !== 'series-pane') return
-    const s = seriesOf(route.seriesId)
-    if (!s) return
-    const warning = field(seriesEdit, 'contentWarning') || null
-    const next = {
-      title: field(seriesEdit, 'title'),
-      slug: field(seriesEdit, 'slug'),
-      description: String(new FormData(seriesEdit).get('description') ?? ''),
-      format: field(seriesEdit, 'format') === 'strip' ? ('strip' as const) : ('pages' as const),
-      readingDirection:
-        field(seriesEdit, 'readingDirection') === 'rtl' ? ('rtl' as const) : ('ltr' as const),
-      contentWarning: warning,
-    }
-    const changed = Object.fromEntries(
-      Object.entries(next).filter(([k, v]) => v !== s[k as keyof typeof next]),
-    )
-    if (Object.keys(changed).length === 0) return say('Nothing to save')
-    const result = await command({
-      type: 'EditSeries',
-      seriesId: s.seriesId,
-      expectedVersion: s.version,
-      ...changed,
-    })
-    if (!result.ok) {
-      say(`Series not saved: ${result.error.message}`)
-      if (result.error.code === 'INK_ERR_CONFLICT') await refreshCatalog()
-      return
-    }
-    Object.assign(s, changed, { version: result.version })
-    fillSeriesEdit(s, true)
-    keepingFocus(renderAll)
-    say('Series saved')
-  })
-  button('make-default').addEventListener('click', async () => {
-    if (route.pane !== 'series-pane') return
-    const s = seriesOf(route.seriesId)
-    if (!s) return
-    const result = await command({
-      type: 'MakeDefaultSeries',
-      seriesId: s.seriesId,
-      expectedVersion: s.version,
-    })
-    if (!result.ok) return say(`Not changed: ${result.error.message}`)
-    for (const other of catalog.series) other.isDefault = other === s
-    s.version = result.version
-    fillSeriesEdit(s, true)
-    say(`The home page now shows ${s.title}`)
-  })
-
-  async function moveChapter(seriesId: string, chapterId: string, direction: -1 | 1) {
-    const chapters = chaptersOf(seriesId)
-    const index = chapters.findIndex((c) => c.chapterId === chapterId)
-    const chapter = chapters[index]
-    const position = positionForStep(chapters, index, direction)
-    if (!chapter || position === null) return
-    const result = await command({
-      type: 'MoveChapter',
-      chapterId,
-      expectedVersion: chapter.version,
-      position,
-    })
-    if (!result.ok) return say(`Chapter not moved: ${result.error.message}`)
-    // shown now; the catalog confirms it
-    chapter.position = position
-    chapter.version = result.version
-    keepingFocus(renderAll)
-    say(`Chapter ${chapter.title} moved ${direction < 0 ? 'up' : 'down'}`)
-  }
 
   const tokens = tokensPane(say, zone)
 
