@@ -1,5 +1,4 @@
 import type { Logger } from './logger.ts'
-import { stopTelemetry } from './telemetry.ts'
 
 export type Closer = () => Promise<unknown> | unknown
 
@@ -33,4 +32,10 @@ export function onShutdown(log: Logger, closers: Closer[], graceMs = 10_000): vo
   }
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
   process.once('SIGINT', () => void shutdown('SIGINT'))
+}
+
+/** Flushes tracing when instrument.ts started it (it leaves its stop function here). */
+async function stopTelemetry(): Promise<void> {
+  const stop = (globalThis as { [key: symbol]: unknown })[Symbol.for('inkstream.telemetry.stop')]
+  if (typeof stop === 'function') await (stop as () => Promise<void>)().catch(() => {})
 }

@@ -1,17 +1,25 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { registerInstrumentations } from '@opentelemetry/instrumentation'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { NodeSDK } from '@opentelemetry/sdk-node'
 import {
   BatchSpanProcessor,
+  NodeTracerProvider,
   NoopSpanProcessor,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base'
+} from '@opentelemetry/sdk-trace-node'
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
 
-let sdk: NodeSDK | undefined
+// Tracing only: a NodeTracerProvider with the three instrumentations the services use and the
+// OTLP/HTTP exporter. Not NodeSDK: it loads every exporter (http, grpc, proto, Zipkin), the
+// metrics and logs SDKs and a configuration validator, about 28 MB per process we never use
+// (tools/src/bench/MEMORY.md). This module is loaded only by instrument.ts; nothing else in
+// the chassis imports it, so a process without `--import` never loads the SDK.
+
+let provider: NodeTracerProvider | undefined
+let unregister: (() => void) | undefined
 
 /**
  * Starts OpenTelemetry. Must run before fastify, http or ioredis are loaded (hence
@@ -19,8 +27,11 @@ let sdk: NodeSDK | undefined
  * Without OTEL_EXPORTER_OTLP_ENDPOINT spans are still made (trace ids reach the logs and
  * NATS headers) but exported nowhere.
  */
-export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): NodeSDK {
-  if (sdk) return sdk
+export function startTelemetry(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeTracerProvider {
+  if (provider) return provider
   const spanProcessors: SpanProcessor[] = []
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT
   if (endpoint) {
@@ -38,9 +49,14 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const untraced = env.INK_UNTRACED_PATHS ? new RegExp(env.INK_UNTRACED_PATHS) : undefined
   const isUntraced = (url: string | undefined) =>
     url === '/healthz' || url === '/readyz' || untraced?.test(url ?? '') === true
-  sdk = new NodeSDK({
+  provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors,
+  })
+  // the global tracer provider, AsyncLocalStorage context and W3C trace-context propagation
+  provider.register()
+  unregister = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         // Exporting a span must not make another span.
@@ -55,13 +71,14 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   })
-  sdk.start()
-  return sdk
+  return provider
 }
 
-/** Flushes and stops the SDK; call last on shutdown. */
+/** Flushes and stops tracing; call last on shutdown. */
 export async function stopTelemetry(): Promise<void> {
-  const current = sdk
-  sdk = undefined
+  const current = provider
+  provider = undefined
+  unregister?.()
+  unregister = undefined
   await current?.shutdown().catch(() => {})
 }
