@@ -25,7 +25,7 @@ import {
 } from './read-model.ts'
 import type { Renderer } from './renderer.ts'
 import { defaultSeriesId } from './views/home.ts'
-import { endsOf, navigationAt, type StoryKey } from './views/story-order.ts'
+import { type Ends, endsOf, navigationMany, type StoryKey } from './views/story-order.ts'
 import type { Affected, BatchChange, PageChange, View } from './views/view.ts'
 
 export const PROJECTION_NAME = 'render'
@@ -162,12 +162,18 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     const ends: BatchChange['ends'] = new Map()
     const endSeries = bulk ? [] : [...new Set(placed.map((p) => p.after?.seriesId ?? ''))]
     // 5. neighbours and ends where they were, before the writes...
-    if (!bulk) {
-      for (const p of placed)
-        if (isPublished(p.before) && p.keyBefore) p.navBefore = await navigationAt(tx, p.keyBefore)
-      for (const s of endSeries)
-        ends.set(s, { before: await endsOf(tx, s), after: await endsOf(tx, s) })
+    const probe = async (side: 'before' | 'after') => {
+      const where = placed.filter((p) => isPublished(p[side]))
+      const key = (p: PageChange) => (side === 'before' ? p.keyBefore : p.keyAfter) as StoryKey
+      const navs = await navigationMany(tx, where.map(key))
+      where.forEach((p, i) => {
+        if (side === 'before') p.navBefore = navs[i] ?? null
+        else p.navAfter = navs[i] ?? null
+      })
+      return Promise.all(endSeries.map((s) => endsOf(tx, s)))
     }
+    let endsBefore: Ends[] = []
+    if (!bulk) endsBefore = await probe('before')
     // 6. write each touched row once (one connection pipelines the statements; their order
     //    does not matter: each page's story_key comes from its chapter's final place)
     await Promise.all([
@@ -197,12 +203,12 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     ])
     // 7. ...and where they are now
     if (!bulk) {
-      for (const p of placed)
-        if (isPublished(p.after) && p.keyAfter) p.navAfter = await navigationAt(tx, p.keyAfter)
-      for (const s of endSeries) {
-        const e = ends.get(s)
-        if (e) e.after = await endsOf(tx, s)
-      }
+      const endsAfter = await probe('after')
+      endSeries.forEach((s, i) => {
+        const before = endsBefore[i]
+        const after = endsAfter[i]
+        if (before && after) ends.set(s, { before, after })
+      })
     }
     const change: BatchChange = {
       pages: pageChanges,
@@ -233,17 +239,24 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
 
   // ---- effects
 
-  let stopped = false
   let deferredSince = 0
   let lastFullBatch = 0
   let timer: NodeJS.Timeout | undefined
 
+  let stopped = false
   const renderAll = async (paths: string[]) => {
     // few paths: one each, all at once; many: RENDER_CHUNK per snapshot
     const size = Math.min(RENDER_CHUNK, Math.ceil(paths.length / RENDER_CONCURRENCY))
     const chunks: string[][] = []
     for (let i = 0; i < paths.length; i += size) chunks.push(paths.slice(i, i + size))
-    await forEachLimit(chunks, RENDER_CONCURRENCY, (chunk) => renderer.refresh(chunk))
+    // a stop leaves the rest owed (the outbox rows stay): the next start renders them
+    await forEachLimit(
+      chunks,
+      RENDER_CONCURRENCY,
+      (chunk) => renderer.refresh(chunk),
+      () => stopped,
+    )
+    if (stopped) throw new Error('render stopped with paths still owed')
     await purge(paths)
   }
 
@@ -304,6 +317,7 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
         return drainLater()
       deferredSince = 0
       drain().catch((error: unknown) => {
+        if (stopped) return
         log.error({ err: error }, 'rendering owed paths failed; will retry')
         drainLater()
       })
@@ -326,6 +340,7 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
       // exact paths now (a failure here is retried with the redelivery); series after
       await pathsFlight.run()
       seriesFlight.run().catch((error: unknown) => {
+        if (stopped) return
         log.error({ err: error }, 'rendering owed series failed; will retry')
         drainLater()
       })
@@ -438,15 +453,16 @@ function singleFlight(fn: () => Promise<void>): Flight {
   }
 }
 
-/** Runs fn over items, at most `limit` at once. */
+/** Runs fn over items, at most `limit` at once, until stop() says so. */
 async function forEachLimit<T>(
   items: T[],
   limit: number,
   fn: (item: T) => Promise<unknown>,
+  stop: () => boolean = () => false,
 ): Promise<void> {
   let next = 0
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !stop()) {
       const item = items[next++] as T
       await fn(item)
     }

@@ -31,24 +31,22 @@ export async function renderSnapshot(
         checkpoint.name,
       ]),
     ])
-    const html: (string | null)[] = []
-    for (const path of paths) html.push(await renderPath(conn, site, views, path))
+    // each view in turn takes the paths no view before it rendered
+    const html: (string | null)[] = paths.map(() => null)
+    for (const view of views) {
+      const left = paths.map((_, i) => i).filter((i) => html[i] === null)
+      if (left.length === 0) break
+      const mine = left.map((i) => paths[i] as string)
+      const out = view.renderMany
+        ? await view.renderMany(conn, site, mine)
+        : await Promise.all(mine.map((path) => view.render(conn, site, path)))
+      left.forEach((i, j) => {
+        html[i] = out[j] ?? null
+      })
+    }
     return { seq: cp[0]?.seq ?? 0, html }
   } finally {
     await conn.query('COMMIT').catch(() => {})
     conn.release()
   }
-}
-
-async function renderPath(
-  conn: Parameters<View['render']>[0],
-  site: Site,
-  views: readonly View[],
-  path: string,
-): Promise<string | null> {
-  for (const view of views) {
-    const html = await view.render(conn, site, path)
-    if (html !== null) return html
-  }
-  return null
 }

@@ -4,7 +4,7 @@ import { type PageDb, type PageRow, pageColumns, pageFromDb } from '../read-mode
 import { comicPage } from '../templates/comic-page.ts'
 import type { Site } from '../templates/layout.ts'
 import type { ChapterRef, Navigation, PageView, SeriesRef, TagRef } from './model.ts'
-import { navigationAt, type StoryKey } from './story-order.ts'
+import { navigationAt, navigationMany, type StoryKey } from './story-order.ts'
 import { type Affected, type BatchChange, isPublic, type Queryable, type View } from './view.ts'
 
 // `/comic/<slug>`: a published page with its story-order navigation.
@@ -88,6 +88,25 @@ export async function publishedPage(
   return { page, nav: await navigationAt(db, key) }
 }
 
+/** Many pages in three queries: their rows, and every neighbour in one. */
+async function renderPages(db: Queryable, site: Site, paths: string[]): Promise<(string | null)[]> {
+  const slugs = paths.map((path) => COMIC_PATH.exec(path)?.[1])
+  const wanted = [...new Set(slugs.filter((s): s is string => s !== undefined))]
+  if (wanted.length === 0) return paths.map(() => null)
+  const rows = await sql<PageViewDb[]>(db, `${PAGE_VIEW_SELECT} AND p.slug IN (?)`, [wanted])
+  const views = new Map<string, ReturnType<typeof toView>>()
+  for (const r of rows) if (!views.has(r.slug)) views.set(r.slug, toView(r))
+  const found = [...views.values()]
+  const navs = await navigationMany(
+    db,
+    found.map((v) => v.key),
+  )
+  const html = new Map(
+    found.map((v, i) => [v.page.slug, comicPage(site, v.page, navs[i] as Navigation)]),
+  )
+  return slugs.map((slug) => (slug === undefined ? null : (html.get(slug) ?? null)))
+}
+
 const slugsOf = (nav: Navigation | null): string[] =>
   nav ? [nav.prev, nav.next].filter((s): s is string => s !== null) : []
 
@@ -98,11 +117,11 @@ export const pageView: View = {
   name: 'page',
 
   async render(db, site: Site, path) {
-    const slug = COMIC_PATH.exec(path)?.[1]
-    if (!slug) return null
-    const found = await publishedPage(db, { slug })
-    return found ? comicPage(site, found.page, found.nav) : null
+    const [html] = await renderPages(db, site, [path])
+    return html ?? null
   },
+
+  renderMany: renderPages,
 
   pathsAffected(change: BatchChange): Affected {
     const paths = new Set<string>()

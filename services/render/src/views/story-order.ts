@@ -22,30 +22,54 @@ export interface Ends {
 const PUBLISHED = `series_id = ? AND status = 'published'`
 
 /**
- * First, previous, next and last published pages around a place in story order (the place
- * itself need not be a published page: the projection asks where a page was or will be).
+ * First, previous, next and last published pages around places in story order (a place
+ * need not be a published page: the projection asks where a page was or will be). One query,
+ * one index dive per neighbour, for any number of places.
  */
-export async function navigationAt(db: Queryable, key: StoryKey): Promise<Navigation> {
-  const rows = await sql<{ side: keyof Navigation; slug: string }[]>(
+export async function navigationMany(db: Queryable, keys: StoryKey[]): Promise<Navigation[]> {
+  if (keys.length === 0) return []
+  const series = [...new Set(keys.map((k) => k.seriesId))]
+  const parts: string[] = []
+  const params: unknown[] = []
+  keys.forEach((key, i) => {
+    parts.push(
+      `(SELECT ${i} AS k, 'prev' AS side, slug FROM render_pages WHERE ${PUBLISHED}
+         AND story_key < ? ORDER BY story_key DESC LIMIT 1)`,
+      `(SELECT ${i}, 'next', slug FROM render_pages WHERE ${PUBLISHED}
+         AND story_key > ? ORDER BY story_key LIMIT 1)`,
+    )
+    params.push(key.seriesId, key.storyKey, key.seriesId, key.storyKey)
+  })
+  series.forEach((seriesId, i) => {
+    parts.push(
+      `(SELECT ${-1 - i}, 'first', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)`,
+      `(SELECT ${-1 - i}, 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
+    )
+    params.push(seriesId, seriesId)
+  })
+  const rows = await sql<{ k: number; side: keyof Navigation; slug: string }[]>(
     db,
-    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)
-     UNION ALL (SELECT 'prev', slug FROM render_pages WHERE ${PUBLISHED} AND story_key < ?
-       ORDER BY story_key DESC LIMIT 1)
-     UNION ALL (SELECT 'next', slug FROM render_pages WHERE ${PUBLISHED} AND story_key > ?
-       ORDER BY story_key LIMIT 1)
-     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
-    [key.seriesId, key.seriesId, key.storyKey, key.seriesId, key.storyKey, key.seriesId],
+    parts.join('\n UNION ALL '),
+    params,
   )
-  const slug = (side: keyof Navigation) => rows.find((r) => r.side === side)?.slug ?? null
-  const prev = slug('prev')
-  const next = slug('next')
-  // a page is not its own first or last
-  return {
-    first: prev === null ? null : slug('first'),
-    prev,
-    next,
-    last: next === null ? null : slug('last'),
-  }
+  const found = new Map(rows.map((r) => [`${r.k}:${r.side}`, r.slug]))
+  return keys.map((key, i) => {
+    const s = -1 - series.indexOf(key.seriesId)
+    const prev = found.get(`${i}:prev`) ?? null
+    const next = found.get(`${i}:next`) ?? null
+    // a page is not its own first or last
+    return {
+      first: prev === null ? null : (found.get(`${s}:first`) ?? null),
+      prev,
+      next,
+      last: next === null ? null : (found.get(`${s}:last`) ?? null),
+    }
+  })
+}
+
+export async function navigationAt(db: Queryable, key: StoryKey): Promise<Navigation> {
+  const [nav] = await navigationMany(db, [key])
+  return nav ?? { first: null, prev: null, next: null, last: null }
 }
 
 /** The first and last published pages of a series (every page links to both). */

@@ -63,6 +63,8 @@ export interface View {
   readonly name: string
   /** The HTML of a path, or null when the path is not this view's or not public. */
   render(db: Queryable, site: Site, path: string): Promise<string | null>
+  /** The same for many paths at once (fewer queries), when the view can. */
+  renderMany?(db: Queryable, site: Site, paths: string[]): Promise<(string | null)[]>
   pathsAffected(change: BatchChange): Affected
   /** Every public path of this view in these series (a series-wide re-render). */
   publicPaths?(db: Queryable, seriesIds: string[]): Promise<string[]>
