@@ -1,5 +1,13 @@
 import type { Static, TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
+
+interface ValidationError {
+  keyword: string
+  message: string
+  instancePath: string
+  params?: unknown
+}
+
 import { ERROR_CODES, InkError } from './errors.ts'
 
 export interface Contract<T extends TSchema> {
@@ -18,10 +26,17 @@ const encoder = new TextEncoder()
 
 /** Compiles a schema once into a validator used at both ends of the wire. */
 export function contract<T extends TSchema>(schema: T, what = 'message'): Contract<T> {
-  const validator = Compile(schema)
+  // Compiled on first use: a process compiles only the contracts it speaks (each compiled
+  // validator is generated code; all of them at import cost every service ~25 MB).
+  type Compiled = { Check(value: unknown): boolean; Errors(value: unknown): ValidationError[] }
+  let compiled: Compiled | undefined
+  const validator = (): Compiled => {
+    compiled ??= Compile(schema) as unknown as Compiled
+    return compiled
+  }
   const parse = (value: unknown): Static<T> => {
-    if (validator.Check(value)) return value as Static<T>
-    const errors = validator.Errors(value)
+    if (validator().Check(value)) return value as Static<T>
+    const errors = validator().Errors(value)
     // Prefer the error that names an unknown field over the bare "schema is false" one.
     const first = errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]
     const where = first?.instancePath ? first.instancePath : '(root)'
@@ -30,7 +45,7 @@ export function contract<T extends TSchema>(schema: T, what = 'message'): Contra
   }
   return {
     schema,
-    check: (value): value is Static<T> => validator.Check(value),
+    check: (value): value is Static<T> => validator().Check(value),
     parse,
     decode(data) {
       let value: unknown
