@@ -1,4 +1,4 @@
-import { BaseConfig, Port, RedisConfig, Text } from '@inkstream/chassis'
+import { BaseConfig, HttpUrl, Port, RedisConfig, Text } from '@inkstream/chassis'
 
 /** The gateway's environment (see README.md). */
 export const GatewayConfig = {
@@ -6,6 +6,9 @@ export const GatewayConfig = {
   ...RedisConfig,
   GATEWAY_PORT: Port(8081),
   GATEWAY_HOST: Text('127.0.0.1'),
+  /** The site, as render names it (the OpenSearch description; the visitor hash's site). */
+  SITE_URL: HttpUrl('http://localhost:8080'),
+  SITE_NAME: Text('Inkstream'),
 }
 
 /**
@@ -20,4 +23,6 @@ export interface GatewaySettings {
   LOG_LEVEL: string
   GATEWAY_PORT: number
   GATEWAY_HOST: string
+  SITE_URL?: string
+  SITE_NAME?: string
 }

@@ -35,5 +35,9 @@ export const ERROR_PAGES = {
     'Temporarily unavailable',
     'This page cannot be shown right now. Please try again in a few seconds.',
   ),
+  searchUnavailable: page(
+    'Search is temporarily unavailable',
+    'Search cannot answer right now. Please try again in a few seconds, or browse the <a href="/archive">archive</a>.',
+  ),
   internal: page('Something went wrong', 'This page cannot be shown right now.'),
 } as const

@@ -19,6 +19,7 @@ import errorPages from './plugins/error-pages.ts'
 import pageCache from './plugins/page-cache.ts'
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
+import searchRoutes from './routes/search.ts'
 import { sendBuiltin } from './send.ts'
 
 export interface GatewayDeps {
@@ -40,6 +41,10 @@ export interface GatewayDeps {
   maxImageRendersInFlight?: number
   /** Readiness checks for `/readyz`; `/healthz` is always there. */
   checks?: Record<string, Check>
+  /** The site's name and origin (OpenSearch; the visitor hash). Default Inkstream, no origin. */
+  site?: { name: string; url: string }
+  /** How long search and the search page wait for an answer (ms, default 3000). */
+  searchTimeoutMs?: number
 }
 
 /** Server options the process uses; tests may pass their own. */
@@ -105,6 +110,13 @@ export async function buildApp(
         })
       : null,
   })
+  await app.register(searchRoutes, {
+    nc: deps.nc,
+    ns: deps.ns,
+    log: deps.log,
+    site: deps.site ?? { name: 'Inkstream', url: '' },
+    ...defined({ timeoutMs: deps.searchTimeoutMs }),
+  })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
 }
@@ -155,6 +167,10 @@ export async function startGateway(
       imageTimeoutMs: options.imageTimeoutMs,
     }),
     checks,
+    site: {
+      name: config.SITE_NAME ?? 'Inkstream',
+      url: (config.SITE_URL ?? '').replace(/\/$/, ''),
+    },
   })
   // connections close after the server stopped taking requests
   app.addHook('onClose', async () => {

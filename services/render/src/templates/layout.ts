@@ -112,12 +112,20 @@ function header(site: Site, series: SeriesScope | null | undefined, comic: boole
     series ? html`<a href="${seriesPath(series.slug)}">${series.title}</a>` : ''
   }<a href="${archive}">Archive</a><a data-ink-random${
     series ? html`="${series.slug}"` : ''
-  } href="${archive}">Random</a><button type="button" data-ink-theme hidden aria-pressed="false">Dark mode</button>${
+  } href="${archive}">Random</a><form role="search" action="/search" method="get" class="site-search"><label for="site-search-q" class="visually-hidden">Search</label><input id="site-search-q" type="search" name="q" placeholder="Search" maxlength="200" required><button type="submit">Search</button></form><button type="button" data-ink-theme hidden aria-pressed="false">Dark mode</button>${
     comic
       ? html`<button type="button" data-ink-carry hidden aria-expanded="false">Continue on another device</button>`
       : ''
   }</nav></header>`
 }
+
+/**
+ * The view beacon without JavaScript (the gateway's `GET /a/v.gif`): the page's own path, so
+ * the HTML stays the same for everyone. The reader's script sends the beacon otherwise.
+ */
+const viewPixel = (path: string): SafeHtml =>
+  html`<noscript><img src="/a/v.gif?p=${encodeURIComponent(path)}" alt="" width="1" height="1"></noscript>
+`
 
 export function layout(options: LayoutOptions): SafeHtml {
   const { site, title, description, canonicalPath, main, css, head, script, series } = options
@@ -140,7 +148,8 @@ ${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url
         type: options.ogType ?? 'website',
       })
 }<link rel="icon" href="${FAVICON}">
-${feedLinks(site, series)}<style>${raw(themeCss)}${css ? raw(css) : ''}</style>
+<link rel="search" type="application/opensearchdescription+xml" title="${site.name}" href="/opensearch.xml">
+${feedLinks(site, series)}<style>${raw(themeCss)}${raw(SEARCH_BOX_CSS)}${css ? raw(css) : ''}</style>
 ${head ?? ''}${jsonLdScript(options.jsonLd ?? [])}${script ? html`<script defer src="${script}"></script>` : ''}
 </head>
 <body>
@@ -149,10 +158,14 @@ ${header(site, series, options.comic === true)}
 ${main}
 </main>
 <footer><p>${site.name} · Subscribe: ${subscribeLinks(series?.slug)}</p></footer>
-</body>
+${canonicalPath === undefined ? '' : viewPixel(canonicalPath)}</body>
 </html>
 `
 }
+
+/** The header's search box; its label is for screen readers (the button says Search). */
+const SEARCH_BOX_CSS =
+  '.site-search{display:inline-flex;gap:.25rem;align-items:center}.site-search input{font:inherit;width:9rem;max-width:40vw}.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}'
 
 /** A plain-text description for meta tags: whitespace folded, cut at a word near 160 chars. */
 export function describe(text: string, fallback: string): string {

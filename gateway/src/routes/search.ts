@@ -1,0 +1,280 @@
+import type { Logger, NatsConnection } from '@inkstream/chassis'
+import { request as ask } from '@inkstream/chassis'
+import {
+  ERROR_CODES,
+  InkError,
+  type Names,
+  renderSearchSubject,
+  SEARCH_PAGE_MAX,
+  type SearchReply,
+  type SuggestReply,
+  searchClickSubject,
+  searchPageWire,
+  searchWire,
+} from '@inkstream/contracts'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { ERROR_PAGES } from '../error-pages.ts'
+import { CACHE_NONE, CSP_HTML, HTML_TYPE, RETRY_AFTER } from '../headers.ts'
+import { sendBuiltin } from '../send.ts'
+
+// Search at the reader edge: the results page (render makes it per request), the JSON API
+// and suggestions (the search service answers), the OpenSearch description, and click
+// records (fire and forget). Nothing here is cached: nginx gets `X-Accel-Expires: 0`.
+
+export interface SearchRoutesOptions {
+  nc: NatsConnection
+  ns: Names
+  log: Logger
+  /** The site's name and origin for the OpenSearch description ('' origin: the request's). */
+  site: { name: string; url: string }
+  /** How long to wait for render or search (ms, default 3000). */
+  timeoutMs?: number
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PAGE_FIELDS = ['q', 'series', 'chapter', 'tag', 'order'] as const
+const API_FIELDS = new Set([...PAGE_FIELDS, 'limit', 'offset'])
+const INTEGER = /^(0|[1-9]\d{0,8})$/
+const encoder = new TextEncoder()
+
+/** A JSON error body naming the problem (the editor's shape). */
+const problem = (message: string, code: string = ERROR_CODES.VALIDATION) => ({
+  error: { code, message },
+})
+
+const fresh = (reply: FastifyReply) =>
+  reply
+    .header('cache-control', CACHE_NONE)
+    .header('x-accel-expires', '0')
+    .header('x-content-type-options', 'nosniff')
+
+function sendJson(reply: FastifyReply, status: number, body: unknown, type = JSON_TYPE) {
+  fresh(reply).code(status).header('content-type', type)
+  if (status === 503) reply.header('retry-after', RETRY_AFTER)
+  return reply.send(JSON.stringify(body))
+}
+
+/** One value per parameter: a repeated one is a problem, not a silent choice. */
+function single(query: unknown): { values: Record<string, string> } | { problem: string } {
+  const values: Record<string, string> = {}
+  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    if (typeof value !== 'string') return { problem: `${key} is given more than once` }
+    values[key] = value
+  }
+  return { values }
+}
+
+const escapeXml = (text: string) =>
+  text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c,
+  )
+
+export default async function searchRoutes(
+  app: FastifyInstance,
+  options: SearchRoutesOptions,
+): Promise<void> {
+  const { nc, ns, log } = options
+  const timeout = options.timeoutMs ?? 3_000
+
+  // JSON routes answer JSON errors (the HTML error pages are for readers' pages).
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode ?? 500
+    const api = request.url.startsWith('/api/')
+    if (status === 413) {
+      return api
+        ? sendJson(reply, 413, problem('request body too large'))
+        : sendBuiltin(reply, 413, ERROR_PAGES.badRequest)
+    }
+    if (status >= 400 && status < 500) {
+      return api
+        ? sendJson(reply, status, problem('the request could not be understood'))
+        : sendBuiltin(reply, status, ERROR_PAGES.badRequest)
+    }
+    request.log.error({ err: error }, 'search request failed')
+    return api
+      ? sendJson(reply, 500, problem('internal error', ERROR_CODES.INTERNAL))
+      : sendBuiltin(reply, 500, ERROR_PAGES.internal)
+  })
+
+  app.get('/search', async (request, reply) => {
+    const got = single(request.query)
+    if ('problem' in got) return sendBuiltin(reply, 400, ERROR_PAGES.badRequest)
+    const { values } = got
+    let page = 1
+    if (values.page !== undefined) {
+      if (
+        !INTEGER.test(values.page) ||
+        Number(values.page) < 1 ||
+        Number(values.page) > SEARCH_PAGE_MAX
+      )
+        return sendBuiltin(reply, 400, ERROR_PAGES.badRequest)
+      page = Number(values.page)
+    }
+    // Other parameters (utm_source and the like on a shared link) are ignored on the page.
+    const query: Record<string, string> = {}
+    for (const key of PAGE_FIELDS) {
+      const value = values[key]
+      if (value !== undefined) query[key] = value.slice(0, key === 'q' ? 2000 : 200)
+    }
+    try {
+      const answer = await askRender(query, page)
+      if (answer.ok) {
+        return fresh(reply)
+          .code(answer.status)
+          .header('content-type', HTML_TYPE)
+          .header('content-security-policy', CSP_HTML)
+          .send(answer.html)
+      }
+      log.warn({ code: answer.error.code }, 'search page failed')
+    } catch (error) {
+      log.warn({ err: error }, 'search page not answered')
+    }
+    fresh(reply)
+    return sendBuiltin(reply, 503, ERROR_PAGES.searchUnavailable)
+  })
+
+  const askRender = (query: Record<string, string>, page: number) =>
+    ask(nc, renderSearchSubject(ns), { query, page }, searchPageWire, timeout)
+
+  app.get('/api/search', async (request, reply) => {
+    const got = single(request.query)
+    if ('problem' in got) return sendJson(reply, 400, problem(got.problem))
+    const body: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(got.values)) {
+      if (!API_FIELDS.has(key)) return sendJson(reply, 400, problem(`unknown parameter ${key}`))
+      if (key === 'limit' || key === 'offset') {
+        if (!INTEGER.test(value))
+          return sendJson(
+            reply,
+            400,
+            problem(`${key} must be a whole number, not "${value.slice(0, 20)}"`),
+          )
+        body[key] = Number(value)
+      } else body[key] = value
+    }
+    if (body.q === undefined) return sendJson(reply, 400, problem('q is missing'))
+    let checked: ReturnType<typeof searchWire.request.parse>
+    try {
+      checked = searchWire.request.parse(body)
+    } catch (error) {
+      return sendJson(reply, 400, problem(message(error)))
+    }
+    let answer: SearchReply
+    try {
+      answer = await ask(nc, ns.query('search'), checked, searchWire, timeout)
+    } catch (error) {
+      log.warn({ err: error }, 'search not answered')
+      return sendJson(
+        reply,
+        503,
+        problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
+      )
+    }
+    return answerJson(reply, answer)
+  })
+
+  app.get('/api/search/suggest', async (request, reply) => {
+    const got = single(request.query)
+    if ('problem' in got) return sendJson(reply, 400, problem(got.problem))
+    const { q, format, ...rest } = got.values
+    const unknown = Object.keys(rest)[0]
+    if (unknown !== undefined) return sendJson(reply, 400, problem(`unknown parameter ${unknown}`))
+    if (format !== undefined && format !== 'opensearch')
+      return sendJson(reply, 400, problem('format must be opensearch when given'))
+    if (q === undefined) return sendJson(reply, 400, problem('q is missing'))
+    let checked: ReturnType<typeof searchWire.suggestRequest.parse>
+    try {
+      checked = searchWire.suggestRequest.parse({ q })
+    } catch (error) {
+      return sendJson(reply, 400, problem(message(error)))
+    }
+    let answer: SuggestReply
+    try {
+      answer = await ask(
+        nc,
+        ns.query('suggest'),
+        checked,
+        { request: searchWire.suggestRequest, reply: searchWire.suggestReply },
+        timeout,
+      )
+    } catch (error) {
+      log.warn({ err: error }, 'suggest not answered')
+      return sendJson(
+        reply,
+        503,
+        problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
+      )
+    }
+    if (answer.ok && format === 'opensearch') {
+      // OpenSearch suggestions: [query, [completions], [descriptions], [urls]]
+      const texts = answer.suggestions.map((s) => s.text)
+      const urls = answer.suggestions.map((s) =>
+        s.slug ? `/comic/${s.slug}` : `/search?q=${encodeURIComponent(s.text)}`,
+      )
+      return sendJson(
+        reply,
+        200,
+        [q, texts, texts.map(() => ''), urls],
+        'application/x-suggestions+json; charset=utf-8',
+      )
+    }
+    return answerJson(reply, answer)
+  })
+
+  app.get('/opensearch.xml', async (request, reply) => {
+    const origin = options.site.url || `${request.protocol}://${request.host}`
+    const name = escapeXml(options.site.name.slice(0, 16))
+    const o = escapeXml(origin.replace(/\/$/, ''))
+    const body = `<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+<ShortName>${name}</ShortName>
+<Description>Search the pages of ${escapeXml(options.site.name)}</Description>
+<InputEncoding>UTF-8</InputEncoding>
+<Url type="text/html" method="get" template="${o}/search?q={searchTerms}"/>
+<Url type="application/x-suggestions+json" method="get" template="${o}/api/search/suggest?q={searchTerms}&amp;format=opensearch"/>
+<Url type="application/opensearchdescription+xml" rel="self" template="${o}/opensearch.xml"/>
+</OpenSearchDescription>
+`
+    return fresh(reply)
+      .header('content-type', 'application/opensearchdescription+xml; charset=utf-8')
+      .send(body)
+  })
+
+  // sendBeacon sends a string as text/plain; JSON too is taken.
+  app.post('/api/search/click', { bodyLimit: 1024 }, async (request, reply) => {
+    let click: ReturnType<typeof searchWire.click.parse>
+    try {
+      const body = request.body
+      const value = typeof body === 'string' ? JSON.parse(body) : body
+      click = searchWire.click.parse(value)
+    } catch (error) {
+      return sendJson(
+        reply,
+        400,
+        problem(error instanceof SyntaxError ? 'malformed JSON' : message(error)),
+      )
+    }
+    // Fire and forget: a lost click costs one insight, never the reader's time.
+    try {
+      nc.publish(searchClickSubject(ns), encoder.encode(JSON.stringify(click)))
+    } catch (error) {
+      log.warn({ err: error }, 'search click not published')
+    }
+    return fresh(reply).code(204).send()
+  })
+}
+
+function answerJson(reply: FastifyReply, answer: SearchReply | SuggestReply) {
+  if (answer.ok) return sendJson(reply, 200, answer)
+  if (answer.error.code === ERROR_CODES.VALIDATION)
+    return sendJson(reply, 400, problem(answer.error.message))
+  return sendJson(
+    reply,
+    503,
+    problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
+  )
+}
+
+const message = (error: unknown): string =>
+  error instanceof InkError ? error.message : 'invalid request'
