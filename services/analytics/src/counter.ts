@@ -1,0 +1,366 @@
+import {
+  type EventStore,
+  type Logger,
+  type Pool,
+  type PoolConnection,
+  type Projection,
+  runProjection,
+  type StoredCommit,
+  sql,
+} from '@inkstream/chassis'
+import {
+  type AnalyticsEvent,
+  analyticsNames,
+  BINGE_CAP,
+  type Names,
+  pageSlugOf,
+  utcDay,
+  VIEW_PATH,
+  type ViewEvent,
+} from '@inkstream/contracts'
+import type { Redis } from 'ioredis'
+import type { Catalog, PageInfo } from './catalog.ts'
+
+/** A view that counted. */
+export interface CountedView {
+  seq: number
+  day: string
+  minute: number
+  event: ViewEvent
+  page: PageInfo | undefined
+}
+
+export type RejectReason = 'unknown-path' | 'unknown-page' | 'rate-limited'
+
+/** Why a view does not count, or the page it is of (undefined: not a comic page). */
+export function classify(
+  event: ViewEvent,
+  catalog: Catalog,
+): { reject: RejectReason } | { page: PageInfo | undefined } {
+  if (!VIEW_PATH.test(event.path)) return { reject: 'unknown-path' }
+  const slug = pageSlugOf(event.path)
+  if (event.pageId !== null) {
+    const page = catalog.published(event.pageId)
+    if (!page) return { reject: 'unknown-page' }
+    // a real page id on another page's path is forged: counted nowhere
+    const bySlug = slug === null ? undefined : catalog.publishedBySlug(slug)
+    if (bySlug && bySlug.pageId !== page.pageId) return { reject: 'unknown-page' }
+    return { page }
+  }
+  if (slug !== null) {
+    const page = catalog.publishedBySlug(slug)
+    return page ? { page } : { reject: 'unknown-page' }
+  }
+  return { page: undefined }
+}
+
+const CHUNK = 2_000
+const placeholders = (rows: number, cols: string) => Array(rows).fill(`(${cols})`).join(',')
+
+async function insertChunks<T>(
+  tx: PoolConnection,
+  rows: T[],
+  head: string,
+  cols: string,
+  tail: string,
+  flat: (row: T) => unknown[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK)
+    await sql(tx, `${head} VALUES ${placeholders(part.length, cols)} ${tail}`, part.flatMap(flat))
+  }
+}
+
+interface Delta {
+  day: string
+  kind: string
+  key: string
+  views: number
+  uniques: number
+}
+
+/**
+ * Counts a batch of views into the roll-ups, in the projection's transaction (with the
+ * checkpoint): every view is counted once, whatever is redelivered or replayed. Returns the
+ * views that counted (for the live counters, after the commit).
+ */
+export async function applyViews(
+  tx: PoolConnection,
+  batch: StoredCommit<AnalyticsEvent>[],
+  options: { catalog: Catalog; ratePerMinute: number; viewSubject: string },
+): Promise<CountedView[]> {
+  const deltas = new Map<string, Delta>()
+  const add = (day: string, kind: string, key: string, views: number, uniques: number) => {
+    const k = `${day}|${kind}|${key}`
+    const d = deltas.get(k)
+    if (d) {
+      d.views += views
+      d.uniques += uniques
+    } else deltas.set(k, { day, kind, key, views, uniques })
+  }
+  const views = batch.filter(
+    (b): b is StoredCommit<ViewEvent> => b.subject === options.viewSubject && !('kind' in b.commit),
+  )
+  if (views.length === 0) return []
+
+  // 1. the rate limit: views per visitor and minute, exact across batches
+  const visitors = [...new Set(views.map((v) => v.commit.visitor).filter((v) => v !== null))]
+  const minutes = views.map((v) => Math.floor(Date.parse(v.commit.at) / 60_000))
+  const rate = new Map<string, number>()
+  if (visitors.length > 0) {
+    const lo = Math.min(...minutes)
+    const hi = Math.max(...minutes)
+    for (let i = 0; i < visitors.length; i += CHUNK) {
+      const part = visitors.slice(i, i + CHUNK)
+      const rows: { v: string; minute: number; views: number }[] = await sql(
+        tx,
+        `SELECT LOWER(HEX(visitor)) AS v, minute, views FROM analytics_rate
+         WHERE visitor IN (${part.map(() => 'UNHEX(?)').join(',')}) AND minute BETWEEN ? AND ?`,
+        [...part, lo, hi],
+      )
+      for (const r of rows) rate.set(`${r.v}|${r.minute}`, Number(r.views))
+    }
+  }
+  const rateChanged = new Set<string>()
+
+  // 2. which views count
+  const counted: CountedView[] = []
+  views.forEach((v, i) => {
+    const e = v.commit
+    const day = utcDay(e.at)
+    const minute = minutes[i] as number
+    const verdict = classify(e, options.catalog)
+    if ('reject' in verdict) {
+      add(day, 'rejected', verdict.reject, 1, 0)
+      return
+    }
+    if (e.visitor !== null) {
+      const k = `${e.visitor}|${minute}`
+      const n = rate.get(k) ?? 0
+      if (n >= options.ratePerMinute) {
+        add(day, 'rejected', 'rate-limited', 1, 0)
+        return
+      }
+      rate.set(k, n + 1)
+      rateChanged.add(k)
+    }
+    counted.push({ seq: v.seq, day, minute, event: e, page: verdict.page })
+  })
+
+  // 3. views per dimension; visitor rows for the uniques
+  const dims = (c: CountedView): [string, string][] => {
+    const out: [string, string][] = [
+      ['total', ''],
+      ['referrer', c.event.referrer ?? ''],
+      ['screen', c.event.screen ?? ''],
+    ]
+    if (c.page) {
+      out.push(['page', c.page.pageId], ['series', c.page.seriesId])
+      if (c.page.chapterId) out.push(['chapter', c.page.chapterId])
+    }
+    return out
+  }
+  const visitorRows: [string, string, string, string, number][] = []
+  for (const c of counted) {
+    for (const [kind, key] of dims(c)) {
+      add(c.day, kind, key, 1, 0)
+      if (c.event.visitor !== null) visitorRows.push([c.day, kind, key, c.event.visitor, c.seq])
+    }
+  }
+  const first = batch[0]?.seq as number
+  const last = batch.at(-1)?.seq as number
+  // rows already there (the visitor was counted that day) are left alone; the new ones carry
+  // this batch's sequences, and nothing else can have them
+  await insertChunks(
+    tx,
+    visitorRows,
+    'INSERT IGNORE INTO analytics_visitors_day (day, kind, dim_key, visitor, seq)',
+    '?, ?, ?, UNHEX(?), ?',
+    '',
+    (r) => r,
+  )
+  const pagesAdded = new Map<string, number>()
+  if (visitorRows.length > 0) {
+    const fresh: { day: string; kind: string; k: string; v: string }[] = await sql(
+      tx,
+      `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, kind, dim_key AS k, LOWER(HEX(visitor)) AS v
+       FROM analytics_visitors_day WHERE seq BETWEEN ? AND ?`,
+      [first, last],
+    )
+    for (const r of fresh) {
+      add(r.day, r.kind, r.k, 0, 1)
+      if (r.kind === 'page') {
+        const pv = `${r.day}|${r.v}`
+        pagesAdded.set(pv, (pagesAdded.get(pv) ?? 0) + 1)
+      }
+    }
+  }
+
+  // 4. visits: landing page, pages per visit (the depth histogram moves a visit's bucket)
+  const visits = new Map<string, { day: string; visitor: string; landing: string; views: number }>()
+  for (const c of counted) {
+    if (c.event.visitor === null) continue
+    const k = `${c.day}|${c.event.visitor}`
+    const v = visits.get(k)
+    if (v) v.views++
+    else
+      visits.set(k, {
+        day: c.day,
+        visitor: c.event.visitor,
+        landing: c.page?.pageId ?? c.event.path,
+        views: 1,
+      })
+  }
+  if (visits.size > 0) {
+    const list = [...visits.values()]
+    const days = [...new Set(list.map((v) => v.day))]
+    const old = new Map<string, number>()
+    for (let i = 0; i < list.length; i += CHUNK) {
+      const part = list.slice(i, i + CHUNK)
+      const rows: { day: string; v: string; pages: number }[] = await sql(
+        tx,
+        `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, LOWER(HEX(visitor)) AS v, pages
+         FROM analytics_visits WHERE day IN (${days.map(() => '?').join(',')})
+         AND visitor IN (${part.map(() => 'UNHEX(?)').join(',')})`,
+        [...days, ...part.map((v) => v.visitor)],
+      )
+      for (const r of rows) old.set(`${r.day}|${r.v}`, Number(r.pages))
+    }
+    const bucket = (pages: number) => String(Math.min(pages, BINGE_CAP))
+    const upserts: [string, string, number, number, string][] = []
+    for (const v of list) {
+      const k = `${v.day}|${v.visitor}`
+      const added = pagesAdded.get(k) ?? 0
+      const before = old.get(k)
+      const after = (before ?? 0) + added
+      if (before === undefined) {
+        add(v.day, 'landing', v.landing, 1, 1)
+        add(v.day, 'depth', bucket(after), 1, 0)
+      } else if (bucket(before) !== bucket(after)) {
+        add(v.day, 'depth', bucket(before), -1, 0)
+        add(v.day, 'depth', bucket(after), 1, 0)
+      }
+      if (added > 0) add(v.day, 'pages', '', added, 0)
+      upserts.push([v.day, v.visitor, added, v.views, v.landing])
+    }
+    await insertChunks(
+      tx,
+      upserts,
+      'INSERT INTO analytics_visits (day, visitor, pages, views, landing)',
+      '?, UNHEX(?), ?, ?, ?',
+      'ON DUPLICATE KEY UPDATE pages = pages + VALUES(pages), views = views + VALUES(views)',
+      (r) => r,
+    )
+  }
+
+  // 5. the roll-ups and the rate counters
+  await insertChunks(
+    tx,
+    [...deltas.values()].filter((d) => d.views !== 0 || d.uniques !== 0),
+    'INSERT INTO analytics_daily (day, kind, dim_key, views, uniques)',
+    '?, ?, ?, ?, ?',
+    'ON DUPLICATE KEY UPDATE views = views + VALUES(views), uniques = uniques + VALUES(uniques)',
+    (d) => [d.day, d.kind, d.key, d.views, d.uniques],
+  )
+  if (rateChanged.size > 0) {
+    await insertChunks(
+      tx,
+      [...rateChanged],
+      'INSERT INTO analytics_rate (visitor, minute, views)',
+      'UNHEX(?), ?, ?',
+      'ON DUPLICATE KEY UPDATE views = VALUES(views)',
+      (k) => {
+        const [v, m] = k.split('|') as [string, string]
+        return [v, Number(m), rate.get(k)]
+      },
+    )
+    // counters of minutes long gone are of no use
+    if (last % 16 === 0 || batch.length > 100)
+      await sql(tx, 'DELETE FROM analytics_rate WHERE minute < ?', [Math.max(...minutes) - 10])
+  }
+  return counted
+}
+
+/** Redis keys of the live counters. */
+export function liveKeys(n: Pick<Names, 'ns' | 'keyPrefix'>) {
+  const p = analyticsNames(n).keyPrefix
+  return {
+    /** Views counted in one minute (epoch minutes), kept 10 minutes. */
+    minute: (minute: number) => `${p}live:${minute}`,
+    /** HyperLogLog of a day's visitors: the whole site, or one page. */
+    uniques: (day: string, pageId?: string) => `${p}hll:${day}:${pageId ?? 'total'}`,
+  }
+}
+
+/**
+ * Live counters, after the commit. On a crash between the commit and here a batch's live
+ * counts are lost (never doubled: a redelivered batch hands over no fresh views); PFADD is
+ * idempotent anyway. The durable numbers are MariaDB's.
+ */
+export async function countLive(
+  redis: Redis,
+  n: Pick<Names, 'ns' | 'keyPrefix'>,
+  counted: CountedView[],
+): Promise<void> {
+  if (counted.length === 0) return
+  const keys = liveKeys(n)
+  const perMinute = new Map<number, number>()
+  const hll = new Map<string, string[]>()
+  for (const c of counted) {
+    perMinute.set(c.minute, (perMinute.get(c.minute) ?? 0) + 1)
+    if (c.event.visitor === null) continue
+    for (const key of [
+      keys.uniques(c.day),
+      ...(c.page ? [keys.uniques(c.day, c.page.pageId)] : []),
+    ]) {
+      const list = hll.get(key)
+      if (list) list.push(c.event.visitor)
+      else hll.set(key, [c.event.visitor])
+    }
+  }
+  const m = redis.multi()
+  for (const [minute, views] of perMinute) {
+    m.incrby(keys.minute(minute), views)
+    m.expire(keys.minute(minute), 600)
+  }
+  for (const [key, members] of hll) {
+    m.pfadd(key, ...members)
+    m.expire(key, 3 * 86_400)
+  }
+  await m.exec()
+}
+
+export async function runCounter(options: {
+  store: EventStore<AnalyticsEvent>
+  pool: Pool
+  redis: Redis
+  names: Names
+  catalog: Catalog
+  log: Logger
+  batchSize: number
+  ratePerMinute: number
+}): Promise<Projection> {
+  const { names: n, catalog, redis } = options
+  const viewSubject = analyticsNames(n).viewSubject
+  const counted = new WeakMap<object, CountedView[]>()
+  return runProjection({
+    name: 'analytics',
+    durable: n.durable('analytics'),
+    store: options.store,
+    pool: options.pool,
+    checkpointTable: 'analytics_checkpoints',
+    log: options.log,
+    batchSize: options.batchSize,
+    apply: async (tx, batch) => {
+      counted.set(
+        batch,
+        await applyViews(tx, batch, { catalog, ratePerMinute: options.ratePerMinute, viewSubject }),
+      )
+    },
+    afterCommit: async (batch) => {
+      await countLive(redis, n, counted.get(batch) ?? []).catch((error: unknown) =>
+        options.log.warn({ err: error }, 'live counters not updated'),
+      )
+    },
+  })
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto'
+import { type Names, saltKey, utcDay, visitorHash } from '@inkstream/contracts'
+import type { Redis } from 'ioredis'
+
+/** A day's salt outlives its day by this much (a beacon in flight at midnight still finds it). */
+export const SALT_GRACE_MS = 3_600_000
+
+export interface SaltKeeper {
+  /** The salt of the UTC day of `now` (shared by every gateway replica through Redis). */
+  salt(now?: number): Promise<string>
+  /** The visitor of a request: visitorHash with the day's salt. */
+  visitor(site: string, ip: string, userAgent: string, now?: number): Promise<string>
+  /** Forgets (and deletes from Redis) the salts of days over for more than the grace. */
+  prune(now?: number): Promise<void>
+}
+
+/**
+ * The daily salt rule: a random salt per UTC day, made by whichever replica needs it first
+ * (`SET NX`), kept in Redis under `<ns>:analytics:salt:<YYYY-MM-DD>` until an hour after the
+ * day ends (then Redis drops it; the keeper also deletes it) and in memory; never written to a
+ * disk or a log. Without the salt a visitor hash cannot be recomputed, so the next day nobody
+ * can link a visitor to an address, nor yesterday's visitors to today's.
+ */
+export function createSaltKeeper(options: {
+  redis: Redis
+  names: Pick<Names, 'keyPrefix'>
+  clock?: () => number
+}): SaltKeeper {
+  const { redis, names } = options
+  const clock = options.clock ?? Date.now
+  const memory = new Map<string, Promise<string>>()
+
+  const endOf = (day: string) => Date.parse(`${day}T00:00:00Z`) + 86_400_000
+  const load = async (day: string): Promise<string> => {
+    const key = saltKey(names, day)
+    const fresh = randomBytes(32).toString('hex')
+    const expireAt = endOf(day) + SALT_GRACE_MS
+    await redis.set(key, fresh, 'PXAT', expireAt, 'NX')
+    const salt = await redis.get(key)
+    if (!salt) throw new Error(`the salt of ${day} vanished`)
+    return salt
+  }
+  const prune = async (now = clock()) => {
+    for (const day of [...memory.keys()]) {
+      if (now < endOf(day) + SALT_GRACE_MS) continue
+      memory.delete(day)
+      await redis.del(saltKey(names, day))
+    }
+  }
+  const salt = async (now = clock()) => {
+    const day = utcDay(now)
+    let s = memory.get(day)
+    if (!s) {
+      if (memory.size > 0) await prune(now)
+      s = load(day)
+      memory.set(day, s)
+      s.catch(() => memory.delete(day))
+    }
+    return s
+  }
+  return {
+    salt,
+    prune,
+    async visitor(site, ip, userAgent, now = clock()) {
+      return visitorHash(await salt(now), site, ip, userAgent)
+    },
+  }
+}
