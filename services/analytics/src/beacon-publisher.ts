@@ -59,7 +59,7 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
   let closed = false
   let backoffUntil = 0
   let backoffMs = 0
-  let timer: NodeJS.Timeout | undefined
+  let waiting = false
   const idle = new Set<() => void>()
   const stats: PublisherStats = {
     accepted: 0,
@@ -79,8 +79,10 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
   const pump = () => {
     const now = Date.now()
     if (now < backoffUntil) {
-      timer ??= setTimeout(() => {
-        timer = undefined
+      if (waiting) return
+      waiting = true
+      setTimeout(() => {
+        waiting = false
         pump()
       }, backoffUntil - now)
       return

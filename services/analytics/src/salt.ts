@@ -49,9 +49,10 @@ export function createSaltKeeper(options: {
   }
   const salt = async (now = clock()) => {
     const day = utcDay(now)
+    // yesterday's salt is kept through the grace, then deleted by the first call after it
+    if (memory.size > 1 || (memory.size === 1 && !memory.has(day))) await prune(now)
     let s = memory.get(day)
     if (!s) {
-      if (memory.size > 0) await prune(now)
       s = load(day)
       memory.set(day, s)
       s.catch(() => memory.delete(day))
