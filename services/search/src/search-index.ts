@@ -32,19 +32,93 @@ export const BOOSTS: Record<SearchField, number> = {
 
 type Doc = { id: string } & Record<SearchField, string>
 
-/** MiniSearch with one question it does not expose: is this exact term in the dictionary? */
+/** Terms with their weights: what one query word stands for in the dictionary. */
+type Expansion = Map<string, number>
+
+/** Weights of a prefix or typo match against an exact one (MiniSearch's formulas). */
+const PREFIX_WEIGHT = 0.6
+const FUZZY_WEIGHT = 0.45
+/** At most this many dictionary words stand for one typed word (the most frequent win). */
+export const MAX_EXPANSION = 64
+/** A word on more than this share of the pages is checked, not scored, when the query has
+ *  rarer words: it hardly ranks, and scoring it means visiting most of the index. */
+export const COMMON_SHARE = 0.5
+
+/** Below this many pages every word is scored (it is cheap). */
+const COMMON_MIN_PAGES = 500
+const isCommon = (df: number, pages: number): boolean =>
+  df > COMMON_MIN_PAGES && df > COMMON_SHARE * pages
+
+/**
+ * MiniSearch, with its term dictionary opened up: the service expands each typed word itself
+ * (exact, prefix, typos, swapped letters), capped at MAX_EXPANSION words, instead of letting a
+ * short prefix or a typo reach thousands of words.
+ */
 class Dictionary<T> extends MiniSearch<T> {
   hasTerm(term: string): boolean {
     return this._index.has(term)
   }
+
+  /** Pages (upper bound: summed over fields) holding the term. */
+  docFrequency(term: string): number {
+    const data = this._index.get(term)
+    if (!data) return 0
+    let n = 0
+    for (const docs of data.values()) n += docs.size
+    return n
+  }
+
+  /** Does the page hold the term in any field? */
+  holds(id: string, term: string): boolean {
+    const short = this._idToShortId.get(id)
+    const data = this._index.get(term)
+    if (short === undefined || !data) return false
+    for (const docs of data.values()) if (docs.has(short)) return true
+    return false
+  }
+
+  expand(term: string, options: { prefix: boolean; typos: number }): Expansion {
+    const out: Expansion = new Map()
+    const len = term.length
+    if (this._index.has(term)) out.set(term, 1)
+    const candidates: [string, number][] = []
+    if (options.prefix) {
+      let seen = 0
+      for (const key of this._index.atPrefix(term).keys()) {
+        if (key === term) continue
+        candidates.push([
+          key,
+          (PREFIX_WEIGHT * key.length) / (key.length + 0.3 * (key.length - len)),
+        ])
+        if (++seen >= 2_000) break
+      }
+    }
+    if (options.typos > 0) {
+      for (const [key, [, distance]] of this._index.fuzzyGet(term, options.typos))
+        if (distance > 0)
+          candidates.push([key, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
+      for (const key of swapsOf(term))
+        if (this._index.has(key)) candidates.push([key, (FUZZY_WEIGHT * len) / (len + 1)])
+    }
+    if (candidates.length > MAX_EXPANSION) {
+      const df = new Map(candidates.map(([k]) => [k, this.docFrequency(k)]))
+      candidates.sort(
+        (a, b) => b[1] * Math.log1p(df.get(b[0]) ?? 0) - a[1] * Math.log1p(df.get(a[0]) ?? 0),
+      )
+      candidates.length = MAX_EXPANSION
+    }
+    for (const [key, weight] of candidates) if ((out.get(key) ?? 0) < weight) out.set(key, weight)
+    return out
+  }
 }
+
+/** What query building asks of a dictionary (either index). */
+type Terms = Pick<Dictionary<never>, 'hasTerm' | 'docFrequency' | 'expand' | 'documentCount'>
 
 /** What a page looks like to the index, kept for snippets and phrase checks. */
 interface Indexed {
   /** Text shown in snippets, per field. */
   text: Record<SearchField, string>
-  /** ` folded words `, fields apart, for phrase checks. */
-  phraseText: string
   /** Suggestion ids of its tags, characters, locations. */
   tagKeys: string[]
 }
@@ -149,7 +223,6 @@ export class SearchIndex {
     }
     this.indexed.set(pageId, {
       text,
-      phraseText: ` ${SEARCH_FIELDS.map((f) => words(text[f]).join(' ')).join(' \n ')} `,
       tagKeys,
     })
     this.index.add({ id: pageId, ...text })
@@ -193,30 +266,64 @@ export class SearchIndex {
     this.suggestIndex.discard(id)
   }
 
-  /** The MiniSearch query of a parsed query: one sub-query per word, each with its own
-   *  typo tolerance and prefix rule. A swap of two letters counts as one typo (MiniSearch's
-   *  edit distance counts it as two): the swapped words the dictionary holds join in. */
+  /**
+   * The MiniSearch query of a parsed query: one group per word (its expansion, OR), groups
+   * combined with `combineWith`. Common words are left to `mustHold` (AND) or dropped (OR)
+   * while rarer words carry the query. Null: nothing to look for.
+   */
   private queryOf(
     parsed: ParsedQuery,
     combineWith: 'AND' | 'OR',
-    index: { hasTerm(term: string): boolean },
+    index: Terms,
     minPrefix = 2,
-  ): Query {
+  ): { query: Query; mustHold: string[][] } | null {
     const last = parsed.terms.length - 1
-    const queries: Query[] = parsed.terms.map((term, i) => {
+    const groups = parsed.terms.map((term, i) => {
       const known = index.hasTerm(term)
       const typos = this.options.fuzzyUnknownOnly && known ? 0 : typosAllowed(term)
       const prefix = i === last && parsed.prefixLast && [...term].length >= minPrefix
-      const own: Query = { queries: [term], fuzzy: typos || false, prefix, maxFuzzy: 2 }
-      if (typos === 0) return own
-      const swaps = swapsOf(term).filter((t) => index.hasTerm(t))
-      if (swaps.length === 0) return own
-      return {
-        combineWith: 'OR',
-        queries: [own, { queries: swaps, fuzzy: false, prefix: false, boostTerm: () => 0.5 }],
-      }
+      const expansion = index.expand(term, { prefix, typos })
+      const common =
+        !prefix && typos === 0 && isCommon(index.docFrequency(term), index.documentCount)
+      return { expansion, common }
     })
-    return { combineWith, queries }
+    const scored = groups.filter((g) => !g.common && g.expansion.size > 0)
+    const checked = scored.length > 0 ? groups.filter((g) => g.common) : []
+    const used = scored.length > 0 ? scored : groups.filter((g) => g.expansion.size > 0)
+    if (combineWith === 'AND' && groups.some((g) => g.expansion.size === 0)) return null
+    if (used.length === 0) return null
+    // the OR fallback never rests on common words alone
+    if (combineWith === 'OR' && scored.length === 0 && parsed.terms.length > 1) return null
+    const query: Query = {
+      combineWith,
+      queries: used.map((g) => ({
+        combineWith: 'OR',
+        queries: [...g.expansion.keys()],
+        fuzzy: false,
+        prefix: false,
+        boostTerm: (t: string) => g.expansion.get(t) ?? 1,
+      })),
+    }
+    return {
+      query,
+      mustHold: combineWith === 'AND' ? checked.map((g) => [...g.expansion.keys()]) : [],
+    }
+  }
+
+  /** Results of a query tree, with the common words checked. */
+  private run(
+    built: { query: Query; mustHold: string[][] } | null,
+    options: SearchOptions,
+  ): SearchResult[] {
+    if (!built) return []
+    const { query, mustHold } = built
+    const filter = options.filter
+    return this.index.search(query, {
+      ...options,
+      filter: (r) =>
+        mustHold.every((terms) => terms.some((t) => this.index.holds(r.id as string, t))) &&
+        (!filter || filter(r)),
+    })
   }
 
   search(request: SearchRequest): SearchResultPage {
@@ -232,9 +339,9 @@ export class SearchIndex {
       weights: { fuzzy: 0.45, prefix: 0.6 },
     }
     let fallback = false
-    let results = this.index.search(this.queryOf(parsed, 'AND', this.index), options)
+    let results = this.run(this.queryOf(parsed, 'AND', this.index), options)
     if (results.length === 0 && parsed.terms.length > 1) {
-      results = this.index.search(this.queryOf(parsed, 'OR', this.index), options)
+      results = this.run(this.queryOf(parsed, 'OR', this.index), options)
       fallback = results.length > 0
     }
     if (request.order === 'story') {
@@ -274,7 +381,11 @@ export class SearchIndex {
       if (seriesIds && !seriesIds.has(page.seriesId)) return false
       if (chapterIds && !(page.chapterId && chapterIds.has(page.chapterId))) return false
       if (tag && !indexed.tagKeys.includes(tag)) return false
-      for (const phrase of phrases) if (!indexed.phraseText.includes(phrase)) return false
+      if (phrases.length > 0) {
+        // ` folded words `, fields apart: made only for the pages holding every word
+        const folded = ` ${SEARCH_FIELDS.map((f) => words(indexed.text[f]).join(' ')).join(' \n ')} `
+        for (const phrase of phrases) if (!folded.includes(phrase)) return false
+      }
       return true
     }
   }
@@ -309,8 +420,9 @@ export class SearchIndex {
   suggest(q: string): { text: string; slug: string | null }[] {
     const parsed = parseQuery(q, { strict: false })
     if (parsed.terms.length === 0) return []
-    const query = this.queryOf({ ...parsed, prefixLast: true }, 'AND', this.suggestIndex, 1)
-    const results = this.suggestIndex.search(query, {
+    const built = this.queryOf({ ...parsed, prefixLast: true }, 'AND', this.suggestIndex, 1)
+    if (!built) return []
+    const results = this.suggestIndex.search(built.query, {
       boostDocument: (id) => 1 + Math.log2(this.suggestions.get(id as string)?.weight ?? 1),
     })
     const out: { text: string; slug: string | null }[] = []

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { type Commit, type SearchRequest, searchWire } from '@inkstream/contracts'
-import { SearchIndex } from '../src/search-index.ts'
+import { MAX_EXPANSION, SearchIndex } from '../src/search-index.ts'
 import * as c from './commits.ts'
 
 const S = randomUUID()
@@ -205,5 +205,47 @@ describe('search index', () => {
       many.apply(3 + 2 * i, c.publish(id))
     }
     assert.equal(many.suggest('krak').length, 8)
+  })
+})
+
+describe('search index at size', () => {
+  // 1,200 pages that all say "the", a few that say more
+  const index = new SearchIndex()
+  let seq = 0
+  index.apply(++seq, c.series(S, 'ink-tales', 'Ink Tales'))
+  for (let i = 0; i < 1_200; i++) {
+    const id = randomUUID()
+    const special = i % 400 === 0
+    index.apply(
+      ++seq,
+      c.draft(id, {
+        seriesId: S,
+        slug: `p-${i}`,
+        title: special ? `the kraken ${i}` : `the page ${i}`,
+        transcript: `BOB: word${i % 300} kaz${i} the end`,
+      }),
+    )
+    index.apply(++seq, c.publish(id))
+  }
+
+  test('search - a common word is required but not scored: the rarer words carry the query', () => {
+    const found = index.search({ q: 'the kraken', limit: 50 })
+    assert.equal(found.total, 3)
+    assert.equal(found.fallback, false)
+    assert.ok(found.hits.every((h) => h.title.startsWith('the kraken')))
+    assert.equal(index.search({ q: 'kraken end' }).total, 3)
+  })
+
+  test('search - the any-word fallback never rests on common words alone', () => {
+    const found = index.search({ q: 'the zeppelin' })
+    assert.equal(found.total, 0)
+    assert.equal(found.fallback, false)
+    assert.equal(index.search({ q: 'the' }).total, 1_200)
+  })
+
+  test('search - a short prefix stands for at most MAX_EXPANSION words', () => {
+    const found = index.search({ q: 'kaz', limit: 50 })
+    assert.ok(found.total > 0)
+    assert.ok(found.total <= MAX_EXPANSION, `${found.total}`)
   })
 })
