@@ -1,4 +1,11 @@
 import {
+  type BeaconPublisher,
+  createBeaconPublisher,
+  createSaltKeeper,
+  ensureAnalyticsStream,
+  type SaltKeeper,
+} from '@inkstream/analytics'
+import {
   type Check,
   connectNats,
   createLogger,
@@ -9,6 +16,7 @@ import {
   type Redis,
 } from '@inkstream/chassis'
 import { type Names, names } from '@inkstream/contracts'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { type FastifyInstance, type FastifyServerOptions, fastify, LogController } from 'fastify'
 import type { GatewaySettings } from './config.ts'
 import { createDerivatives } from './derivatives.ts'
@@ -17,6 +25,7 @@ import { CACHE_NOT_FOUND } from './headers.ts'
 import { type ImageStore, natsImageStore } from './image-store.ts'
 import errorPages from './plugins/error-pages.ts'
 import pageCache from './plugins/page-cache.ts'
+import beaconRoutes, { type BeaconStats, newBeaconStats } from './routes/beacon.ts'
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
 import searchRoutes from './routes/search.ts'
@@ -45,6 +54,13 @@ export interface GatewayDeps {
   site?: { name: string; url: string }
   /** How long search and the search page wait for an answer (ms, default 3000). */
   searchTimeoutMs?: number
+  /**
+   * The view beacon's publisher (analytics' batching publisher) and daily salts; absent or
+   * null: beacons are validated, answered 204 and dropped.
+   */
+  beacons?: { publisher: BeaconPublisher; salts: SaltKeeper } | null
+  /** Counters of the view beacon (one object the caller may read); made when absent. */
+  beaconStats?: BeaconStats
 }
 
 /** Server options the process uses; tests may pass their own. */
@@ -117,6 +133,13 @@ export async function buildApp(
     site: deps.site ?? { name: 'Inkstream', url: '' },
     ...defined({ timeoutMs: deps.searchTimeoutMs }),
   })
+  await app.register(beaconRoutes, {
+    publisher: deps.beacons?.publisher ?? null,
+    salts: deps.beacons?.salts ?? null,
+    site: deps.site?.url ?? '',
+    log: deps.log,
+    stats: deps.beaconStats ?? newBeaconStats(),
+  })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
 }
@@ -138,6 +161,8 @@ export interface Gateway {
   readonly redis: Redis
   /** What `/readyz` checks (the chassis runner's shape). */
   readonly checks: Record<string, Check>
+  /** The view beacon's publisher and counters (refusals are also a failing `beacons` check). */
+  readonly beacons: { publisher: BeaconPublisher; stats: BeaconStats }
   /** Stops listening, lets requests finish, drains NATS, closes Redis. */
   close(): Promise<void>
 }
@@ -151,7 +176,22 @@ export async function startGateway(
   const ns = names(config.INK_NS)
   const nc = await connectNats(config.NATS_URL, 'gateway', log)
   const redis = createRedis(config.REDIS_URL)
-  const checks: Record<string, Check> = { nats: () => nc.flush(), redis: () => redis.ping() }
+  // views: to the ANALYTICS stream in pipelined batches (whoever starts first creates it)
+  await ensureAnalyticsStream(await jetstreamManager(nc), ns)
+  const publisher = createBeaconPublisher({ js: jetstream(nc), names: ns, log })
+  const salts = createSaltKeeper({ redis, names: ns })
+  const beaconStats = newBeaconStats()
+  const checks: Record<string, Check> = {
+    nats: () => nc.flush(),
+    redis: () => redis.ping(),
+    // Not ready while views are being refused (the last refusal under 10 s ago).
+    beacons: async () => {
+      if (Date.now() - beaconStats.lastRefusedAt < 10_000)
+        throw new Error(
+          `refusing views: ${beaconStats.refused} refused so far, ${publisher.stats.buffered} waiting`,
+        )
+    },
+  }
   const app = await buildApp({
     redis,
     nc,
@@ -171,13 +211,25 @@ export async function startGateway(
       name: config.SITE_NAME ?? 'Inkstream',
       url: (config.SITE_URL ?? '').replace(/\/$/, ''),
     },
+    beacons: { publisher, salts },
+    beaconStats,
   })
   // connections close after the server stopped taking requests
   app.addHook('onClose', async () => {
+    // views accepted are stored before the connection goes
+    await publisher.close()
     await nc.drain()
     redis.disconnect()
   })
   const url = await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST })
   log.info({ url, ns: config.INK_NS }, 'gateway listening')
-  return { app, url, nc, redis, checks, close: () => app.close() }
+  return {
+    app,
+    url,
+    nc,
+    redis,
+    checks,
+    beacons: { publisher, stats: beaconStats },
+    close: () => app.close(),
+  }
 }

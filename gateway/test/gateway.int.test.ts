@@ -12,6 +12,7 @@ import {
 } from '@inkstream/chassis'
 import { dropTestStreams } from '@inkstream/chassis/testing'
 import {
+  analyticsNames,
   CONTENT_TYPE_METADATA,
   derivativeName,
   GONE_PATH,
@@ -22,6 +23,7 @@ import {
   names,
   wire,
 } from '@inkstream/contracts'
+import { jetstreamManager } from '@nats-io/jetstream'
 import type { Subscription } from '@nats-io/nats-core'
 import { Objm } from '@nats-io/obj'
 import type { FastifyInstance } from 'fastify'
@@ -575,7 +577,23 @@ test('startGateway - listens over real HTTP with health checks', async () => {
   try {
     const ready = await fetch(`${gateway.url}/readyz`)
     assert.equal(ready.status, 200)
-    assert.deepEqual(await ready.json(), { status: 'ready', checks: { nats: 'ok', redis: 'ok' } })
+    assert.deepEqual(await ready.json(), {
+      status: 'ready',
+      checks: { nats: 'ok', redis: 'ok', beacons: 'ok' },
+    })
+    // a view beacon goes to the namespace's ANALYTICS stream through the real publisher
+    const view = await fetch(`${gateway.url}/a/v`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain;charset=UTF-8',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+      },
+      body: JSON.stringify({ path: '/comic/known', screen: 'l' }),
+    })
+    assert.equal(view.status, 204)
+    await gateway.beacons.publisher.flush()
+    assert.equal(gateway.beacons.stats.accepted, 1)
+    assert.equal(gateway.beacons.publisher.stats.published, 1)
     const etag = await store('/comic/known', PAGES['/comic/known'] ?? '')
     const page = await fetch(`${gateway.url}/comic/known`)
     assert.equal(page.status, 200)
@@ -602,5 +620,8 @@ test('startGateway - listens over real HTTP with health checks', async () => {
   } finally {
     await gateway.close()
     await dropTestStreams(nc, ns.ns)
+    // the gateway's publisher made the namespace's ANALYTICS stream
+    const jsm = await jetstreamManager(nc)
+    await jsm.streams.delete(analyticsNames(ns).stream)
   }
 })

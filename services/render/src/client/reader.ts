@@ -203,3 +203,49 @@ for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-i
     button.setAttribute('aria-expanded', 'true')
   })
 }
+
+// 9. the view beacon: one per view, to the gateway's /a/v (no cookie, nothing stored here).
+// Pages with a canonical address are views (not search results, not error pages); the
+// referrer is sent as its host only, and only when it is another site.
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+function sendView(): void {
+  if (!document.querySelector('link[rel="canonical"]') || !navigator.sendBeacon) return
+  const view: { path: string; pageId?: string; referrer?: string; screen: string } = {
+    path: location.pathname,
+    screen: viewportClass(innerWidth),
+  }
+  const pageId = document.querySelector<HTMLElement>('[data-ink-page-id]')?.dataset.inkPageId
+  if (pageId && ID.test(pageId)) view.pageId = pageId
+  try {
+    const host = document.referrer ? new URL(document.referrer).hostname.toLowerCase() : ''
+    if (host && host !== location.hostname.toLowerCase() && /^[a-z0-9.-]{1,253}$/.test(host))
+      view.referrer = host
+  } catch {}
+  try {
+    navigator.sendBeacon('/a/v', JSON.stringify(view))
+  } catch {}
+}
+// s < 600 px ≤ m < 1024 ≤ l < 1600 ≤ xl (contracts' screenClass)
+function viewportClass(width: number): string {
+  if (width < 600) return 's'
+  if (width < 1024) return 'm'
+  if (width < 1600) return 'l'
+  return 'xl'
+}
+sendView()
+
+// 10. search results: which result was opened, sent without anything about the reader
+const results = document.querySelector<HTMLElement>('[data-ink-query]')
+const queryId = results?.dataset.inkQuery
+if (results && queryId) {
+  const opened = (event: MouseEvent) => {
+    const link = (event.target as Element | null)?.closest<HTMLAnchorElement>('a[data-ink-hit]')
+    const slug = link?.dataset.inkHit
+    if (!slug || !navigator.sendBeacon) return
+    try {
+      navigator.sendBeacon('/api/search/click', JSON.stringify({ queryId, slug }))
+    } catch {}
+  }
+  results.addEventListener('click', opened)
+  results.addEventListener('auxclick', opened)
+}
