@@ -4,6 +4,7 @@ import {
   EventStore,
   type errorBody,
   type NatsConnection,
+  type Served,
   type ServiceContext,
   type StartedService,
   serve,
@@ -24,6 +25,8 @@ import { SearchIndex } from './search-index.ts'
 
 /** The started search service: what runService needs, and what tests and the bench use. */
 export interface SearchService extends StartedService {
+  /** Resolves once the index has caught up and the queries are served. */
+  ready: Promise<void>
   nc: NatsConnection
   index: SearchIndex
   follower: Follower
@@ -47,52 +50,61 @@ export async function startSearch(
   const insights = await Insights.open(pool, log)
   const index = new SearchIndex()
   const follower = await followLog({ store, index, log })
-  // a replica answers only once it has the whole index: until then the others do
-  await follower.ready
   const queue = n.queue('search')
   const failed = (error: ReturnType<typeof errorBody>) => ({ ok: false as const, error })
-  const served = [
-    serve(nc, {
-      subject: n.query('search'),
-      queue,
-      request: searchWire.request,
-      reply: searchWire.reply,
-      log,
-      onError: failed,
-      async handle(request) {
-        const page = index.search(request)
-        const queryId = insights.record(page.normalised, page.total)
-        return {
-          ok: true as const,
-          total: page.total,
-          hits: page.hits,
-          fallback: page.fallback,
-          queryId,
-        }
-      },
-    }),
-    serve(nc, {
-      subject: n.query('suggest'),
-      queue,
-      request: searchWire.suggestRequest,
-      reply: searchWire.suggestReply,
-      log,
-      onError: failed,
-      handle: async (request) => ({ ok: true as const, suggestions: index.suggest(request.q) }),
-    }),
-    serve(nc, {
-      subject: n.query('searchInsights'),
-      queue,
-      request: searchWire.insightsRequest,
-      reply: searchWire.insightsReply,
-      log,
-      onError: failed,
-      async handle(request) {
-        await insights.flush()
-        return insights.report(request)
-      },
-    }),
-  ]
+  // a replica answers only once it has the whole index: until then the others do, and its
+  // /readyz says it is catching up
+  let closing = false
+  let served: Served[] = []
+  const ready = follower.ready.then(async () => {
+    if (closing) return
+    served = serveQueries()
+    await nc.flush()
+  })
+  function serveQueries(): Served[] {
+    return [
+      serve(nc, {
+        subject: n.query('search'),
+        queue,
+        request: searchWire.request,
+        reply: searchWire.reply,
+        log,
+        onError: failed,
+        async handle(request) {
+          const page = index.search(request)
+          const queryId = insights.record(page.normalised, page.total)
+          return {
+            ok: true as const,
+            total: page.total,
+            hits: page.hits,
+            fallback: page.fallback,
+            queryId,
+          }
+        },
+      }),
+      serve(nc, {
+        subject: n.query('suggest'),
+        queue,
+        request: searchWire.suggestRequest,
+        reply: searchWire.suggestReply,
+        log,
+        onError: failed,
+        handle: async (request) => ({ ok: true as const, suggestions: index.suggest(request.q) }),
+      }),
+      serve(nc, {
+        subject: n.query('searchInsights'),
+        queue,
+        request: searchWire.insightsRequest,
+        reply: searchWire.insightsReply,
+        log,
+        onError: failed,
+        async handle(request) {
+          await insights.flush()
+          return insights.report(request)
+        },
+      }),
+    ]
+  }
   // clicks: fire-and-forget, so a bad one is logged and dropped
   const clicks = nc.subscribe(searchClickSubject(n), { queue })
   const counting = (async () => {
@@ -106,8 +118,8 @@ export async function startSearch(
       }
     }
   })()
-  await nc.flush()
   return {
+    ready,
     nc,
     index,
     follower,
@@ -119,6 +131,8 @@ export async function startSearch(
       },
     },
     async close() {
+      closing = true
+      await ready.catch(() => {})
       await Promise.all(served.map((s) => s.stopServing()))
       if (!clicks.isClosed()) await clicks.drain()
       await counting

@@ -60,6 +60,7 @@ describe('search service', () => {
   const start = async () => {
     const s = await startSearch(config, { log })
     started.push(s)
+    await s.ready
     return s
   }
 
@@ -161,7 +162,23 @@ describe('search service', () => {
     await service.follower.waitFor(seq)
     const queries: SearchRequest[] = [{ q: 'kraken' }, { q: 'krakn dawn' }, { q: 'sea' }]
     const expected = queries.map((q) => service.index.search(q).hits)
-    const replica = await start()
+    // a longer log: a starting replica is not ready until it has read all of it
+    for (let i = 0; i < 1_500; i += 250)
+      await Promise.all(
+        Array.from({ length: 250 }, (_, k) => {
+          const id = randomUUID()
+          return store.append(
+            ns.pageEvents(id),
+            c.draft(id, { seriesId: S, slug: `draft-${i + k}`, title: `Kraken draft ${i + k}` }),
+            0,
+          )
+        }),
+      )
+    const replica = await startSearch(config, { log })
+    started.push(replica)
+    await assert.rejects(replica.checks.index?.() as Promise<unknown>, /catching up/)
+    await replica.ready
+    await replica.checks.index?.()
     assert.deepEqual(
       queries.map((q) => replica.index.search(q).hits),
       expected,
