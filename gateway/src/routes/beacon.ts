@@ -53,7 +53,7 @@ export const newBeaconStats = (): BeaconStats => ({
   lastRefusedAt: 0,
 })
 
-/** A 1x1 transparent GIF (43 bytes). */
+/** A 1x1 transparent GIF (42 bytes). */
 export const PIXEL = Buffer.from(
   'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7',
   'base64',
