@@ -112,7 +112,7 @@ function header(site: Site, series: SeriesScope | null | undefined, comic: boole
     series ? html`<a href="${seriesPath(series.slug)}">${series.title}</a>` : ''
   }<a href="${archive}">Archive</a><a data-ink-random${
     series ? html`="${series.slug}"` : ''
-  } href="${archive}">Random</a><form role="search" action="/search" method="get" class="site-search"><label for="site-search-q" class="visually-hidden">Search</label><input id="site-search-q" type="search" name="q" placeholder="Search" maxlength="200" required><button type="submit">Search</button></form><button type="button" data-ink-theme hidden aria-pressed="false">Dark mode</button>${
+  } href="${archive}">Random</a><form role="search" aria-label="Site search" action="/search" method="get" class="site-search"><label for="site-search-q" class="visually-hidden">Search</label><input id="site-search-q" type="search" name="q" placeholder="Search" maxlength="200" required><button type="submit">Search</button></form><button type="button" data-ink-theme hidden aria-pressed="false">Dark mode</button>${
     comic
       ? html`<button type="button" data-ink-carry hidden aria-expanded="false">Continue on another device</button>`
       : ''

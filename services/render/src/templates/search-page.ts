@@ -84,7 +84,7 @@ function form(query: SearchPageQuery): SafeHtml {
     .filter((k) => query[k])
     .map((k) => html`<input type="hidden" name="${k}" value="${query[k] ?? ''}">`)
   const story = query.order === 'story'
-  return html`<form role="search" action="${SEARCH_PATH}" method="get" class="search-form">
+  return html`<form role="search" aria-label="Search the comic" action="${SEARCH_PATH}" method="get" class="search-form">
 <label for="search-q">Search the comic</label>
 <input id="search-q" type="search" name="q" value="${query.q ?? ''}" maxlength="200" required>
 ${hidden}<label for="search-order">Order</label>
