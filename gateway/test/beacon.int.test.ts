@@ -156,6 +156,16 @@ describe('gateway view beacon', () => {
     assert.equal((await storedViews()).length, 0)
   })
 
+  test('beacon - sent from another site (Sec-Fetch-Site) is answered 204 and not published', async () => {
+    const before = stats.foreign
+    const res = await beacon(JSON.stringify({ path: '/' }), { 'sec-fetch-site': 'cross-site' })
+    assert.equal(res.statusCode, 204)
+    const own = await beacon(JSON.stringify({ path: '/' }), { 'sec-fetch-site': 'same-origin' })
+    assert.equal(own.statusCode, 204)
+    assert.equal(stats.foreign - before, 1)
+    assert.equal((await storedViews()).length, 1)
+  })
+
   test('beacon - Sec-GPC or DNT: the view counted, no visitor', async () => {
     for (const h of [{ 'sec-gpc': '1' }, { dnt: '1' }]) {
       const res = await beacon(JSON.stringify({ path: '/archive' }), h)

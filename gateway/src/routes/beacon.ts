@@ -30,6 +30,8 @@ export interface BeaconStats {
   bots: number
   /** Malformed, oversized or off-grammar beacons (4xx). */
   invalid: number
+  /** Sent by another site's page (Sec-Fetch-Site: cross-site): answered 204, not counted. */
+  foreign: number
   /** When the last refusal happened (ms since the epoch; 0: never). */
   lastRefusedAt: number
 }
@@ -50,6 +52,7 @@ export const newBeaconStats = (): BeaconStats => ({
   refused: 0,
   bots: 0,
   invalid: 0,
+  foreign: 0,
   lastRefusedAt: 0,
 })
 
@@ -120,6 +123,13 @@ export default async function beaconRoutes(
     const userAgent = first(request.headers['user-agent']) ?? ''
     if (userAgent === '' || isbot(userAgent)) {
       stats.bots++
+      return 'bot'
+    }
+    // Browsers say where a request comes from: a beacon or pixel on another site's page is
+    // not a view of ours (forged or hotlinked), answered the same and not counted.
+    const from = first(request.headers['sec-fetch-site'])
+    if (from === 'cross-site' || from === 'same-site') {
+      stats.foreign++
       return 'bot'
     }
     if (!publisher) return 'accepted'
