@@ -87,7 +87,13 @@ interface Delta {
 export async function applyViews(
   tx: PoolConnection,
   batch: StoredCommit<AnalyticsEvent>[],
-  options: { catalog: Catalog; ratePerMinute: number; viewSubject: string },
+  options: {
+    catalog: Catalog
+    ratePerMinute: number
+    viewSubject: string
+    /** Brings the catalog up to the COMICS stream's end (a page published a moment ago). */
+    settle?: () => Promise<void>
+  },
 ): Promise<CountedView[]> {
   const deltas = new Map<string, Delta>()
   const add = (day: string, kind: string, key: string, views: number, uniques: number) => {
@@ -123,13 +129,18 @@ export async function applyViews(
   }
   const rateChanged = new Set<string>()
 
-  // 2. which views count
+  // 2. which views count; an unknown page may be one the catalog has not caught up with yet
+  let verdicts = views.map((v) => classify(v.commit, options.catalog))
+  if (options.settle && verdicts.some((v) => 'reject' in v && v.reject === 'unknown-page')) {
+    await options.settle()
+    verdicts = views.map((v) => classify(v.commit, options.catalog))
+  }
   const counted: CountedView[] = []
   views.forEach((v, i) => {
     const e = v.commit
     const day = utcDay(e.at)
     const minute = minutes[i] as number
-    const verdict = classify(e, options.catalog)
+    const verdict = verdicts[i] as ReturnType<typeof classify>
     if ('reject' in verdict) {
       add(day, 'rejected', verdict.reject, 1, 0)
       return
@@ -339,6 +350,7 @@ export async function runCounter(options: {
   log: Logger
   batchSize: number
   ratePerMinute: number
+  settle?: () => Promise<void>
 }): Promise<Projection> {
   const { names: n, catalog, redis } = options
   const viewSubject = analyticsNames(n).viewSubject
@@ -354,7 +366,12 @@ export async function runCounter(options: {
     apply: async (tx, batch) => {
       counted.set(
         batch,
-        await applyViews(tx, batch, { catalog, ratePerMinute: options.ratePerMinute, viewSubject }),
+        await applyViews(tx, batch, {
+          catalog,
+          ratePerMinute: options.ratePerMinute,
+          viewSubject,
+          settle: options.settle,
+        }),
       )
     },
     afterCommit: async (batch) => {

@@ -58,7 +58,15 @@ export async function startAnalytics(
       catalog,
       log,
     })
+    // views are judged against a catalog as recent as the COMICS stream
+    const settle = async () => {
+      await catalogProjection
+        .waitFor(await comics.lastSeq(), 5_000)
+        .catch((error: unknown) => log.warn({ err: error }, 'catalog behind the COMICS stream'))
+    }
+    await settle()
     const counter = await runCounter({
+      settle,
       store,
       pool,
       redis,

@@ -15,6 +15,7 @@ import {
   comicsLog,
   type Names,
   names,
+  sha256Hex,
   type ViewEvent,
 } from '@inkstream/contracts'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
@@ -133,4 +134,4 @@ export function view(o: Partial<ViewEvent> & { path: string }): ViewEvent {
 }
 
 /** A visitor hash for tests. */
-export const visitor = (n: number): string => n.toString(16).padStart(64, 'a')
+export const visitor = (n: number): string => sha256Hex(`visitor ${n}`)
