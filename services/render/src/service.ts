@@ -28,6 +28,7 @@ import { createPurge } from './purge.ts'
 import { serveQueries } from './queries.ts'
 import { CHECKPOINT_TABLE } from './read-model.ts'
 import { createRenderer, type Renderer } from './renderer.ts'
+import { startSearchPages } from './search-pages.ts'
 import { VIEWS } from './views/index.ts'
 
 export interface StartRenderOptions {
@@ -76,10 +77,11 @@ export async function startRender(
   const store = await EventStore.open(nc, comicsLog(ns))
   await forgetConsumerAhead(store, ns.durable(name), pool, name, log)
   const replayUntil = (await store.jsm.streams.info(store.stream)).state.last_seq
+  const site = { name: config.SITE_NAME, url: config.SITE_URL.replace(/\/$/, '') }
   const renderer = createRenderer({
     pool,
     store: createHtmlStore(redis, ns.keyPrefix),
-    site: { name: config.SITE_NAME, url: config.SITE_URL.replace(/\/$/, '') },
+    site,
     views: VIEWS,
     projection: name,
     log,
@@ -126,6 +128,7 @@ export async function startRender(
     }),
     ...serveQueries(nc, ns, { pool, projection: name, log }),
     startImageDerivatives({ nc, names: ns, log }),
+    startSearchPages({ nc, names: ns, log, site }),
   ]
   log.info({ ns: ns.ns, projection: name }, 'render started')
 
