@@ -141,4 +141,16 @@ export const MIGRATIONS: Migration[] = [
       'UPDATE render_checkpoints SET seq = 0',
     ],
   },
+  {
+    // MariaDB reads `series = ? AND status = ? AND story_key < ? ORDER BY story_key DESC` by
+    // ref on (series, status), backwards from the end, scanning every later page; one column
+    // holding both makes a neighbour a range seek.
+    version: 4,
+    name: 'navigation key: series and story key of published pages, one column',
+    up: [
+      `ALTER TABLE render_pages ADD COLUMN IF NOT EXISTS nav_key CHAR(140) ${IDS} NULL,
+        ADD KEY IF NOT EXISTS render_pages_nav (nav_key)`,
+      `UPDATE render_pages SET nav_key = IF(status = 'published', CONCAT(series_id, story_key), NULL)`,
+    ],
+  },
 ]

@@ -232,11 +232,13 @@ export function storyKeyOf(page: PageRow, chapters: Map<string, ChapterRow>): st
 }
 
 const pageToDb = (p: PageRow, chapters: Map<string, ChapterRow>): unknown[] => {
+  const key = storyKeyOf(p, chapters)
   return [
     p.pageId,
     p.seriesId,
     p.chapterId,
-    storyKeyOf(p, chapters),
+    key,
+    p.status === 'published' ? p.seriesId + key : null,
     p.position,
     p.slug,
     p.title,
@@ -331,6 +333,7 @@ const PAGE_WRITE_COLUMNS = [
   'series_id',
   'chapter_id',
   'story_key',
+  'nav_key',
   'position',
   'slug',
   'title',
@@ -372,9 +375,11 @@ export async function writeChapterPlaces(
   for (const c of chapters) {
     await sql(
       tx,
-      `UPDATE render_pages SET story_key = CONCAT(?, SUBSTRING(story_key, ${CHAPTER_PREFIX_LENGTH + 1}))
+      `UPDATE render_pages SET
+         nav_key = IF(status = 'published', CONCAT(series_id, ?, SUBSTRING(story_key, ${CHAPTER_PREFIX_LENGTH + 1})), NULL),
+         story_key = CONCAT(?, SUBSTRING(story_key, ${CHAPTER_PREFIX_LENGTH + 1}))
        WHERE chapter_id = ? AND series_id = ?`,
-      [sortableNumber(c.position), c.chapterId, c.seriesId],
+      [sortableNumber(c.position), sortableNumber(c.position), c.chapterId, c.seriesId],
     )
   }
 }

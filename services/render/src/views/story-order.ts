@@ -3,8 +3,9 @@ import type { Navigation } from './model.ts'
 
 // Story order is navigation order: within a series, pages sort by their chapter's position,
 // then their own position, then their id; pages without a chapter come after every chapter
-// (story-key.ts makes that one sortable `story_key`, indexed with series and status). Only
-// published pages take part in navigation.
+// (story-key.ts makes that one sortable `story_key`). Only published pages take part in
+// navigation: theirs is `nav_key` = series id + story key (null otherwise), one indexed
+// column, so each neighbour below is one range seek.
 
 type Queryable = Parameters<typeof sql>[0]
 
@@ -19,7 +20,8 @@ export interface Ends {
   last: string | null
 }
 
-const PUBLISHED = `series_id = ? AND status = 'published'`
+/** Above every story key (hex digits and ids) of a series: its range's end. */
+const END = '~'
 
 /**
  * First, previous, next and last published pages around places in story order (a place
@@ -32,20 +34,23 @@ export async function navigationMany(db: Queryable, keys: StoryKey[]): Promise<N
   const parts: string[] = []
   const params: unknown[] = []
   keys.forEach((key, i) => {
+    const at = key.seriesId + key.storyKey
     parts.push(
-      `(SELECT ${i} AS k, 'prev' AS side, slug FROM render_pages WHERE ${PUBLISHED}
-         AND story_key < ? ORDER BY story_key DESC LIMIT 1)`,
-      `(SELECT ${i}, 'next', slug FROM render_pages WHERE ${PUBLISHED}
-         AND story_key > ? ORDER BY story_key LIMIT 1)`,
+      `(SELECT ${i} AS k, 'prev' AS side, slug FROM render_pages
+         WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key DESC LIMIT 1)`,
+      `(SELECT ${i}, 'next', slug FROM render_pages
+         WHERE nav_key > ? AND nav_key < ? ORDER BY nav_key LIMIT 1)`,
     )
-    params.push(key.seriesId, key.storyKey, key.seriesId, key.storyKey)
+    params.push(key.seriesId, at, at, key.seriesId + END)
   })
   series.forEach((seriesId, i) => {
     parts.push(
-      `(SELECT ${-1 - i}, 'first', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)`,
-      `(SELECT ${-1 - i}, 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
+      `(SELECT ${-1 - i}, 'first', slug FROM render_pages
+         WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key LIMIT 1)`,
+      `(SELECT ${-1 - i}, 'last', slug FROM render_pages
+         WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key DESC LIMIT 1)`,
     )
-    params.push(seriesId, seriesId)
+    params.push(seriesId, seriesId + END, seriesId, seriesId + END)
   })
   const rows = await sql<{ k: number; side: keyof Navigation; slug: string }[]>(
     db,
@@ -76,9 +81,11 @@ export async function navigationAt(db: Queryable, key: StoryKey): Promise<Naviga
 export async function endsOf(db: Queryable, seriesId: string): Promise<Ends> {
   const rows = await sql<{ side: keyof Ends; slug: string }[]>(
     db,
-    `(SELECT 'first' AS side, slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key LIMIT 1)
-     UNION ALL (SELECT 'last', slug FROM render_pages WHERE ${PUBLISHED} ORDER BY story_key DESC LIMIT 1)`,
-    [seriesId, seriesId],
+    `(SELECT 'first' AS side, slug FROM render_pages
+       WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key LIMIT 1)
+     UNION ALL (SELECT 'last', slug FROM render_pages
+       WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key DESC LIMIT 1)`,
+    [seriesId, seriesId + END, seriesId, seriesId + END],
   )
   return {
     first: rows.find((r) => r.side === 'first')?.slug ?? null,
