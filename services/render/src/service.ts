@@ -35,7 +35,7 @@ export interface StartRenderOptions {
   log?: Logger
   /** Projection name (tests and the bench run a second projection on one database). */
   projection?: string
-  /** Commits per transaction (default 500). */
+  /** Commits per transaction (default 2000). */
   batchSize?: number
 }
 
@@ -54,7 +54,8 @@ export interface RenderService {
   close(): Promise<void>
 }
 
-const DEFAULT_BATCH = 500
+// measured on a replay: 2000 applies about half again as fast as 500 (fewer transactions)
+const DEFAULT_BATCH = 2_000
 
 /**
  * Starts render: migrations, the 404 page, the projection, render-on-miss, the editor's
