@@ -40,10 +40,15 @@ const PREFIX_WEIGHT = 0.6
 const FUZZY_WEIGHT = 0.45
 /** At most this many dictionary words stand for one typed word (the most frequent win). */
 export const MAX_EXPANSION = 64
+/** Of which at most this many for typos (a typo rarely means a rare word). */
+export const MAX_TYPO_EXPANSION = 12
 /** A word on more than this share of the pages is checked, not scored, when the query has
  *  rarer words: it hardly ranks, and scoring it means visiting most of the index. */
 export const COMMON_SHARE = 0.5
 
+/** With several words, one held by more than this share of the pages is checked, not
+ *  scored, unless it is the rarest of the query. */
+export const SCORED_SHARE = 0.05
 /** Below this many pages every word is scored (it is cheap). */
 const COMMON_MIN_PAGES = 500
 const isCommon = (df: number, pages: number): boolean =>
@@ -77,6 +82,13 @@ class Dictionary<T> extends MiniSearch<T> {
     return false
   }
 
+  /** The `max` candidates of most weight × log(pages holding them). */
+  private mostUseful(candidates: [string, number][], max: number): [string, number][] {
+    if (candidates.length <= max) return candidates
+    const value = new Map(candidates.map(([k, w]) => [k, w * Math.log1p(this.docFrequency(k))]))
+    return candidates.sort((a, b) => (value.get(b[0]) ?? 0) - (value.get(a[0]) ?? 0)).slice(0, max)
+  }
+
   expand(term: string, options: { prefix: boolean; typos: number }): Expansion {
     const out: Expansion = new Map()
     const len = term.length
@@ -94,20 +106,16 @@ class Dictionary<T> extends MiniSearch<T> {
       }
     }
     if (options.typos > 0) {
+      const typos: [string, number][] = []
       for (const [key, [, distance]] of this._index.fuzzyGet(term, options.typos))
-        if (distance > 0)
-          candidates.push([key, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
+        if (distance > 0) typos.push([key, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
       for (const key of swapsOf(term))
-        if (this._index.has(key)) candidates.push([key, (FUZZY_WEIGHT * len) / (len + 1)])
+        if (this._index.has(key)) typos.push([key, (FUZZY_WEIGHT * len) / (len + 1)])
+      candidates.push(...this.mostUseful(typos, MAX_TYPO_EXPANSION))
     }
-    if (candidates.length > MAX_EXPANSION) {
-      const df = new Map(candidates.map(([k]) => [k, this.docFrequency(k)]))
-      candidates.sort(
-        (a, b) => b[1] * Math.log1p(df.get(b[0]) ?? 0) - a[1] * Math.log1p(df.get(a[0]) ?? 0),
-      )
-      candidates.length = MAX_EXPANSION
-    }
-    for (const [key, weight] of candidates) if ((out.get(key) ?? 0) < weight) out.set(key, weight)
+    // a two-letter prefix stands for a few words, a longer one for more
+    const kept = this.mostUseful(candidates, Math.min(MAX_EXPANSION, 4 * 2 ** Math.max(0, len - 1)))
+    for (const [key, weight] of kept) if ((out.get(key) ?? 0) < weight) out.set(key, weight)
     return out
   }
 }
@@ -276,24 +284,44 @@ export class SearchIndex {
     combineWith: 'AND' | 'OR',
     index: Terms,
     minPrefix = 2,
+    cache = new Map<string, Expansion>(),
   ): { query: Query; mustHold: string[][] } | null {
     const last = parsed.terms.length - 1
     const groups = parsed.terms.map((term, i) => {
       const known = index.hasTerm(term)
       const typos = this.options.fuzzyUnknownOnly && known ? 0 : typosAllowed(term)
       const prefix = i === last && parsed.prefixLast && [...term].length >= minPrefix
-      const expansion = index.expand(term, { prefix, typos })
-      const common =
-        !prefix && typos === 0 && isCommon(index.docFrequency(term), index.documentCount)
-      return { expansion, common }
+      // the fallback asks again: expanding a long word with two typos is not free
+      const key = `${term}|${prefix}|${typos}`
+      const expansion = cache.get(key) ?? index.expand(term, { prefix, typos })
+      cache.set(key, expansion)
+      const common = typos === 0 && isCommon(index.docFrequency(term), index.documentCount)
+      let df: number | undefined
+      const groupDf = () => {
+        df ??= [...expansion.keys()].reduce((n, t) => n + index.docFrequency(t), 0)
+        return df
+      }
+      return { expansion, common, df: groupDf }
     })
-    const scored = groups.filter((g) => !g.common && g.expansion.size > 0)
-    const checked = scored.length > 0 ? groups.filter((g) => g.common) : []
-    const used = scored.length > 0 ? scored : groups.filter((g) => g.expansion.size > 0)
     if (combineWith === 'AND' && groups.some((g) => g.expansion.size === 0)) return null
-    if (used.length === 0) return null
+    const present = groups.filter((g) => g.expansion.size > 0)
+    let scored = present.filter((g) => !g.common)
     // the OR fallback never rests on common words alone
     if (combineWith === 'OR' && scored.length === 0 && parsed.terms.length > 1) return null
+    if (scored.length === 0) scored = present
+    if (scored.length === 0) return null
+    let checked = present.filter((g) => !scored.includes(g))
+    if (combineWith === 'AND' && scored.length > 1) {
+      // all words must match anyway: score the rarest word and the selective ones, check the
+      // frequent ones (scoring a word visits every page that holds it)
+      const df = new Map(scored.map((g) => [g, g.df()]))
+      const rarest = [...scored].sort((a, b) => (df.get(a) ?? 0) - (df.get(b) ?? 0))[0]
+      const selective = Math.max(COMMON_MIN_PAGES, SCORED_SHARE * index.documentCount)
+      const frequent = scored.filter((g) => g !== rarest && (df.get(g) ?? 0) > selective)
+      scored = scored.filter((g) => !frequent.includes(g))
+      checked = [...checked, ...frequent]
+    }
+    const used = scored
     const query: Query = {
       combineWith,
       queries: used.map((g) => ({
@@ -335,13 +363,14 @@ export class SearchIndex {
     const accept = this.filterOf(request, parsed)
     const options: SearchOptions = {
       boost: BOOSTS,
-      filter: (r) => accept(r.id as string),
+      ...(accept ? { filter: (r: SearchResult) => accept(r.id as string) } : {}),
       weights: { fuzzy: 0.45, prefix: 0.6 },
     }
     let fallback = false
-    let results = this.run(this.queryOf(parsed, 'AND', this.index), options)
+    const cache = new Map<string, Expansion>()
+    let results = this.run(this.queryOf(parsed, 'AND', this.index, 2, cache), options)
     if (results.length === 0 && parsed.terms.length > 1) {
-      results = this.run(this.queryOf(parsed, 'OR', this.index), options)
+      results = this.run(this.queryOf(parsed, 'OR', this.index, 2, cache), options)
       fallback = results.length > 0
     }
     if (request.order === 'story') {
@@ -358,7 +387,18 @@ export class SearchIndex {
   }
 
   /** Filters (series, chapter, tag) and phrases as one test of a page id. */
-  private filterOf(request: SearchRequest, parsed: ParsedQuery): (pageId: string) => boolean {
+  private filterOf(
+    request: SearchRequest,
+    parsed: ParsedQuery,
+  ): ((pageId: string) => boolean) | undefined {
+    // only published pages are in the index (an unpublish discards at once)
+    if (
+      request.series === undefined &&
+      request.chapter === undefined &&
+      request.tag === undefined &&
+      parsed.phrases.length === 0
+    )
+      return undefined
     const { series, chapters, pages } = this.content
     let seriesIds: Set<string> | undefined
     if (request.series !== undefined)
