@@ -57,4 +57,11 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE=InnoDB`,
     ],
   },
+  {
+    version: 2,
+    name: 'visitor sets by visitor (the drop-off join)',
+    up: [
+      'ALTER TABLE analytics_visitors_day ADD INDEX IF NOT EXISTS by_visitor (visitor, day, kind, dim_key)',
+    ],
+  },
 ]
