@@ -46,6 +46,7 @@ let browser: Browser
 let context: BrowserContext
 const pages = new Map<string, string>()
 const beacons: { path: string; body: string }[] = []
+const suggestAsked: string[] = []
 
 before(async () => {
   const reader = await bundleReaderScript()
@@ -99,6 +100,19 @@ before(async () => {
     if (url.pathname === reader.path)
       return route.fulfill({ contentType: 'text/javascript', body: reader.body })
     if (url.pathname.startsWith('/img/')) return route.fulfill({ status: 204 })
+    if (url.pathname === '/api/search/suggest') {
+      suggestAsked.push(url.searchParams.get('q') ?? '')
+      return route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          ok: true,
+          suggestions: [
+            { text: 'Kraken wakes', slug: 'kraken-wakes' },
+            { text: 'kraken', slug: null },
+          ],
+        }),
+      })
+    }
     if (
       request.method() === 'POST' &&
       (url.pathname === '/a/v' || url.pathname === '/api/search/click')
@@ -200,4 +214,24 @@ test('view beacon - one per view with path and screen class, none on the results
   assert.equal(clicks.length, 1)
   assert.deepEqual(JSON.parse(clicks[0]?.body ?? '{}'), { queryId: 'q-1', slug: 'page-2' })
   await results.close()
+})
+
+test('search page - suggestions as you type fill the search box list', async () => {
+  const tab = await open('/search?q=zebra')
+  const box = tab.locator('#search-q')
+  await box.fill('')
+  await box.pressSequentially('kra', { delay: 30 })
+  const list = await box.getAttribute('list')
+  assert.ok(list)
+  await tab.waitForFunction(
+    (id) => (document.getElementById(id as string)?.querySelectorAll('option').length ?? 0) === 2,
+    list,
+  )
+  const values = await tab
+    .locator(`#${list} option`)
+    .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))
+  assert.deepEqual(values, ['Kraken wakes', 'kraken'])
+  assert.equal(suggestAsked.at(-1), 'kra')
+  assert.deepEqual(await axe(tab), [])
+  await tab.close()
 })

@@ -249,3 +249,36 @@ if (results && queryId) {
   results.addEventListener('click', opened)
   results.addEventListener('auxclick', opened)
 }
+
+// 11. search as you type: suggestions in a <datalist> under every search box (the form works
+// without it)
+let suggestions = 0
+for (const input of document.querySelectorAll<HTMLInputElement>('input[type="search"][name="q"]')) {
+  const list = document.createElement('datalist')
+  list.id = `ink-suggest-${++suggestions}`
+  input.after(list)
+  input.setAttribute('list', list.id)
+  input.setAttribute('autocomplete', 'off')
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let asked = ''
+  input.addEventListener('input', () => {
+    clearTimeout(timer)
+    const q = input.value
+    if (q.trim().length < 2 || q.length > 200) return
+    timer = setTimeout(async () => {
+      asked = q
+      try {
+        const res = await fetch(`/api/search/suggest?q=${encodeURIComponent(q)}`)
+        if (!res.ok || asked !== q) return
+        const body = (await res.json()) as { suggestions?: { text: string }[] }
+        list.replaceChildren(
+          ...(body.suggestions ?? []).map((s) => {
+            const option = document.createElement('option')
+            option.value = s.text
+            return option
+          }),
+        )
+      } catch {}
+    }, 150)
+  })
+}
