@@ -239,6 +239,9 @@ before(async () => {
       return route.fulfill({ contentType: 'text/javascript', body: script })
     if (url.pathname.startsWith('/img/'))
       return route.fulfill({ contentType: 'image/png', body: png })
+    // the view beacon (the gateway answers 204)
+    if (url.pathname === '/a/v' || url.pathname === '/api/search/click')
+      return route.fulfill({ status: 204 })
     const body = pages.get(url.pathname)
     // with the gateway's policy: a blocked script or style would log an error
     if (body)

@@ -67,7 +67,9 @@ const alone: Navigation = { first: null, prev: null, next: null, last: null }
 const RUNS_SCRIPT = /<script(?! type="application\/ld\+json")/i
 
 /** The <img> tags of a page, in order. */
-const imgTags = (out: string): string[] => [...out.matchAll(/<img [^>]*>/g)].map((m) => m[0])
+// the page's images (not the <noscript> view pixel, /a/v.gif)
+const imgTags = (out: string): string[] =>
+  [...out.matchAll(/<img [^>]*>/g)].map((m) => m[0]).filter((tag) => !tag.includes('/a/v.gif'))
 
 test('html - escapes every interpolation', () => {
   assert.equal(
