@@ -3,6 +3,7 @@ import {
   createPool,
   createRedis,
   EventStore,
+  ensureCheckpointTable,
   migrate,
   type NatsConnection,
   type Pool,
@@ -10,6 +11,7 @@ import {
   type Redis,
   type ServiceContext,
   type StartedService,
+  sql,
 } from '@inkstream/chassis'
 import { type AnalyticsEvent, analyticsLog, comicsLog, names } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -65,6 +67,33 @@ export async function startAnalytics(
         .catch((error: unknown) => log.warn({ err: error }, 'catalog behind the COMICS stream'))
     }
     await settle()
+    // a stream limited by age and size may drop views the projection has not counted (it was
+    // down for weeks, or a flood filled the 1 GiB): skip to what is there instead of waiting
+    // forever for the gap to fill, loudly
+    const jsm = await jetstreamManager(nc)
+    const skipLost = async () => {
+      const info = await jsm.streams.info(store.stream)
+      const first = info.state.first_seq
+      if (info.state.messages === 0 && info.state.last_seq > 0) {
+        await skipTo(info.state.last_seq)
+      } else if (first > 1) await skipTo(first - 1)
+    }
+    const skipTo = async (seq: number) => {
+      const r: { affectedRows: number } = await sql(
+        pool,
+        "UPDATE analytics_checkpoints SET seq = ? WHERE name = 'analytics' AND seq < ?",
+        [seq, seq],
+      )
+      if (r.affectedRows > 0)
+        log.error({ to: seq }, 'views dropped by the stream before they were counted; skipped')
+    }
+    await ensureCheckpointTable(pool, 'analytics_checkpoints')
+    await pool.query("INSERT IGNORE INTO analytics_checkpoints (name, seq) VALUES ('analytics', 0)")
+    await skipLost()
+    const guard = setInterval(() => {
+      skipLost().catch((error: unknown) => log.warn({ err: error }, 'stream check failed'))
+    }, 30_000)
+    guard.unref()
     const counter = await runCounter({
       settle,
       store,
@@ -99,6 +128,7 @@ export async function startAnalytics(
       },
       async close() {
         if (nc.isClosed()) return
+        clearInterval(guard)
         await Promise.all(served.map((s) => s.stopServing()))
         await counter.stop()
         await catalogProjection.stop()
