@@ -167,7 +167,7 @@ describe('gateway view beacon', () => {
   })
 
   test('beacon - Sec-GPC or DNT: the view counted, no visitor', async () => {
-    for (const h of [{ 'sec-gpc': '1' }, { dnt: '1' }]) {
+    for (const h of [{ 'sec-gpc': '1' }, { dnt: '1' }] as Record<string, string>[]) {
       const res = await beacon(JSON.stringify({ path: '/archive' }), h)
       assert.equal(res.statusCode, 204)
     }

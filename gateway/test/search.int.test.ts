@@ -226,7 +226,9 @@ describe('gateway search', () => {
   test('search click - a valid click is published on the click subject, 204; bad ones 400', async () => {
     const got: unknown[] = []
     const sub = nc.subscribe(searchClickSubject(ns), {
-      callback: (_e, m) => got.push(JSON.parse(new TextDecoder().decode(m.data))),
+      callback: (_e, m) => {
+        got.push(JSON.parse(new TextDecoder().decode(m.data)))
+      },
     })
     await nc.flush()
     const res = await app.inject({

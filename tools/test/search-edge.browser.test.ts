@@ -11,7 +11,7 @@ import type { SearchHit } from '@inkstream/contracts'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { CSP_HTML } from '../../gateway/src/headers.ts'
 import { bundleReaderScript } from '../../services/render/src/client/bundle.ts'
-import { searchPage } from '../../services/render/src/templates/search-page.ts'
+import { type SearchPageView, searchPage } from '../../services/render/src/templates/search-page.ts'
 import { tagPage } from '../../services/render/src/templates/tag-page.ts'
 
 const require = createRequire(import.meta.url)
@@ -51,10 +51,11 @@ const suggestAsked: string[] = []
 before(async () => {
   const reader = await bundleReaderScript()
   const extras = { script: reader.path }
-  const view = (q: string, more: object) => ({
+  const view = (q: string, more: Partial<SearchPageView>): SearchPageView => ({
     query: { q },
     page: 1,
     pageSize: 10,
+    result: null,
     problem: null,
     ...more,
   })
