@@ -34,10 +34,14 @@ export const PROJECTION_NAME = 'render'
 export const BULK_THRESHOLD = 50
 /** Renders running at once, and paths per render (one snapshot each). */
 const RENDER_CONCURRENCY = 6
+/** Whole series render with fewer at once: the next publish's exact paths go first. */
+const SERIES_CONCURRENCY = 3
 const RENDER_CHUNK = 25
 /** How long a replay may defer the paths it owes (full batches keep arriving). */
 const MAX_DEFERRAL_MS = 30_000
 const DEFER_CHECK_MS = 1_000
+/** A replay of the log render started with waits for its end this long at most. */
+const MAX_REPLAY_MS = 10 * 60_000
 
 export interface RenderProjectionOptions {
   pool: Pool
@@ -241,19 +245,28 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
 
   let deferredSince = 0
   let lastFullBatch = 0
+  /** Highest sequence handled: below replayUntil, render is still replaying its log. */
+  let highest = 0
   let timer: NodeJS.Timeout | undefined
 
   let stopped = false
-  const renderAll = async (paths: string[]) => {
+  const renderAll = async (
+    paths: string[],
+    concurrency = RENDER_CONCURRENCY,
+    before: () => Promise<void> = async () => {},
+  ) => {
     // few paths: one each, all at once; many: RENDER_CHUNK per snapshot
-    const size = Math.min(RENDER_CHUNK, Math.ceil(paths.length / RENDER_CONCURRENCY))
+    const size = Math.min(RENDER_CHUNK, Math.ceil(paths.length / concurrency))
     const chunks: string[][] = []
     for (let i = 0; i < paths.length; i += size) chunks.push(paths.slice(i, i + size))
     // a stop leaves the rest owed (the outbox rows stay): the next start renders them
     await forEachLimit(
       chunks,
-      RENDER_CONCURRENCY,
-      (chunk) => renderer.refresh(chunk),
+      concurrency,
+      async (chunk) => {
+        await before()
+        await renderer.refresh(chunk)
+      },
       () => stopped,
     )
     if (stopped) throw new Error('render stopped with paths still owed')
@@ -291,7 +304,8 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
       const paths = new Set<string>()
       for (const view of views)
         for (const p of (await view.publicPaths?.(pool, [...ids])) ?? []) paths.add(p)
-      await renderAll([...paths])
+      // exact paths (a reader is waiting for them) go first: each chunk waits for them
+      await renderAll([...paths], SERIES_CONCURRENCY, () => pathsFlight.idle())
       await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [rows.map((r) => r.id)])
       log.info({ series: ids.size, paths: paths.size }, 'series rendered and purged')
     }
@@ -312,8 +326,11 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     timer = setTimeout(() => {
       timer = undefined
       const now = Date.now()
-      // still replaying (a full batch within the last check), and not deferred for too long
-      if (now - lastFullBatch < DEFER_CHECK_MS && now - deferredSince < MAX_DEFERRAL_MS)
+      // still replaying: the log render started with (a batch may take longer than a check),
+      // or full batches within the last check, not deferred for too long
+      const behind = highest < (options.replayUntil ?? 0)
+      const recent = now - lastFullBatch < DEFER_CHECK_MS
+      if ((behind || recent) && now - deferredSince < (behind ? MAX_REPLAY_MS : MAX_DEFERRAL_MS))
         return drainLater()
       deferredSince = 0
       drain().catch((error: unknown) => {
@@ -329,6 +346,7 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     apply,
     async afterCommit(batch) {
       const top = batch.at(-1)?.seq ?? 0
+      highest = Math.max(highest, top)
       if (batch.length >= batchSize || (top > 0 && top < (options.replayUntil ?? 0))) {
         // a replay: what it owes is rendered once it has caught up
         lastFullBatch = Date.now()

@@ -94,4 +94,39 @@ test('replay - a long log is applied in batches and each public path rendered on
   assert.deepEqual(twice, [])
   assert.equal(purges.size, publicPages.length + 1)
   assert.equal(purges.get('/'), 1)
+
+  // 4. live again: publish-to-visible of a new last page and its neighbour's next link, while
+  //    every other page of the series re-renders in the background (each links to the last)
+  const [lastPage] = publicPages.filter((p) => p.s === series[0]).slice(-1)
+  let previous = lastPage?.slug ?? ''
+  const times: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const id = randomUUID()
+    const slug = `live-${i}`
+    await world.append(
+      world.ns.pageEvents(id),
+      ev.pageDrafted(id, series[0] ?? '', slug, {
+        chapterId: chapters[0]?.[1]?.c ?? null,
+        position: 1e9 + i,
+      }),
+    )
+    const t0 = performance.now()
+    await world.append(world.ns.pageEvents(id), ev.published(id))
+    for (;;) {
+      const [page, neighbour] = await Promise.all([
+        world.html(`/comic/${slug}`),
+        world.html(`/comic/${previous}`),
+      ])
+      if (page && neighbour?.html.includes(`<a href="/comic/${slug}" rel="next">`)) break
+      if (performance.now() - t0 > 10_000) assert.fail(`${slug} not visible after 10 s`)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    times.push(performance.now() - t0)
+    previous = slug
+  }
+  console.log(
+    `# publish-to-visible (page and neighbour's next link, ${publicPages.length} pages): ` +
+      times.map((t) => `${Math.round(t)} ms`).join(', '),
+  )
+  await render.settled(120_000)
 })
