@@ -78,7 +78,8 @@ export const QUERIES: GradedQuery[] = [
   // case and accents
   q('accent', 'ÉLODIE letters', { 'letters-from-elodie': 2 }),
   q('accent', 'senora elodie crabs', { 'opera-of-crabs': 2 }),
-  q('accent', 'Élodie SEA', { 'letters-from-elodie': 2 }),
+  // (was 'Élodie SEA': ambiguous, filler pages tagged sea with Élodie in the cast match it better)
+  q('accent', 'Élodie WROTE', { 'letters-from-elodie': 2 }),
   // pages that are not public must never appear
   q('hidden', 'zanzibarite', {}, { forbidden: ['the-secret-chapter'] }),
   q('hidden', 'quorblevane', {}, { forbidden: ['pulled-page'] }),

@@ -82,6 +82,21 @@ class Dictionary<T> extends MiniSearch<T> {
     return false
   }
 
+  /** The boosts of the fields of the page that hold the term, summed. */
+  boostHeld(id: string, term: string, boosts: Record<string, number>): number {
+    const short = this._idToShortId.get(id)
+    const data = this._index.get(term)
+    if (short === undefined || !data) return 0
+    this.fieldNames ??= Object.fromEntries(
+      Object.entries(this._fieldIds).map(([name, fieldId]) => [fieldId, name]),
+    )
+    let sum = 0
+    for (const [fieldId, docs] of data)
+      if (docs.has(short)) sum += boosts[this.fieldNames[fieldId] as string] ?? 1
+    return sum
+  }
+  private fieldNames: Record<number, string> | undefined
+
   /** The `max` candidates of most weight × log(pages holding them). */
   private mostUseful(candidates: [string, number][], max: number): [string, number][] {
     if (candidates.length <= max) return candidates
@@ -119,6 +134,15 @@ class Dictionary<T> extends MiniSearch<T> {
     return out
   }
 }
+
+/** A query tree, the words only checked, and how those still rank. */
+interface Built {
+  query: Query
+  mustHold: string[][]
+  rerank: { terms: [string, number][]; idf: number }[]
+}
+/** A checked word's share of a scored one's weight. */
+const RERANK_WEIGHT = 1
 
 /** What query building asks of a dictionary (either index). */
 type Terms = Pick<Dictionary<never>, 'hasTerm' | 'docFrequency' | 'expand' | 'documentCount'>
@@ -285,7 +309,7 @@ export class SearchIndex {
     index: Terms,
     minPrefix = 2,
     cache = new Map<string, Expansion>(),
-  ): { query: Query; mustHold: string[][] } | null {
+  ): Built | null {
     const last = parsed.terms.length - 1
     const groups = parsed.terms.map((term, i) => {
       const known = index.hasTerm(term)
@@ -332,26 +356,44 @@ export class SearchIndex {
         boostTerm: (t: string) => g.expansion.get(t) ?? 1,
       })),
     }
+    const n = index.documentCount
     return {
       query,
       mustHold: combineWith === 'AND' ? checked.map((g) => [...g.expansion.keys()]) : [],
+      // a checked word still ranks a little: its best few forms, by field, weighted by rarity
+      rerank:
+        combineWith === 'AND'
+          ? checked.map((g) => ({
+              terms: [...g.expansion].sort((a, b) => b[1] - a[1]).slice(0, 3),
+              idf: Math.log(1 + (n - g.df() + 0.5) / (g.df() + 0.5)),
+            }))
+          : [],
     }
   }
 
   /** Results of a query tree, with the common words checked. */
-  private run(
-    built: { query: Query; mustHold: string[][] } | null,
-    options: SearchOptions,
-  ): SearchResult[] {
+  private run(built: Built | null, options: SearchOptions): SearchResult[] {
     if (!built) return []
-    const { query, mustHold } = built
+    const { query, mustHold, rerank } = built
     const filter = options.filter
-    return this.index.search(query, {
+    const results = this.index.search(query, {
       ...options,
       filter: (r) =>
         mustHold.every((terms) => terms.some((t) => this.index.holds(r.id as string, t))) &&
         (!filter || filter(r)),
     })
+    if (rerank.length === 0) return results
+    for (const r of results) {
+      let bonus = 0
+      for (const group of rerank) {
+        let best = 0
+        for (const [term, weight] of group.terms)
+          best = Math.max(best, weight * this.index.boostHeld(r.id as string, term, BOOSTS))
+        bonus += best * group.idf * RERANK_WEIGHT
+      }
+      r.score += bonus
+    }
+    return results.sort((a, b) => b.score - a.score)
   }
 
   search(request: SearchRequest): SearchResultPage {
