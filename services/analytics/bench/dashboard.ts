@@ -97,13 +97,12 @@ export async function dashboardQueries(
     const chapter = chapters[0] as string
     const chapterPages = pages.filter((p) => p.chapter === chapter)
     let visitorRows = 0
-    let seq = 1
     for (const day of dayList) {
       const rows: unknown[][] = []
       for (let v = 0; v < starters; v++) {
         const visitor = sha256Hex(`${day} ${v}`)
         const reach = 1 + (v % chapterPages.length)
-        for (const p of chapterPages.slice(0, reach)) rows.push([day, 'page', p.id, visitor, seq++])
+        for (const p of chapterPages.slice(0, reach)) rows.push([visitor, day, 'page', p.id])
       }
       await insert(
         pool,

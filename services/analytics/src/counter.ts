@@ -171,41 +171,48 @@ export async function applyViews(
     }
     return out
   }
-  const visitorRows: [string, string, string, string, number][] = []
+  const visitorRows: [string, string, string, string][] = []
   for (const c of counted) {
     for (const [kind, key] of dims(c)) {
       add(c.day, kind, key, 1, 0)
-      if (c.event.visitor !== null) visitorRows.push([c.day, kind, key, c.event.visitor, c.seq])
+      if (c.event.visitor !== null) visitorRows.push([c.event.visitor, c.day, kind, key])
     }
   }
-  const first = batch[0]?.seq as number
-  const last = batch.at(-1)?.seq as number
-  // rows already there (the visitor was counted that day) are left alone; the new ones carry
-  // this batch's sequences, and nothing else can have them
+  // the rows of these visitors' days already there: a visitor counted before that day
+  const known = new Set<string>()
+  const batchVisitors = [...new Set(visitorRows.map((r) => r[0]))]
+  const batchDays = [...new Set(visitorRows.map((r) => r[1]))]
+  for (let i = 0; i < batchVisitors.length; i += CHUNK) {
+    const part = batchVisitors.slice(i, i + CHUNK)
+    const rows: { v: string; day: string; kind: string; k: string }[] = await sql(
+      tx,
+      `SELECT LOWER(HEX(visitor)) AS v, DATE_FORMAT(day, '%Y-%m-%d') AS day, kind, dim_key AS k
+       FROM analytics_visitors_day WHERE visitor IN (${part.map(() => 'UNHEX(?)').join(',')})
+       AND day IN (${batchDays.map(() => '?').join(',')})`,
+      [...part, ...batchDays],
+    )
+    for (const r of rows) known.add(`${r.v}|${r.day}|${r.kind}|${r.k}`)
+  }
+  const fresh: [string, string, string, string][] = []
+  const pagesAdded = new Map<string, number>()
+  for (const r of visitorRows) {
+    const k = r.join('|')
+    if (known.has(k)) continue
+    known.add(k)
+    fresh.push(r)
+    const [v, day, kind, key] = r
+    add(day, kind, key, 0, 1)
+    if (kind === 'page') pagesAdded.set(`${day}|${v}`, (pagesAdded.get(`${day}|${v}`) ?? 0) + 1)
+  }
+  // batches are serialised by the checkpoint's row lock: nothing else writes these rows now
   await insertChunks(
     tx,
-    visitorRows,
-    'INSERT IGNORE INTO analytics_visitors_day (day, kind, dim_key, visitor, seq)',
-    '?, ?, ?, UNHEX(?), ?',
+    fresh,
+    'INSERT INTO analytics_visitors_day (visitor, day, kind, dim_key)',
+    'UNHEX(?), ?, ?, ?',
     '',
     (r) => r,
   )
-  const pagesAdded = new Map<string, number>()
-  if (visitorRows.length > 0) {
-    const fresh: { day: string; kind: string; k: string; v: string }[] = await sql(
-      tx,
-      `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, kind, dim_key AS k, LOWER(HEX(visitor)) AS v
-       FROM analytics_visitors_day WHERE seq BETWEEN ? AND ?`,
-      [first, last],
-    )
-    for (const r of fresh) {
-      add(r.day, r.kind, r.k, 0, 1)
-      if (r.kind === 'page') {
-        const pv = `${r.day}|${r.v}`
-        pagesAdded.set(pv, (pagesAdded.get(pv) ?? 0) + 1)
-      }
-    }
-  }
 
   // 4. visits: landing page, pages per visit (the depth histogram moves a visit's bucket)
   const visits = new Map<string, { day: string; visitor: string; landing: string; views: number }>()
@@ -286,7 +293,7 @@ export async function applyViews(
       },
     )
     // counters of minutes long gone are of no use
-    if (last % 16 === 0 || batch.length > 100)
+    if ((batch.at(-1)?.seq ?? 0) % 16 === 0 || batch.length > 100)
       await sql(tx, 'DELETE FROM analytics_rate WHERE minute < ?', [Math.max(...minutes) - 10])
   }
   return counted

@@ -17,17 +17,15 @@ export const MIGRATIONS: Migration[] = [
         uniques BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (kind, day, dim_key)
       ) ENGINE=InnoDB`,
-      // the exact per-day visitor sets behind uniques and the serial analytics; seq is the
-      // stream sequence of the view that added the row (rows new in a batch have its seqs)
+      // the exact per-day visitor sets behind uniques and the serial analytics: clustered by
+      // visitor (a batch reads its visitors' rows of the day), by key for the drop-off
       `CREATE TABLE IF NOT EXISTS analytics_visitors_day (
+        visitor BINARY(32) NOT NULL,
         day DATE NOT NULL,
         kind VARCHAR(16) CHARACTER SET ascii NOT NULL,
         dim_key VARCHAR(512) CHARACTER SET ascii NOT NULL,
-        visitor BINARY(32) NOT NULL,
-        seq BIGINT NOT NULL,
-        PRIMARY KEY (day, kind, dim_key, visitor),
-        KEY by_key (kind, dim_key, day),
-        KEY by_seq (seq)
+        PRIMARY KEY (visitor, day, kind, dim_key),
+        KEY by_key (kind, dim_key, day)
       ) ENGINE=InnoDB`,
       // a visit: one visitor's views in one day
       `CREATE TABLE IF NOT EXISTS analytics_visits (
@@ -55,13 +53,6 @@ export const MIGRATIONS: Migration[] = [
         published TINYINT NOT NULL DEFAULT 0,
         KEY by_chapter (chapter_id, published, position)
       ) ENGINE=InnoDB`,
-    ],
-  },
-  {
-    version: 2,
-    name: 'visitor sets by visitor (the drop-off join)',
-    up: [
-      'ALTER TABLE analytics_visitors_day ADD INDEX IF NOT EXISTS by_visitor (visitor, day, kind, dim_key)',
     ],
   },
 ]
