@@ -122,7 +122,11 @@ class Dictionary<T> extends MiniSearch<T> {
     }
     if (options.typos > 0) {
       const typos: [string, number][] = []
-      for (const [key, [, distance]] of this._index.fuzzyGet(term, options.typos))
+      // one edit first: two (words of 9+ letters) only when one finds nothing, as the
+      // search with two edits is the costly one
+      let near = this._index.fuzzyGet(term, 1)
+      if (options.typos > 1 && near.size === 0) near = this._index.fuzzyGet(term, options.typos)
+      for (const [key, [, distance]] of near)
         if (distance > 0) typos.push([key, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
       for (const key of swapsOf(term))
         if (this._index.has(key)) typos.push([key, (FUZZY_WEIGHT * len) / (len + 1)])

@@ -83,6 +83,10 @@ describe('search index', () => {
     assert.deepEqual(slugs(index, { q: 'krakne' }), ['kraken-wakes'])
     assert.deepEqual(slugs(index, { q: 'lighthuose' }), ['kraken-wakes'])
     assert.deepEqual(slugs(index, { q: 'tentcale' }), ['kraken-wakes'])
+    // two edits in a word of 9+ letters, one in 5..8
+    assert.deepEqual(slugs(index, { q: 'lightouze ' }), ['kraken-wakes'])
+    assert.deepEqual(slugs(index, { q: 'tentakla ' }), [])
+    assert.deepEqual(slugs(index, { q: 'krkn ' }), [])
     assert.deepEqual(slugs(index, { q: 'bbo ' }), [])
   })
 
