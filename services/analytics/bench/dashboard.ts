@@ -106,9 +106,9 @@ export async function dashboardQueries(
       }
       await insert(
         pool,
-        'analytics_visitors_day (day, kind, dim_key, visitor, seq)',
+        'analytics_visitors_day (visitor, day, kind, dim_key)',
         rows,
-        '?, ?, ?, UNHEX(?), ?',
+        'UNHEX(?), ?, ?, ?',
       )
       visitorRows += rows.length
     }
