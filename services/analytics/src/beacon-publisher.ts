@@ -1,6 +1,8 @@
 import type { Logger } from '@inkstream/chassis'
 import { analyticsCodec, analyticsNames, type Names, type ViewEvent } from '@inkstream/contracts'
-import type { JetStreamClient } from '@nats-io/jetstream'
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/nats-core'
+import { ensureAnalyticsStream } from './stream.ts'
 
 export interface BeaconPublisherOptions {
   js: JetStreamClient
@@ -152,4 +154,16 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
         log.error({ lost: stats.buffered }, 'views still unpublished at shutdown')
     },
   }
+}
+
+/**
+ * The publisher from a NATS connection, the stream made first if missing: all the gateway
+ * needs (no JetStream package of its own).
+ */
+export async function openBeaconPublisher(
+  nc: NatsConnection,
+  options: Omit<BeaconPublisherOptions, 'js'>,
+): Promise<BeaconPublisher> {
+  await ensureAnalyticsStream(await jetstreamManager(nc), options.names)
+  return createBeaconPublisher({ ...options, js: jetstream(nc) })
 }

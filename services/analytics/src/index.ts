@@ -1,5 +1,5 @@
 export type { BeaconPublisher, BeaconPublisherOptions, PublisherStats } from './beacon-publisher.ts'
-export { createBeaconPublisher } from './beacon-publisher.ts'
+export { createBeaconPublisher, openBeaconPublisher } from './beacon-publisher.ts'
 export { AnalyticsConfig } from './config.ts'
 export { createSaltKeeper, SALT_GRACE_MS, type SaltKeeper } from './salt.ts'
 export { type AnalyticsService, startAnalytics } from './service.ts'

@@ -9,7 +9,7 @@ import {
 } from '@inkstream/chassis/testing'
 import { analyticsNames, names } from '@inkstream/contracts'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
-import { createBeaconPublisher } from '../src/beacon-publisher.ts'
+import { createBeaconPublisher, openBeaconPublisher } from '../src/beacon-publisher.ts'
 import { ensureAnalyticsStream } from '../src/stream.ts'
 import { quietLog, view } from './harness.ts'
 
@@ -58,7 +58,7 @@ describe('beacon publisher', () => {
     const jsm = await jetstreamManager(nc)
     await ensureAnalyticsStream(jsm, ns)
     const before = (await jsm.streams.info(analyticsNames(ns).stream)).state.messages
-    const p = createBeaconPublisher({ js: jetstream(nc), names: ns, log: quietLog })
+    const p = await openBeaconPublisher(nc, { names: ns, log: quietLog })
     const e = view({ path: '/archive' })
     assert.equal(p.submit(e), 'accepted')
     assert.equal(p.submit(e), 'accepted')
