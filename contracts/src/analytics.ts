@@ -37,7 +37,12 @@ export const HOSTNAME_PATTERN =
   '^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$'
 const Hostname = Type.String({ maxLength: 253, pattern: HOSTNAME_PATTERN })
 const ReaderPath = Type.String({ minLength: 1, maxLength: BEACON_PATH_MAX, pattern: '^/' })
-const Screen = Type.Union(SCREEN_CLASSES.map((s) => Type.Literal(s)))
+const Screen = Type.Union([
+  Type.Literal('s'),
+  Type.Literal('m'),
+  Type.Literal('l'),
+  Type.Literal('xl'),
+])
 
 /** Body of `POST /a/v` (JSON, at most BEACON_MAX_BYTES). */
 export const Beacon = Type.Object(
@@ -322,7 +327,13 @@ export type TopKind = (typeof TOP_KINDS)[number]
 export const TopRequest = Type.Object(
   {
     ...range,
-    kind: Type.Union(TOP_KINDS.map((k) => Type.Literal(k))),
+    kind: Type.Union([
+      Type.Literal('page'),
+      Type.Literal('series'),
+      Type.Literal('chapter'),
+      Type.Literal('referrer'),
+      Type.Literal('screen'),
+    ]),
     /** Default 20. */
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
   },
