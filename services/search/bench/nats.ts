@@ -65,6 +65,20 @@ try {
       q: `${b} ${i % 2 ? a.slice(0, at) + a.slice(at + 1) : `${a.slice(0, at)}e${a.slice(at)}`}`,
     }
   })
+  // one client, one query at a time: the round trip, and the in-process search alone
+  const one: number[] = []
+  const local: number[] = []
+  for (const q of queries.slice(0, 300)) {
+    let s = performance.now()
+    search.index.search(q)
+    local.push(performance.now() - s)
+    s = performance.now()
+    await request(nc, ns.query('search'), q, searchWire)
+    one.push(performance.now() - s)
+  }
+  console.log(
+    `1 client: p50 ${pct(one, 0.5).toFixed(1)} ms, p99 ${pct(one, 0.99).toFixed(1)} ms (in process: p50 ${pct(local, 0.5).toFixed(1)} ms, p99 ${pct(local, 0.99).toFixed(1)} ms)`,
+  )
   const times: number[] = []
   let next = 0
   t0 = performance.now()
