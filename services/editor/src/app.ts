@@ -19,6 +19,7 @@ import { type FastifyInstance, fastify } from 'fastify'
 import type { TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { adminPageRoutes } from './admin-page.ts'
+import { analyticsRoutes } from './analytics-routes.ts'
 import { apiRoutes } from './api-routes.ts'
 import { authRoutes } from './auth-routes.ts'
 import { type EditorConfig, trustProxyOption } from './config.ts'
@@ -86,7 +87,7 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
         title: 'Inkstream authoring API',
         version: '1',
         description:
-          'Series, chapters, pages, images and the schedule. Authenticate with `Authorization: Bearer <token>` (create one in the admin) or the admin session cookie (same-origin requests only).',
+          'Series, chapters, pages, images and the schedule; the analytics dashboard and search insights (JSON or CSV). Authenticate with `Authorization: Bearer <token>` (create one in the admin) or the admin session cookie (same-origin requests only).',
       },
       components: {
         securitySchemes: {
@@ -135,6 +136,7 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
     ...(deps.commandTimeoutMs ? { commandTimeoutMs: deps.commandTimeoutMs } : {}),
     ...(deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {}),
   })
+  app.register(analyticsRoutes, deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {})
   app.register(
     editorSocketRoutes,
     deps.commandTimeoutMs ? { commandTimeoutMs: deps.commandTimeoutMs } : {},
