@@ -151,10 +151,8 @@ const RERANK_WEIGHT = 1
 /** What query building asks of a dictionary (either index). */
 type Terms = Pick<Dictionary<never>, 'hasTerm' | 'docFrequency' | 'expand' | 'documentCount'>
 
-/** What a page looks like to the index, kept for snippets and phrase checks. */
+/** What the index keeps of a page besides MiniSearch's postings. */
 interface Indexed {
-  /** Text shown in snippets, per field. */
-  text: Record<SearchField, string>
   /** Suggestion ids of its tags, characters, locations. */
   tagKeys: string[]
 }
@@ -258,7 +256,6 @@ export class SearchIndex {
       }
     }
     this.indexed.set(pageId, {
-      text,
       tagKeys,
     })
     this.index.add({ id: pageId, ...text })
@@ -469,7 +466,8 @@ export class SearchIndex {
       if (tag && !indexed.tagKeys.includes(tag)) return false
       if (phrases.length > 0) {
         // ` folded words `, fields apart: made only for the pages holding every word
-        const folded = ` ${SEARCH_FIELDS.map((f) => words(indexed.text[f]).join(' ')).join(' \n ')} `
+        const text = this.fieldsOf(page)
+        const folded = ` ${SEARCH_FIELDS.map((f) => words(text[f]).join(' ')).join(' \n ')} `
         for (const phrase of phrases) if (!folded.includes(phrase)) return false
       }
       return true
@@ -479,13 +477,13 @@ export class SearchIndex {
   private hitOf(result: SearchResult): SearchHit {
     const pageId = result.id as string
     const page = this.content.pages.get(pageId) as PageState
-    const indexed = this.indexed.get(pageId) as Indexed
     const series = this.content.series.get(page.seriesId)
     const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
     const matched = new Set(result.terms)
     const fieldsMatched = new Set(Object.values(result.match).flat())
     const field = SEARCH_FIELDS.find((f) => fieldsMatched.has(f)) ?? 'title'
-    const text = indexed.text[field]
+    // made again for the few hits shown rather than kept for every page
+    const text = this.fieldsOf(page)[field]
     const cut = snippet(text, (w) => matched.has(w))
     return {
       pageId,
