@@ -29,4 +29,6 @@ export interface RenderSettings {
   NGINX_PURGE_URL?: string | undefined
   SITE_URL: string
   SITE_NAME: string
+  /** The theme (a folder path or a name in services/render/themes/); unset: the default. */
+  INK_THEME?: string | undefined
 }

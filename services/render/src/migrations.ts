@@ -153,4 +153,16 @@ export const MIGRATIONS: Migration[] = [
       `UPDATE render_pages SET nav_key = IF(status = 'published', CONCAT(series_id, story_key), NULL)`,
     ],
   },
+  {
+    // The old slugs of renamed pages that had been public: their paths answer 301 to the
+    // page's current path (renames before this migration keep their plain tombstones).
+    version: 5,
+    name: 'slug history: old slugs of renamed pages, for 301 tombstones',
+    up: [
+      `CREATE TABLE IF NOT EXISTS render_slug_history (
+        slug VARCHAR(100) NOT NULL PRIMARY KEY,
+        page_id CHAR(36) ${IDS} NOT NULL
+      ) ${TEXT_TABLE}`,
+    ],
+  },
 ]

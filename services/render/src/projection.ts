@@ -158,6 +158,8 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
         (isPublished(after) &&
           (before?.slug !== after.slug ||
             before?.title !== after.title ||
+            // the previous page preloads this one's first image
+            JSON.stringify(before?.images[0] ?? null) !== JSON.stringify(after.images[0] ?? null) ||
             !samePlace(keyBefore, keyAfter)))
       return { before, after, keyBefore, keyAfter, navBefore: null, navAfter: null, placeChanged }
     })
@@ -214,7 +216,30 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
         if (before && after) ends.set(s, { before, after })
       })
     }
+    // slugs of every series and chapter the batch touches, for the list views' paths
+    const touchedSeries = new Set<string>(changedSeries.map((x) => x.seriesId))
+    const touchedChapters = new Set<string>(changedChapters.map((x) => x.chapterId))
+    for (const p of pageChanges)
+      for (const r of [p.before, p.after]) {
+        if (!r) continue
+        touchedSeries.add(r.seriesId)
+        if (r.chapterId !== null) touchedChapters.add(r.chapterId)
+      }
+    const names = await batchSlugs(tx, [...touchedSeries], [...touchedChapters])
+    // a public page renamed: its old slug answers 301 to the new one (render_slug_history)
+    const renamed = pageChanges.filter(
+      (p) =>
+        p.before && p.after && p.before.firstPublishedAt !== null && p.before.slug !== p.after.slug,
+    )
+    if (renamed.length > 0)
+      await sql(
+        tx,
+        `INSERT INTO render_slug_history (slug, page_id) VALUES ${renamed.map(() => '(?, ?)').join(', ')}
+         ON DUPLICATE KEY UPDATE page_id = VALUES(page_id)`,
+        renamed.flatMap((p) => [p.before?.slug, p.after?.pageId]),
+      )
     const change: BatchChange = {
+      slugs: names,
       pages: pageChanges,
       series: changedSeries.map((after) => ({
         before: seriesBefore.get(after.seriesId) ?? null,
@@ -381,6 +406,33 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
       timer = undefined
       await Promise.all([pathsFlight.idle(), seriesFlight.idle()])
     },
+  }
+}
+
+async function batchSlugs(
+  tx: PoolConnection,
+  seriesIds: string[],
+  chapterIds: string[],
+): Promise<NonNullable<BatchChange['slugs']>> {
+  const [series, chapters] = await Promise.all([
+    seriesIds.length === 0
+      ? []
+      : sql<{ id: string; slug: string }[]>(
+          tx,
+          'SELECT series_id AS id, slug FROM render_series WHERE series_id IN (?)',
+          [seriesIds],
+        ),
+    chapterIds.length === 0
+      ? []
+      : sql<{ id: string; slug: string }[]>(
+          tx,
+          'SELECT chapter_id AS id, slug FROM render_chapters WHERE chapter_id IN (?)',
+          [chapterIds],
+        ),
+  ])
+  return {
+    series: new Map(series.map((r) => [r.id, r.slug])),
+    chapters: new Map(chapters.map((r) => [r.id, r.slug])),
   }
 }
 

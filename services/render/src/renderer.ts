@@ -3,8 +3,7 @@ import { readCheckpoint } from '@inkstream/chassis'
 import type { HtmlStore } from './html-store.ts'
 import { CHECKPOINT_TABLE } from './read-model.ts'
 import { renderSnapshot } from './snapshot.ts'
-import type { Site } from './templates/layout.ts'
-import type { View } from './views/view.ts'
+import type { RenderContext, View } from './views/view.ts'
 
 export interface Renderer {
   /**
@@ -22,7 +21,8 @@ export interface Renderer {
 export interface RendererOptions {
   pool: Pool
   store: HtmlStore
-  site: Site
+  /** Site, templates (the theme's) and page extras (the script). */
+  context: RenderContext
   views: readonly View[]
   /** Projection whose checkpoint the renderings are stamped with. */
   projection: string
@@ -34,7 +34,7 @@ const MAX_ATTEMPTS = 3
 const PER_SNAPSHOT = 25
 
 export function createRenderer(options: RendererOptions): Renderer {
-  const { pool, store, site, views, projection } = options
+  const { pool, store, context, views, projection } = options
   const checkpoint = { table: CHECKPOINT_TABLE, name: projection }
   /** Renders and stores paths; returns each one's status. */
   const render = async (paths: string[], tombstone: boolean): Promise<(200 | 404)[]> => {
@@ -44,12 +44,13 @@ export function createRenderer(options: RendererOptions): Renderer {
       let todo = chunk.map((path, j) => ({ path, at: i + j }))
       for (let attempt = 1; attempt <= MAX_ATTEMPTS && todo.length > 0; attempt++) {
         // 1. render from a snapshot stamped with its sequence
-        const { seq, html } = await renderSnapshot(
+        const { seq, html, tombstones } = await renderSnapshot(
           pool,
-          site,
+          context,
           views,
           checkpoint,
           todo.map((t) => t.path),
+          tombstone,
         )
         // 2. store (the store refuses to go back to an older sequence)
         const refused: typeof todo = []
@@ -58,8 +59,9 @@ export function createRenderer(options: RendererOptions): Renderer {
             const body = html[j] ?? null
             status[t.at] = body === null ? 404 : 200
             let written = true
-            if (body !== null) written = await store.put(t.path, body, seq)
-            else if (tombstone) written = await store.remove(t.path, seq)
+            if (typeof body === 'string') written = await store.put(t.path, body, seq)
+            else if (body !== null) written = await store.put(t.path, body.body, seq, body.type)
+            else if (tombstone) written = await store.remove(t.path, seq, tombstones[j] ?? null)
             if (!written) refused.push(t)
           }),
         )

@@ -17,8 +17,9 @@ import {
   type Served,
   serve,
 } from '@inkstream/chassis'
-import { comicsLog, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
+import { comicsLog, GONE_PATH, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
+import { bundleReaderScript } from './client/bundle.ts'
 import type { RenderSettings } from './config.ts'
 import { createHtmlStore } from './html-store.ts'
 import { startImageDerivatives } from './images/derivatives.ts'
@@ -29,6 +30,8 @@ import { serveQueries } from './queries.ts'
 import { CHECKPOINT_TABLE } from './read-model.ts'
 import { createRenderer, type Renderer } from './renderer.ts'
 import { startSearchPages } from './search-pages.ts'
+import { loadTheme, type Theme } from './templates/theme.ts'
+import { renderContext } from './views/context.ts'
 import { VIEWS } from './views/index.ts'
 
 export interface StartRenderOptions {
@@ -46,6 +49,8 @@ export interface RenderService {
   readonly redis: Redis
   readonly projection: Projection
   readonly renderer: Renderer
+  /** The reader script's content-addressed path (`/assets/reader-<hash>.js`). */
+  readonly script: string
   /** Resolves once every owed path is rendered and purged (the outbox is empty). */
   settled(timeoutMs?: number): Promise<void>
   /** Readiness checks for runService's `/readyz`. */
@@ -53,6 +58,8 @@ export interface RenderService {
   /** Stops serving and projecting, then closes the connections. */
   close(): Promise<void>
 }
+
+const SCRIPT_TYPE = 'text/javascript; charset=utf-8'
 
 // measured on a replay: 2000 applies about half again as fast as 500 (fewer transactions)
 const DEFAULT_BATCH = 2_000
@@ -69,6 +76,14 @@ export async function startRender(
   const name = options.projection ?? PROJECTION_NAME
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const ns = names(config.INK_NS)
+  // 0. the theme: a bad one stops render here, with one line naming the problem
+  let theme: Theme
+  try {
+    theme = await loadTheme(config.INK_THEME ?? process.env.INK_THEME)
+  } catch (error) {
+    throw new Error(error instanceof Error ? error.message : String(error))
+  }
+  const script = await bundleReaderScript()
   // 1. stores
   const pool = await createPool(config.MARIADB_URL, 12)
   const redis = createRedis(config.REDIS_URL)
@@ -79,16 +94,19 @@ export async function startRender(
   await forgetConsumerAhead(store, ns.durable(name), pool, name, log)
   const replayUntil = (await store.jsm.streams.info(store.stream)).state.last_seq
   const site = { name: config.SITE_NAME, url: config.SITE_URL.replace(/\/$/, '') }
+  const htmlStore = createHtmlStore(redis, ns.keyPrefix)
+  // the reader's script first (every page names it), at its content-addressed path
+  await htmlStore.put(script.path, script.body, 0, SCRIPT_TYPE)
   const renderer = createRenderer({
     pool,
-    store: createHtmlStore(redis, ns.keyPrefix),
-    site,
+    store: htmlStore,
+    context: renderContext(site, theme, script.path),
     views: VIEWS,
     projection: name,
     log,
   })
-  // 2. the 404 page first: the gateway serves it for every unknown path
-  await renderer.refresh([NOT_FOUND_PATH])
+  // 2. the 404 and 410 pages: the gateway serves them for unknown and gone paths
+  await renderer.refresh([NOT_FOUND_PATH, GONE_PATH])
   // 3. the projection; then whatever a crash left owed
   const handlers: RenderProjection = renderProjection({
     pool,
@@ -131,7 +149,10 @@ export async function startRender(
     startImageDerivatives({ nc, names: ns, log }),
     startSearchPages({ nc, names: ns, log, site }),
   ]
-  log.info({ ns: ns.ns, projection: name }, 'render started')
+  log.info(
+    { ns: ns.ns, projection: name, theme: theme.name, script: script.path },
+    'render started',
+  )
 
   return {
     ns,
@@ -140,6 +161,7 @@ export async function startRender(
     redis,
     projection,
     renderer,
+    script: script.path,
     settled: (timeoutMs) => handlers.settled(timeoutMs),
     checks: {
       nats: () => nc.flush(),

@@ -1,7 +1,6 @@
 import type { Pool } from '@inkstream/chassis'
 import { sql } from '@inkstream/chassis'
-import type { Site } from './templates/layout.ts'
-import type { View } from './views/view.ts'
+import type { Output, RenderContext, Tombstone, View } from './views/view.ts'
 
 // Rendering reads one consistent snapshot of the read model, together with the checkpoint
 // it reflects, so every rendering carries the stream sequence it is true for. Many paths can
@@ -10,17 +9,20 @@ import type { View } from './views/view.ts'
 export interface Rendering {
   /** Stream sequence the snapshot reflects (the projection's checkpoint). */
   seq: number
-  /** Each path's HTML, in order, or null when no view has the path public. */
-  html: (string | null)[]
+  /** Each path's rendering, in order, or null when no view has the path public. */
+  html: (Output | null)[]
+  /** With `tombstones`: for each path that is not public, what its tombstone answers. */
+  tombstones: (Tombstone | null)[]
 }
 
 /** Renders paths from one consistent snapshot, each with the first view that owns it. */
 export async function renderSnapshot(
   pool: Pool,
-  site: Site,
+  ctx: RenderContext,
   views: readonly View[],
   checkpoint: { table: string; name: string },
   paths: string[],
+  tombstones = false,
 ): Promise<Rendering> {
   const conn = await pool.getConnection()
   try {
@@ -32,19 +34,32 @@ export async function renderSnapshot(
       ]),
     ])
     // each view in turn takes the paths no view before it rendered
-    const html: (string | null)[] = paths.map(() => null)
+    const html: (Output | null)[] = paths.map(() => null)
     for (const view of views) {
       const left = paths.map((_, i) => i).filter((i) => html[i] === null)
       if (left.length === 0) break
       const mine = left.map((i) => paths[i] as string)
       const out = view.renderMany
-        ? await view.renderMany(conn, site, mine)
-        : await Promise.all(mine.map((path) => view.render(conn, site, path)))
+        ? await view.renderMany(conn, ctx, mine)
+        : await Promise.all(mine.map((path) => view.render(conn, ctx, path)))
       left.forEach((i, j) => {
         html[i] = out[j] ?? null
       })
     }
-    return { seq: cp[0]?.seq ?? 0, html }
+    // paths no view rendered: the first view that knows what became of them says so
+    const tombs: (Tombstone | null)[] = paths.map(() => null)
+    if (tombstones)
+      for (const [i, path] of paths.entries()) {
+        if (html[i] !== null) continue
+        for (const view of views) {
+          const t = (await view.tombstone?.(conn, path)) ?? null
+          if (t) {
+            tombs[i] = t
+            break
+          }
+        }
+      }
+    return { seq: cp[0]?.seq ?? 0, html, tombstones: tombs }
   } finally {
     await conn.query('COMMIT').catch(() => {})
     conn.release()

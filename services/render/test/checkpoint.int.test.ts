@@ -16,6 +16,7 @@ import { type RenderProjection, renderProjection } from '../src/projection.ts'
 import { createPurge } from '../src/purge.ts'
 import { CHECKPOINT_TABLE } from '../src/read-model.ts'
 import { createRenderer } from '../src/renderer.ts'
+import { renderContext } from '../src/views/context.ts'
 import { VIEWS } from '../src/views/index.ts'
 import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
@@ -47,7 +48,7 @@ async function start(applied: number[]): Promise<Running> {
     renderer: createRenderer({
       pool: world.pool,
       store: createHtmlStore(world.redis, world.ns.keyPrefix),
-      site: { name: 'T', url: 'http://t' },
+      context: renderContext({ name: 'T', url: 'http://t' }),
       views: VIEWS,
       projection: NAME,
       log: quietLog,

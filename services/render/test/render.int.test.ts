@@ -4,11 +4,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { request } from '@inkstream/chassis'
-import { htmlKey, NOT_FOUND_PATH, wire } from '@inkstream/contracts'
+import { GONE_PATH, htmlKey, NOT_FOUND_PATH, wire } from '@inkstream/contracts'
 import { createHtmlStore, type HtmlStore } from '../src/html-store.ts'
 import { PROJECTION_NAME } from '../src/projection.ts'
 import { createRenderer } from '../src/renderer.ts'
 import { type RenderService, startRender } from '../src/service.ts'
+import { renderContext } from '../src/views/context.ts'
 import { VIEWS } from '../src/views/index.ts'
 import { createWorld, ev, quietLog, type TestWorld } from './harness.ts'
 
@@ -92,6 +93,18 @@ describe('render projection', () => {
     nginx.close()
   })
 
+  test('start - the reader script at its content-addressed path, loaded by every page; 404 and 410 pages', async () => {
+    assert.match(render.script, /^\/assets\/reader-[0-9a-f]{16}\.js$/)
+    const script = await world.html(render.script)
+    assert.equal(script?.type, 'text/javascript; charset=utf-8')
+    assert.ok((script?.html.length ?? 0) > 1000)
+    for (const path of [NOT_FOUND_PATH, GONE_PATH, '/comic/a1', '/']) {
+      const body = await html(path)
+      assert.ok(body.includes(`<script defer src="${render.script}"></script>`), path)
+    }
+    assert.match(await html(GONE_PATH), /410|gone|no longer/i)
+  })
+
   test('project - a published page is in MariaDB and in Redis with etag, gzip, type and seq', async () => {
     const [row] = await world.pool.query(
       'SELECT slug, title, status, chapter_id, position, version FROM render_pages WHERE page_id = ?',
@@ -141,13 +154,21 @@ describe('render projection', () => {
     assert.deepEqual({ ...row }, { status: 'scheduled', time_zone: 'Europe/Berlin' })
   })
 
-  test('paths - a page published late into an old chapter: itself, its story neighbours, home', async () => {
+  test('paths - a page published late into an old chapter: every page of its series (their places shift), home', async () => {
     await world.append(
       pageSubject('late'),
       ev.pageDrafted(page('late'), seriesId, 'late', { chapterId: chapterA, position: 1.5 }),
     )
     const { paths } = await step(pageSubject('late'), ev.published(page('late')))
-    assert.deepEqual(paths, ['/', '/comic/a1', '/comic/a2', '/comic/late'])
+    assert.deepEqual(paths, [
+      '/',
+      '/comic/a1',
+      '/comic/a2',
+      '/comic/a3',
+      '/comic/b1',
+      '/comic/b2',
+      '/comic/late',
+    ])
     // it lands where it belongs: between a1 and a2, not after b2 (the latest published)
     assert.deepEqual(await nav('late'), { first: 'a1', prev: 'a1', next: 'a2', last: 'b2' })
     assert.equal((await nav('a1')).next, 'late')
@@ -169,24 +190,29 @@ describe('render projection', () => {
     assert.match(await html('/comic/a2'), /<em>words<\/em>/)
   })
 
-  test('paths - a renamed slug tombstones the old path and relinks the neighbours', async () => {
+  test('paths - a renamed slug moves the old path (301) and relinks the neighbours', async () => {
     const { seq, paths } = await step(
       pageSubject('a2'),
       ev.pageEdited(page('a2'), { slug: 'a2-new' }),
     )
     assert.deepEqual(paths, ['/', '/comic/a2', '/comic/a2-new', '/comic/a3', '/comic/late'])
-    assert.deepEqual(await world.fields('/comic/a2'), { seq: String(seq) })
+    assert.deepEqual(await world.fields('/comic/a2'), {
+      seq: String(seq),
+      st: '301',
+      loc: '/comic/a2-new',
+    })
     assert.equal((await nav('late')).next, 'a2-new')
     assert.equal((await nav('a3')).prev, 'a2-new')
   })
 
-  test('paths - a page moved to another chapter: both places neighbours', async () => {
+  test('paths - a page moved to another chapter: every page of its series', async () => {
     // late: between a1 and a2-new -> between b1 and b2
     const { paths } = await step(pageSubject('late'), ev.moved(page('late'), chapterB, 1.5))
     assert.deepEqual(paths, [
       '/',
       '/comic/a1',
       '/comic/a2-new',
+      '/comic/a3',
       '/comic/b1',
       '/comic/b2',
       '/comic/late',
@@ -196,10 +222,18 @@ describe('render projection', () => {
     assert.match(await html('/comic/late'), /Chapter 2/)
   })
 
-  test('paths - unpublish tombstones the page and relinks its neighbours', async () => {
+  test('paths - unpublish leaves a 410 tombstone and re-renders its series', async () => {
     const { seq, paths } = await step(pageSubject('a3'), ev.unpublished(page('a3')))
-    assert.deepEqual(paths, ['/', '/comic/a2-new', '/comic/a3', '/comic/b1'])
-    assert.deepEqual(await world.fields('/comic/a3'), { seq: String(seq) })
+    assert.deepEqual(paths, [
+      '/',
+      '/comic/a1',
+      '/comic/a2-new',
+      '/comic/a3',
+      '/comic/b1',
+      '/comic/b2',
+      '/comic/late',
+    ])
+    assert.deepEqual(await world.fields('/comic/a3'), { seq: String(seq), st: '410' })
     assert.equal((await nav('b1')).prev, 'a2-new')
     assert.doesNotMatch(await html('/comic/a2-new'), /\/comic\/a3"/)
   })
@@ -329,7 +363,7 @@ describe('render projection', () => {
     const renderer = createRenderer({
       pool: world.pool,
       store: racing,
-      site: { name: 'Test Comic', url: 'http://comic.test' },
+      context: renderContext({ name: 'Test Comic', url: 'http://comic.test' }),
       views: VIEWS,
       projection: PROJECTION_NAME,
       log: quietLog,
@@ -338,7 +372,7 @@ describe('render projection', () => {
     assert.equal(puts.length, 1)
     assert.ok((puts[0]?.seq ?? 0) < unpublishSeq)
     assert.equal(puts[0]?.written, false, 'the older rendering is refused')
-    assert.deepEqual(await world.fields(path), { seq: String(unpublishSeq) })
+    assert.deepEqual(await world.fields(path), { seq: String(unpublishSeq), st: '410' })
 
     // a re-publish overwrites the tombstone
     const again = await step(pageSubject('raced'), ev.published(page('raced')))

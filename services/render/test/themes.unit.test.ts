@@ -67,7 +67,7 @@ test('themes - unset or empty INK_THEME is the default theme, its CSS in every p
   assert.equal(await loadTheme(undefined), DEFAULT_THEME)
   assert.equal(await loadTheme(' '), DEFAULT_THEME)
   assert.equal(DEFAULT_THEME.css, DEFAULT_CSS.css)
-  assert.ok(notFoundPage(site).includes(`<style>${DEFAULT_CSS.css}</style>`))
+  assert.ok(notFoundPage(site).includes(`<style>${DEFAULT_CSS.css}`))
   const byName = await loadTheme('default')
   assert.equal(byName.dir.replace(/\/$/, ''), DEFAULT_THEME_DIR.replace(/\/$/, ''))
   assert.equal(byName.css, DEFAULT_CSS.css)

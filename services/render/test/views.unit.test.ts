@@ -76,7 +76,7 @@ test('page view - a draft or a scheduled page: nothing', () => {
   assert.deepEqual(homeView.pathsAffected(change), { paths: [], series: [] })
 })
 
-test('page view - published: the page and its neighbours; first and last unchanged', () => {
+test('page view - published: the page, its neighbours and the series (later pages shift place); first and last unchanged', () => {
   const change = batch({
     pages: [
       pageChange({
@@ -90,7 +90,7 @@ test('page view - published: the page and its neighbours; first and last unchang
   })
   assert.deepEqual(pageView.pathsAffected(change), {
     paths: ['/comic/p', '/comic/o', '/comic/q'],
-    series: [],
+    series: [SERIES],
   })
   assert.deepEqual(homeView.pathsAffected(change), { paths: ['/'], series: [] })
 })

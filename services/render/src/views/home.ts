@@ -1,7 +1,6 @@
 import { sql } from '@inkstream/chassis'
 import { HOME_PATH } from '@inkstream/contracts'
 import { fromDbTime } from '../read-model.ts'
-import { homePage } from '../templates/home-page.ts'
 import type { HomeView, PageListItem, SeriesRef } from './model.ts'
 import { publishedPage } from './page.ts'
 import { type Affected, type BatchChange, isPublic, type Queryable, type View } from './view.ts'
@@ -91,9 +90,9 @@ async function readHome(db: Queryable): Promise<HomeView> {
 export const homeView: View = {
   name: 'home',
 
-  async render(db, site, path) {
+  async render(db, ctx, path) {
     if (path !== HOME_PATH) return null
-    return homePage(site, await readHome(db))
+    return ctx.templates.homePage(ctx.site, await readHome(db), ctx.extras)
   },
 
   pathsAffected(change: BatchChange): Affected {

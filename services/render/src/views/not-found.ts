@@ -1,5 +1,4 @@
 import { NOT_FOUND_PATH } from '@inkstream/contracts'
-import { notFoundPage } from '../templates/not-found-page.ts'
 import type { View } from './view.ts'
 
 // `/__404`: the page the gateway serves for every path that is not public. It depends on
@@ -7,6 +6,7 @@ import type { View } from './view.ts'
 
 export const notFoundView: View = {
   name: 'not-found',
-  render: async (_db, site, path) => (path === NOT_FOUND_PATH ? notFoundPage(site) : null),
+  render: async (_db, ctx, path) =>
+    path === NOT_FOUND_PATH ? ctx.templates.notFoundPage(ctx.site, ctx.extras) : null,
   pathsAffected: () => ({ paths: [], series: [] }),
 }

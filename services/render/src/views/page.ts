@@ -1,11 +1,19 @@
 import { sql } from '@inkstream/chassis'
+import type { ImageRef } from '@inkstream/contracts'
 import { pagePath, SLUG_PATTERN, TAG_KINDS, tagSlug } from '@inkstream/contracts'
 import { type PageDb, type PageRow, pageColumns, pageFromDb } from '../read-model.ts'
-import { comicPage } from '../templates/comic-page.ts'
-import type { Site } from '../templates/layout.ts'
+import { publicChapters } from './common.ts'
 import type { ChapterRef, Navigation, PageView, SeriesRef, TagRef } from './model.ts'
 import { navigationAt, navigationMany, type StoryKey } from './story-order.ts'
-import { type Affected, type BatchChange, isPublic, type Queryable, type View } from './view.ts'
+import {
+  type Affected,
+  type BatchChange,
+  isPublic,
+  type Queryable,
+  type RenderContext,
+  type Tombstone,
+  type View,
+} from './view.ts'
 
 // `/comic/<slug>`: a published page with its story-order navigation.
 
@@ -69,6 +77,21 @@ function toView(r: PageViewDb): { page: PageView; key: StoryKey } {
   }
 }
 
+/** Published pages as the templates take them (no navigation), in the order of `order`. */
+export async function publishedPages(
+  db: Queryable,
+  where: string,
+  params: unknown[],
+  order: string,
+): Promise<PageView[]> {
+  const rows = await sql<PageViewDb[]>(
+    db,
+    `${PAGE_VIEW_SELECT} AND ${where} ORDER BY ${order}`,
+    params,
+  )
+  return rows.map((r) => toView(r).page)
+}
+
 /** A published page as the templates take it, with its navigation; null when not public. */
 export async function publishedPage(
   db: Queryable,
@@ -88,23 +111,101 @@ export async function publishedPage(
   return { page, nav: await navigationAt(db, key) }
 }
 
-/** Many pages in three queries: their rows, and every neighbour in one. */
-async function renderPages(db: Queryable, site: Site, paths: string[]): Promise<(string | null)[]> {
+/**
+ * What the comic page shows besides the page: its place among the series' published pages,
+ * the chapters before and after its own, and the next page's first image (a few queries for
+ * any number of pages).
+ */
+export async function pageExtras(
+  db: Queryable,
+  views: { page: PageView; key: StoryKey; chapterId: string | null; nav: Navigation }[],
+): Promise<void> {
+  if (views.length === 0) return
+  const seriesIds = [...new Set(views.map((v) => v.key.seriesId))]
+  const nextSlugs = [
+    ...new Set(views.map((v) => v.nav.next).filter((s): s is string => s !== null)),
+  ]
+  const [counts, chapters, next] = await Promise.all([
+    sql<{ k: number; n: number | bigint }[]>(
+      db,
+      views
+        .map(
+          (_, i) =>
+            `(SELECT ${i} AS k, COUNT(*) AS n FROM render_pages WHERE nav_key >= ? AND nav_key < ?)`,
+        )
+        .join(' UNION ALL '),
+      views.flatMap((v) => [v.key.seriesId, v.key.seriesId + v.key.storyKey]),
+    ),
+    publicChapters(db, seriesIds),
+    nextSlugs.length === 0
+      ? []
+      : sql<{ slug: string; images: string }[]>(
+          db,
+          `SELECT slug, images FROM render_pages WHERE slug IN (?) AND status = 'published'`,
+          [nextSlugs],
+        ),
+  ])
+  const index = new Map(counts.map((r) => [Number(r.k), Number(r.n)]))
+  const nextImages = new Map(
+    next.map((r) => [r.slug, (JSON.parse(r.images) as ImageRef[])[0] ?? null]),
+  )
+  views.forEach((v, i) => {
+    v.page.index = index.get(i) ?? 0
+    const mine = chapters.filter((c) => c.series_id === v.key.seriesId)
+    const at = mine.findIndex((c) => c.chapter_id === v.chapterId)
+    const ref = (c: (typeof mine)[number] | undefined): ChapterRef | null =>
+      c ? { slug: c.slug, title: c.title } : null
+    v.page.prevChapter = at > 0 ? ref(mine[at - 1]) : null
+    v.page.nextChapter = at >= 0 ? ref(mine[at + 1]) : null
+    v.page.nextImage = v.nav.next === null ? null : (nextImages.get(v.nav.next) ?? null)
+  })
+}
+
+/** Many pages in a few queries: their rows, every neighbour in one, their extras. */
+async function renderPages(
+  db: Queryable,
+  ctx: RenderContext,
+  paths: string[],
+): Promise<(string | null)[]> {
   const slugs = paths.map((path) => COMIC_PATH.exec(path)?.[1])
   const wanted = [...new Set(slugs.filter((s): s is string => s !== undefined))]
   if (wanted.length === 0) return paths.map(() => null)
   const rows = await sql<PageViewDb[]>(db, `${PAGE_VIEW_SELECT} AND p.slug IN (?)`, [wanted])
-  const views = new Map<string, ReturnType<typeof toView>>()
-  for (const r of rows) if (!views.has(r.slug)) views.set(r.slug, toView(r))
+  const views = new Map<string, ReturnType<typeof toView> & { chapterId: string | null }>()
+  for (const r of rows)
+    if (!views.has(r.slug)) views.set(r.slug, { ...toView(r), chapterId: r.chapter_id })
   const found = [...views.values()]
   const navs = await navigationMany(
     db,
     found.map((v) => v.key),
   )
+  const withNav = found.map((v, i) => ({ ...v, nav: navs[i] as Navigation }))
+  await pageExtras(db, withNav)
   const html = new Map(
-    found.map((v, i) => [v.page.slug, comicPage(site, v.page, navs[i] as Navigation)]),
+    withNav.map((v) => [v.page.slug, ctx.templates.comicPage(ctx.site, v.page, v.nav, ctx.extras)]),
   )
   return slugs.map((slug) => (slug === undefined ? null : (html.get(slug) ?? null)))
+}
+
+/** A page path that is not public: 410 when its page was public, 301 when it was renamed. */
+async function pageTombstone(db: Queryable, path: string): Promise<Tombstone | null> {
+  const slug = COMIC_PATH.exec(path)?.[1]
+  if (slug === undefined) return null
+  const [own] = await sql<{ status: string; first: string | null }[]>(
+    db,
+    `SELECT status, CAST(first_published_at AS CHAR) AS first FROM render_pages WHERE slug = ? LIMIT 1`,
+    [slug],
+  )
+  if (own) return own.first !== null ? { status: 410 } : null
+  const [moved] = await sql<{ slug: string; status: string; first: string | null }[]>(
+    db,
+    `SELECT p.slug, p.status, CAST(p.first_published_at AS CHAR) AS first
+     FROM render_slug_history h JOIN render_pages p ON p.page_id = h.page_id WHERE h.slug = ?`,
+    [slug],
+  )
+  if (!moved) return null
+  if (moved.status === 'published') return { status: 301, location: pagePath(moved.slug) }
+  return moved.first !== null ? { status: 410 } : null
 }
 
 const slugsOf = (nav: Navigation | null): string[] =>
@@ -116,12 +217,14 @@ const sameEnds = (a: { first: string | null; last: string | null }, b: typeof a)
 export const pageView: View = {
   name: 'page',
 
-  async render(db, site: Site, path) {
-    const [html] = await renderPages(db, site, [path])
+  async render(db, ctx, path) {
+    const [html] = await renderPages(db, ctx, [path])
     return html ?? null
   },
 
   renderMany: renderPages,
+
+  tombstone: pageTombstone,
 
   pathsAffected(change: BatchChange): Affected {
     const paths = new Set<string>()
@@ -133,6 +236,10 @@ export const pageView: View = {
       if (isPublic(before)) paths.add(pagePath(before.slug))
       if (isPublic(after) && !(change.bulk && p.placeChanged)) paths.add(pagePath(after.slug))
       if (!p.placeChanged) continue
+      // every later page's place among the published ones (its index) shifts, and a chapter
+      // may become public or stop being (the chapter links): the whole series
+      if (isPublic(before) !== isPublic(after) || p.keyBefore?.storyKey !== p.keyAfter?.storyKey)
+        for (const s of [before?.seriesId, after?.seriesId]) if (s) series.add(s)
       // 2. the neighbours that linked to it and the ones that now do; in bulk, the whole
       //    series (its public paths, this one included, rendered once at the end)
       if (change.bulk) {

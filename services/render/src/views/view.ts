@@ -1,6 +1,7 @@
 import type { sql } from '@inkstream/chassis'
 import type { ChapterRow, PageRow, SeriesRow } from '../read-model.ts'
-import type { Site } from '../templates/layout.ts'
+import type { PageExtras, Site } from '../templates/layout.ts'
+import type { Templates } from '../templates/theme.ts'
 import type { Navigation } from './model.ts'
 import type { Ends, StoryKey } from './story-order.ts'
 
@@ -51,6 +52,11 @@ export interface BatchChange {
    * those are rendered once when the projection has caught up.
    */
   bulk: boolean
+  /**
+   * Current slugs of every series and chapter the batch touches (pages' too), by id: list
+   * views name paths with them (`/series/<slug>/...`). Absent: views name whole series.
+   */
+  slugs?: { series: Map<string, string>; chapters: Map<string, string> }
 }
 
 /** Paths a batch made stale: exact paths, and series whose every public path is owed. */
@@ -59,12 +65,30 @@ export interface Affected {
   series: string[]
 }
 
+/** What every view renders with: the site, the theme's templates, the page extras (script). */
+export interface RenderContext {
+  site: Site
+  templates: Templates
+  extras: PageExtras
+}
+
+/** A rendering: HTML, or a body with its own content type (feeds, sitemap, JSON). */
+export type Output = string | { body: string; type: string }
+
+/** What a path that is no longer public answers: gone (410) or moved (301). */
+export type Tombstone = { status: 410 } | { status: 301; location: string }
+
 export interface View {
   readonly name: string
-  /** The HTML of a path, or null when the path is not this view's or not public. */
-  render(db: Queryable, site: Site, path: string): Promise<string | null>
+  /** The rendering of a path, or null when the path is not this view's or not public. */
+  render(db: Queryable, ctx: RenderContext, path: string): Promise<Output | null>
   /** The same for many paths at once (fewer queries), when the view can. */
-  renderMany?(db: Queryable, site: Site, paths: string[]): Promise<(string | null)[]>
+  renderMany?(db: Queryable, ctx: RenderContext, paths: string[]): Promise<(Output | null)[]>
+  /**
+   * For one of its paths that is not public (render gave null): 410 when it was public, 301
+   * when it moved; null for a plain tombstone (404).
+   */
+  tombstone?(db: Queryable, path: string): Promise<Tombstone | null>
   pathsAffected(change: BatchChange): Affected
   /** Every public path of this view in these series (a series-wide re-render). */
   publicPaths?(db: Queryable, seriesIds: string[]): Promise<string[]>

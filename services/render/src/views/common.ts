@@ -1,0 +1,196 @@
+import { sql } from '@inkstream/chassis'
+import type { ImageRef } from '@inkstream/contracts'
+import { fromDbTime } from '../read-model.ts'
+import type { ChapterDetails, PageListItem, SeriesDetails, SeriesRef } from './model.ts'
+import type { BatchChange, PageChange, Queryable } from './view.ts'
+import { isPublic } from './view.ts'
+
+// SQL and change rules the list views share (series landing, archives, chapters, tags,
+// feeds, sitemap).
+
+export interface SeriesDb {
+  series_id: string
+  slug: string
+  title: string
+  description: string
+  reading_direction: SeriesRef['readingDirection']
+  format: SeriesRef['format']
+  content_warning: string | null
+  cover: string | null
+}
+
+export const SERIES_SELECT = `SELECT series_id, slug, title, description, reading_direction,
+  format, content_warning, cover FROM render_series`
+
+export const seriesRef = (r: SeriesDb): SeriesRef => ({
+  slug: r.slug,
+  title: r.title,
+  readingDirection: r.reading_direction,
+  format: r.format,
+  contentWarning: r.content_warning,
+})
+
+export const seriesDetails = (r: SeriesDb): SeriesDetails => ({
+  ...seriesRef(r),
+  description: r.description,
+  cover: r.cover === null ? null : (JSON.parse(r.cover) as ImageRef),
+})
+
+export async function seriesBySlug(db: Queryable, slug: string): Promise<SeriesDb | null> {
+  const [row] = await sql<SeriesDb[]>(db, `${SERIES_SELECT} WHERE slug = ? LIMIT 1`, [slug])
+  return row ?? null
+}
+
+/** Every series, in creation order. */
+export const allSeries = (db: Queryable): Promise<SeriesDb[]> =>
+  sql<SeriesDb[]>(db, `${SERIES_SELECT} ORDER BY created_seq`)
+
+export interface ListDb {
+  page_id: string
+  series_id: string
+  chapter_id: string | null
+  slug: string
+  title: string
+  published_at: string
+  images: string
+}
+
+export const LIST_COLUMNS = `p.page_id, p.series_id, p.chapter_id, p.slug, p.title,
+  CAST(p.published_at AS CHAR) AS published_at, p.images`
+
+export const listItem = (
+  r: Pick<ListDb, 'slug' | 'title' | 'published_at' | 'images'>,
+): PageListItem => ({
+  slug: r.slug,
+  title: r.title,
+  publishedAt: fromDbTime(r.published_at),
+  thumbnail: (JSON.parse(r.images) as ImageRef[])[0] ?? null,
+})
+
+/** Published pages of some series in story order. */
+export async function publishedList(db: Queryable, seriesIds: string[]): Promise<ListDb[]> {
+  if (seriesIds.length === 0) return []
+  return sql<ListDb[]>(
+    db,
+    `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id IN (?) AND p.status = 'published'
+     ORDER BY p.series_id, p.story_key`,
+    [seriesIds],
+  )
+}
+
+export interface ChapterDb {
+  chapter_id: string
+  series_id: string
+  slug: string
+  title: string
+  description: string
+  cover: string | null
+}
+
+/** Chapters of a series with at least one published page (the public ones), in story order. */
+export async function publicChapters(db: Queryable, seriesIds: string[]): Promise<ChapterDb[]> {
+  if (seriesIds.length === 0) return []
+  return sql<ChapterDb[]>(
+    db,
+    `SELECT c.chapter_id, c.series_id, c.slug, c.title, c.description, c.cover
+     FROM render_chapters c
+     WHERE c.series_id IN (?) AND EXISTS (SELECT 1 FROM render_pages p
+       WHERE p.chapter_id = c.chapter_id AND p.series_id = c.series_id AND p.status = 'published')
+     ORDER BY c.series_id, c.position, c.chapter_id`,
+    [seriesIds],
+  )
+}
+
+export const chapterDetails = (c: ChapterDb, pages: ListDb[]): ChapterDetails => {
+  const mine = pages.filter((p) => p.chapter_id === c.chapter_id)
+  return {
+    slug: c.slug,
+    title: c.title,
+    description: c.description,
+    cover: c.cover === null ? null : (JSON.parse(c.cover) as ImageRef),
+    pageCount: mine.length,
+    first: mine[0] ? listItem(mine[0]) : null,
+  }
+}
+
+// ---- change rules
+
+const thumb = (images: { hash?: string }[] | undefined) => JSON.stringify(images?.[0] ?? null)
+
+/**
+ * What a list shows of a page changed: it became public or stopped being, or, public, its
+ * slug, title, date, thumbnail, chapter or place changed.
+ */
+export function listed(p: PageChange): boolean {
+  const { before, after } = p
+  if (isPublic(before) !== isPublic(after)) return true
+  if (!isPublic(before) || !isPublic(after)) return false
+  return (
+    before.slug !== after.slug ||
+    before.title !== after.title ||
+    before.publishedAt !== after.publishedAt ||
+    before.chapterId !== after.chapterId ||
+    before.seriesId !== after.seriesId ||
+    thumb(before.images) !== thumb(after.images) ||
+    p.keyBefore?.storyKey !== p.keyAfter?.storyKey
+  )
+}
+
+/** Anything a page shows changed, and it is (or was) public. */
+export function shown(p: PageChange): boolean {
+  const { before, after } = p
+  if (!isPublic(before) && !isPublic(after)) return false
+  if (isPublic(before) !== isPublic(after)) return true
+  const strip = (r: typeof before) => JSON.stringify({ ...r, version: 0 })
+  return strip(before) !== strip(after)
+}
+
+/** A series' shown fields changed (title, slug, description, cover, format, direction, warning). */
+export function seriesShown(s: BatchChange['series'][number]): boolean {
+  if (!s.before || !s.after) return false
+  const a = s.before
+  const b = s.after
+  return (
+    a.slug !== b.slug ||
+    a.title !== b.title ||
+    a.description !== b.description ||
+    JSON.stringify(a.cover) !== JSON.stringify(b.cover) ||
+    a.readingDirection !== b.readingDirection ||
+    a.format !== b.format ||
+    a.contentWarning !== b.contentWarning
+  )
+}
+
+export function chapterShown(c: BatchChange['chapters'][number]): boolean {
+  if (!c.before || !c.after) return false
+  const a = c.before
+  const b = c.after
+  return (
+    a.slug !== b.slug ||
+    a.title !== b.title ||
+    a.description !== b.description ||
+    JSON.stringify(a.cover) !== JSON.stringify(b.cover) ||
+    a.position !== b.position
+  )
+}
+
+/** Series ids whose lists changed: a listed page, the series itself or one of its chapters. */
+export function listedSeries(change: BatchChange): Set<string> {
+  const out = new Set<string>()
+  for (const p of change.pages)
+    if (listed(p)) for (const r of [p.before, p.after]) if (isPublic(r)) out.add(r.seriesId)
+  for (const s of change.series) if (seriesShown(s) && s.after) out.add(s.after.seriesId)
+  for (const c of change.chapters) if (chapterShown(c) && c.after) out.add(c.after.seriesId)
+  return out
+}
+
+/** The series rows of a change by id (before and after), for their slugs. */
+export function seriesSlugs(change: BatchChange, seriesId: string): string[] {
+  const out = new Set<string>()
+  for (const s of change.series)
+    if (s.after?.seriesId === seriesId) {
+      if (s.before) out.add(s.before.slug)
+      out.add(s.after.slug)
+    }
+  return [...out]
+}
