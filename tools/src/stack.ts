@@ -17,7 +17,14 @@ import {
 } from './infra/index.ts'
 import { waitUntil } from './infra/wait.ts'
 
-export type PortName = 'site' | 'gateway' | 'editor' | 'comicHealth' | 'renderHealth'
+export type PortName =
+  | 'site'
+  | 'gateway'
+  | 'editor'
+  | 'comicHealth'
+  | 'renderHealth'
+  | 'searchHealth'
+  | 'analyticsHealth'
 export type StackPorts = Record<PortName, number>
 
 /** One application process: its entry file and the port its /healthz and /readyz answer on. */
@@ -58,6 +65,18 @@ export const SERVICES: ServiceSpec[] = [
     port: 'gateway',
     nodeFlags: ['--max-semi-space-size=2'],
   },
+  {
+    name: 'search',
+    entry: 'services/search/src/main.ts',
+    port: 'searchHealth',
+    nodeFlags: NODE_FLAGS,
+  },
+  {
+    name: 'analytics',
+    entry: 'services/analytics/src/main.ts',
+    port: 'analyticsHealth',
+    nodeFlags: NODE_FLAGS,
+  },
 ]
 
 export const INSTRUMENT = './services/chassis/src/instrument.ts'
@@ -68,6 +87,8 @@ const PORT_ENV: Record<PortName, { env: string; fallback: number }> = {
   editor: { env: 'EDITOR_PORT', fallback: 8082 },
   comicHealth: { env: 'COMIC_HEALTH_PORT', fallback: 8083 },
   renderHealth: { env: 'RENDER_HEALTH_PORT', fallback: 8084 },
+  searchHealth: { env: 'SEARCH_HEALTH_PORT', fallback: 8085 },
+  analyticsHealth: { env: 'ANALYTICS_HEALTH_PORT', fallback: 8086 },
 }
 
 export const DEFAULT_OWNER_EMAIL = 'owner@inkstream.local'
@@ -170,6 +191,8 @@ function serviceEnv(
     EDITOR_PORT: String(ports.editor),
     COMIC_HEALTH_PORT: String(ports.comicHealth),
     RENDER_HEALTH_PORT: String(ports.renderHealth),
+    SEARCH_HEALTH_PORT: String(ports.searchHealth),
+    ANALYTICS_HEALTH_PORT: String(ports.analyticsHealth),
     SITE_PORT: String(ports.site),
     NGINX_PURGE_URL: `http://127.0.0.1:${ports.site}/purge`,
     SITE_URL: siteUrl,

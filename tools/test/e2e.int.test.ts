@@ -478,6 +478,8 @@ test('e2e - bad input gets a clear 4xx and changes nothing; every service stays 
     stack.urls.editor,
     `http://127.0.0.1:${stack.ports.comicHealth}`,
     `http://127.0.0.1:${stack.ports.renderHealth}`,
+    `http://127.0.0.1:${stack.ports.searchHealth}`,
+    `http://127.0.0.1:${stack.ports.analyticsHealth}`,
   ]) {
     const res = await fetch(`${url}/readyz`)
     assert.equal(res.status, 200, `${url} is ready`)
