@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import { build } from 'esbuild'
 import type { FastifyInstance } from 'fastify'
+import { DASHBOARD_STYLE, dashboardPane } from './dashboard-page.ts'
 import type { ActiveSession } from './sessions.ts'
 
 // GET /admin: the login form, or the studio when logged in. The studio's TypeScript
@@ -36,7 +37,7 @@ export function studioScript(): Promise<string> {
   return bundling
 }
 
-const STYLE = `
+const BASE_STYLE = `
 :root { color-scheme: light dark; --bg: #f7f7f5; --panel: #fff; --ink: #1d1d1f; --muted: #62626a; --line: #dedee3; --accent: #3b4bc8; --accent-ink: #fff; --soft: #eef0fb; --warn: #9a4b00; --warn-bg: #fff5e8; --ok: #1f6d3a; --draft: #6b6b73; --scheduled: #7a4d00; --published: #1f6d3a; }
 @media (prefers-color-scheme: dark) { :root { --bg: #141417; --panel: #1d1d22; --ink: #ececf1; --muted: #a4a4ae; --line: #34343c; --accent: #8d9bff; --accent-ink: #111; --soft: #262a45; --warn: #ffb366; --warn-bg: #2d2216; --draft: #a4a4ae; --scheduled: #ffc266; --published: #6fd08f; } }
 [hidden] { display: none !important; }
@@ -109,6 +110,7 @@ th, td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(-
 .tz { font-size: .85rem; color: var(--muted); }
 .login { max-width: 24rem; margin: 12vh auto; padding: 1.25rem; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; }
 `
+const STYLE = BASE_STYLE + DASHBOARD_STYLE
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
 
 export const adminCsp = (script: string) =>
@@ -295,7 +297,7 @@ export const editorPage = (
     'Studio',
     script,
     html`<header class="top"><h1>Inkstream studio</h1>
-<nav aria-label="Studio"><a href="#/scheduled">Scheduled</a> <a href="#/tokens">API tokens</a>
+<nav aria-label="Studio"><a href="#/dashboard">Dashboard</a> <a href="#/scheduled">Scheduled</a> <a href="#/tokens">API tokens</a>
 <span class="who">${session.email} (${session.role})</span>
 <button id="logout" type="button">Log out</button></nav></header>
 <div class="layout">
@@ -311,6 +313,7 @@ ${seriesPane}
 ${pagePane}
 ${schedulePane}
 ${tokensPane}
+${dashboardPane}
 </main>
 </div>`,
   )

@@ -2,6 +2,7 @@
 import type { ImageRef, PageDetails } from '@inkstream/contracts'
 import { ApiError, type Catalog, fetchCatalog, fetchPage, logOut, uploadImage } from './api.ts'
 import * as inCatalog from './catalog.ts'
+import { dashboardPane } from './dashboard.ts'
 import { byId, errorText, fill, h, keepingFocus, uuid } from './dom.ts'
 import { renderImageList } from './images-list.ts'
 import {
@@ -36,6 +37,7 @@ const PANES = [
   'page-form',
   'schedule-pane',
   'tokens-pane',
+  'dashboard-pane',
 ] as const
 type Pane = (typeof PANES)[number]
 
@@ -46,6 +48,7 @@ type Route =
   | { pane: 'page-form'; pageId: string }
   | { pane: 'schedule-pane' }
   | { pane: 'tokens-pane' }
+  | { pane: 'dashboard-pane' }
 
 function parseRoute(hash: string): Route {
   const [, kind, id] = hash.replace(/^#/, '').split('/')
@@ -54,6 +57,7 @@ function parseRoute(hash: string): Route {
   if (kind === 'page' && id) return { pane: 'page-form', pageId: id }
   if (kind === 'scheduled') return { pane: 'schedule-pane' }
   if (kind === 'tokens') return { pane: 'tokens-pane' }
+  if (kind === 'dashboard') return { pane: 'dashboard-pane' }
   return { pane: 'welcome-pane' }
 }
 
@@ -707,6 +711,7 @@ export function startStudio(): void {
   )
 
   const tokens = tokensPane(say, zone)
+  const dashboard = dashboardPane()
 
   // ---- routes, session
 
@@ -719,6 +724,8 @@ export function startStudio(): void {
       showPane(route.pane)
     }
     if (route.pane === 'tokens-pane') tokens.load()
+    if (route.pane === 'dashboard-pane') dashboard.show()
+    else dashboard.hide()
     keepingFocus(renderAll)
     if (focus && route.pane !== 'page-form') {
       const heading = byId(route.pane).querySelector<HTMLElement>('h2')
