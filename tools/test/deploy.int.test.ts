@@ -48,6 +48,7 @@ describe('deploy', () => {
     assert.equal(result.status, 0, result.stderr)
     const services = result.stdout.trim().split('\n').sort()
     assert.deepEqual(services, [
+      'analytics',
       'comic',
       'editor',
       'gateway',
@@ -56,6 +57,7 @@ describe('deploy', () => {
       'nginx',
       'redis',
       'render',
+      'search',
     ])
   })
 
@@ -83,9 +85,11 @@ describe('deploy', () => {
     const entries = [...compose.matchAll(/INK_ENTRY: (\S+)/g)].map((match) => match[1] ?? '')
     assert.deepEqual(entries.sort(), [
       'gateway/src/main.ts',
+      'services/analytics/src/main.ts',
       'services/comic/src/main.ts',
       'services/editor/src/main.ts',
       'services/render/src/main.ts',
+      'services/search/src/main.ts',
     ])
   })
 
