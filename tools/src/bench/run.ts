@@ -26,6 +26,7 @@ import { type PublishResult, publishToVisible } from './publish.ts'
 import { projectionReplay, type ReplayResult } from './replay.ts'
 import { startStaticNginx } from './static-nginx.ts'
 import { sleep, waitFor } from './timing.ts'
+import { printVitals, type VitalsResult, webVitals } from './vitals.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const SECONDS = env('BENCH_SECONDS', 8)
@@ -131,6 +132,11 @@ async function main() {
     }
     console.log(
       `bench: page ${pagePath}, ${body.length} bytes gzip; ${SECONDS}s per run, ${CONNECTIONS} connections`,
+    )
+
+    // V. web vitals of the page in Chromium, mobile profile, against the page without images
+    results.vitals = await section('web vitals', () =>
+      webVitals(siteRoot, pagePath, { loads: env('BENCH_VITALS_LOADS', 10), timeoutMs: 180_000 }),
     )
 
     // 1. cached page through nginx vs nginx serving the same bytes as a static file
@@ -284,6 +290,7 @@ type Results = {
   derivatives?: Section<DerivativesResult>
   upload?: Section<UploadResult>
   replay?: Section<ReplayResult>
+  vitals?: Section<VitalsResult>
 }
 
 const MEMORY_TARGET_MB = 100
@@ -312,6 +319,7 @@ function report(r: Results) {
       `(anon / file-backed / PSS MB: ${m.services.map((s) => `${s.name} ${fmt(s.anon)} / ${fmt(s.file)} / ${s.pss === undefined ? '?' : fmt(s.pss)}${s.children.map((c) => ` + child ${c.pid} ${fmt(c.rss)}`).join('')}`).join('; ')}; bare node ${fmt(m.bareNode)})`,
     )
   })
+  each('web vitals', r.vitals, (v) => printVitals(v, row, note))
   each('nginx cache', r.nginxCache, (c) =>
     row(
       `cached page via nginx / static file (${c.tool})`,
