@@ -152,8 +152,10 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
       problems.push(`console ${m.type()}: ${m.text()}`)
   })
   tab.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`))
+  let livePolls = 0
   tab.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`)
+    if (r.url().endsWith('/admin/api/analytics/live')) livePolls++
   })
 
   // 1. log in
@@ -252,6 +254,10 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
   assert.equal(await tab.locator('#dash-dropoff tbody tr').count(), 40)
   // live counter
   await tab.locator('#dash-live', { hasText: /views in the last 5 minutes/ }).waitFor()
+
+  // ... asked again every 10 s while the dashboard is open
+  const polls = livePolls
+  await until('the live counter asked again', async () => (livePolls > polls ? true : undefined))
 
   // a CSV link downloads CSV
   const href = await tab.locator('#dash-referrers a[download]').getAttribute('href')

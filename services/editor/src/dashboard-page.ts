@@ -12,7 +12,7 @@ const UPLOT_CSS = readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf
 
 export const DASHBOARD_STYLE = `
 ${UPLOT_CSS}
-.dash { max-width: 72rem; }
+.pane:has(> #dashboard-pane:not([hidden])) { max-width: 80rem; }
 .dash-controls { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
 .dash-controls label { margin: 0; }
 .dash-controls input, .dash-controls select { width: auto; }

@@ -500,6 +500,12 @@ export function dashboardPane(): DashboardPane {
     range = { from, to }
     load()
   })
+  // the charts' colours come from the scheme's custom properties: redraw when it flips
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    if (!shown) return
+    renderViews()
+    loadDropoff(generation)
+  })
   let resizeTimer: ReturnType<typeof setTimeout> | undefined
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer)
