@@ -284,6 +284,12 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
     assert.deepEqual(await axe(tab), [], `axe, ${scheme}`)
   }
   await tab.screenshot({ path: '/tmp/dashboard.png', fullPage: true })
+  // on a phone: no sideways scroll, the charts fit
+  await tab.setViewportSize({ width: 360, height: 800 })
+  await sleep(400) // the charts' resize is debounced
+  const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - innerWidth)
+  assert.ok(overflow <= 0, `no sideways scroll at 360 px (${overflow} px too wide)`)
+  await tab.screenshot({ path: '/tmp/dashboard-360.png', fullPage: true })
   assert.deepEqual(await tab.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [])
   assert.deepEqual(problems, [], 'no console errors, failed requests or CSP violations')
 })

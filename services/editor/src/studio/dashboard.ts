@@ -172,7 +172,6 @@ export function dashboardPane(): DashboardPane {
   let liveTimer: ReturnType<typeof setInterval> | undefined
   let shown = false
   let loadedKey = ''
-  let chaptersLoaded = false
   let generation = 0
 
   function chart(
@@ -191,6 +190,9 @@ export function dashboardPane(): DashboardPane {
     charts.set(id, plot)
   }
 
+  /** Room for the y axis' longest label (uPlot's default fits about 4 digits). */
+  const yAxisSize = (_u: uPlot, values: string[] | null) =>
+    Math.max(40, 16 + 8 * Math.max(0, ...(values ?? []).map((v) => String(v).length)))
   const axisStyle = () => {
     const ink = cssVar('--muted', '#62626a')
     const line = cssVar('--line', '#dedee3')
@@ -218,7 +220,7 @@ export function dashboardPane(): DashboardPane {
         legend: { show: false },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        axes: [axisStyle(), axisStyle()],
+        axes: [axisStyle(), { ...axisStyle(), size: yAxisSize }],
         series: [
           {},
           { label: 'Views', stroke: cssVar('--accent', '#3b4bc8'), width: 2 },
@@ -243,13 +245,17 @@ export function dashboardPane(): DashboardPane {
     )
   }
 
+  /** Fills a section, unless a newer range was asked for meanwhile. */
   async function section(id: string, load: () => Promise<Node>) {
+    const current = generation
     const el = byId(id)
+    let content: Node
     try {
-      fill(el, await load())
+      content = await load()
     } catch (error) {
-      fill(el, unavailable(error))
+      content = unavailable(error)
     }
+    if (current === generation) fill(el, content)
   }
 
   const topTable = (kind: string, caption: string, first: string) => async () => {
@@ -288,7 +294,11 @@ export function dashboardPane(): DashboardPane {
               ...axisStyle(),
               values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? `p${t}` : '')),
             },
-            { ...axisStyle(), values: (_u, ticks) => ticks.map((t) => percent.format(t)) },
+            {
+              ...axisStyle(),
+              size: yAxisSize,
+              values: (_u, ticks) => ticks.map((t) => percent.format(t)),
+            },
           ],
           series: [
             {},
@@ -320,8 +330,9 @@ export function dashboardPane(): DashboardPane {
     }
   }
 
+  /** The chapters of the catalog (asked again with every range: new ones appear). */
   async function loadChapters() {
-    if (chaptersLoaded) return
+    const selected = chapterSelect.value
     const catalog = await getJson<{
       series: { seriesId: string; title: string }[]
       chapters: ChapterOption[]
@@ -333,7 +344,8 @@ export function dashboardPane(): DashboardPane {
         h('option', { value: c.chapterId }, `${seriesTitle.get(c.seriesId) ?? ''} — ${c.title}`),
       ),
     )
-    chaptersLoaded = true
+    if (selected && catalog.chapters.some((c) => c.chapterId === selected))
+      chapterSelect.value = selected
   }
 
   async function load() {
