@@ -311,17 +311,22 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
     const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)
     if (done.length > 0) await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [done])
-    if (seriesLeft.length > 0)
+    if (seriesLeft.length > 0) {
       await sql(pool, `UPDATE render_outbox SET paths = '[]' WHERE id IN (?)`, [seriesLeft])
+      // their series may have been rendered meanwhile
+      await sql(pool, `DELETE FROM render_outbox WHERE id IN (?) AND series = '[]'`, [seriesLeft])
+    }
     log.debug({ paths: paths.size }, 'rendered and purged')
   }
 
   /** Then whole series: every public path of each view in them, once. */
   async function drainSeries(): Promise<void> {
     for (;;) {
+      // every row owing series, also those whose exact paths are still being drained (else
+      // a series would be rendered again once their paths are done)
       const rows = await sql<{ id: number; series: string }[]>(
         pool,
-        `SELECT id, series FROM render_outbox WHERE paths = '[]' ORDER BY id`,
+        `SELECT id, series FROM render_outbox WHERE series <> '[]' ORDER BY id`,
       )
       if (rows.length === 0) return
       const ids = new Set<string>()
@@ -331,7 +336,9 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
         for (const p of (await view.publicPaths?.(pool, [...ids])) ?? []) paths.add(p)
       // exact paths (a reader is waiting for them) go first: each chunk waits for them
       await renderAll([...paths], SERIES_CONCURRENCY, () => pathsFlight.idle())
-      await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [rows.map((r) => r.id)])
+      const done = rows.map((r) => r.id)
+      await sql(pool, `DELETE FROM render_outbox WHERE id IN (?) AND paths = '[]'`, [done])
+      await sql(pool, `UPDATE render_outbox SET series = '[]' WHERE id IN (?)`, [done])
       log.info({ series: ids.size, paths: paths.size }, 'series rendered and purged')
     }
   }

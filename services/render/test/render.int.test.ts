@@ -45,6 +45,23 @@ describe('render projection', () => {
   }
   const pageSubject = (name: string) => world.ns.pageEvents(page(name))
   const html = async (path: string) => (await world.html(path))?.html ?? ''
+  // what a change re-renders besides comic pages (the series is 'the-series')
+  const S = '/series/the-series'
+  const feeds = (at = '') => [`${at}/atom.xml`, `${at}/feed.json`, `${at}/feed.xml`]
+  const chapter = (c: number) => [`${S}/chapter/chapter-${c}`, `${S}/chapter/chapter-${c}/read`]
+  /** Lists that show a page's title, place or thumbnail: archives, landing, feeds. */
+  const LISTS = [
+    '/archive',
+    '/archive/by-date',
+    ...feeds(),
+    S,
+    `${S}/archive`,
+    `${S}/archive/by-date`,
+    ...feeds(S),
+  ]
+  /** A page became public or stopped being, or its slug or place changed. */
+  const PUBLIC_SET = ['/random.json', '/sitemap.xml']
+  const set = (...paths: (string | string[])[]) => [...new Set(paths.flat())].sort()
   /** The pager's links of a rendered page: first, prev, next, last slugs (or null). */
   async function nav(slug: string) {
     const body = await html(`/comic/${slug}`)
@@ -160,34 +177,40 @@ describe('render projection', () => {
       ev.pageDrafted(page('late'), seriesId, 'late', { chapterId: chapterA, position: 1.5 }),
     )
     const { paths } = await step(pageSubject('late'), ev.published(page('late')))
-    assert.deepEqual(paths, [
-      '/',
-      '/comic/a1',
-      '/comic/a2',
-      '/comic/a3',
-      '/comic/b1',
-      '/comic/b2',
-      '/comic/late',
-    ])
+    assert.deepEqual(
+      paths,
+      set(
+        ['/', '/comic/a1', '/comic/a2', '/comic/a3', '/comic/b1', '/comic/b2', '/comic/late'],
+        LISTS,
+        PUBLIC_SET,
+        chapter(1),
+        chapter(2),
+      ),
+    )
     // it lands where it belongs: between a1 and a2, not after b2 (the latest published)
     assert.deepEqual(await nav('late'), { first: 'a1', prev: 'a1', next: 'a2', last: 'b2' })
     assert.equal((await nav('a1')).next, 'late')
     assert.equal((await nav('a2')).prev, 'late')
   })
 
-  test('paths - a retitle re-renders the page, its neighbours and home', async () => {
+  test('paths - a retitle re-renders the page, its neighbours, its chapter, the lists and home', async () => {
     const { paths } = await step(pageSubject('a2'), ev.pageEdited(page('a2'), { title: 'A Two' }))
-    assert.deepEqual(paths, ['/', '/comic/a2', '/comic/a3', '/comic/late'])
+    assert.deepEqual(paths, set(['/', '/comic/a2', '/comic/a3', '/comic/late'], LISTS, chapter(1)))
     assert.match(await html('/comic/a2'), /A Two/)
+    assert.match(await html('/archive'), /A Two/)
   })
 
-  test('paths - an edit of the commentary re-renders the page and home only', async () => {
+  test('paths - an edit of the commentary re-renders the page, the continuous mode, the feeds and home only', async () => {
     const { paths } = await step(
       pageSubject('a2'),
       ev.pageEdited(page('a2'), { commentary: 'Some *words*.' }),
     )
-    assert.deepEqual(paths, ['/', '/comic/a2'])
+    assert.deepEqual(
+      paths,
+      set(['/', '/comic/a2', `${S}/chapter/chapter-1/read`], feeds(), feeds(S)),
+    )
     assert.match(await html('/comic/a2'), /<em>words<\/em>/)
+    assert.match(await html(`${S}/chapter/chapter-1/read`), /<em>words<\/em>/)
   })
 
   test('paths - a renamed slug moves the old path (301) and relinks the neighbours', async () => {
@@ -195,7 +218,15 @@ describe('render projection', () => {
       pageSubject('a2'),
       ev.pageEdited(page('a2'), { slug: 'a2-new' }),
     )
-    assert.deepEqual(paths, ['/', '/comic/a2', '/comic/a2-new', '/comic/a3', '/comic/late'])
+    assert.deepEqual(
+      paths,
+      set(
+        ['/', '/comic/a2', '/comic/a2-new', '/comic/a3', '/comic/late'],
+        LISTS,
+        PUBLIC_SET,
+        chapter(1),
+      ),
+    )
     assert.deepEqual(await world.fields('/comic/a2'), {
       seq: String(seq),
       st: '301',
@@ -208,15 +239,8 @@ describe('render projection', () => {
   test('paths - a page moved to another chapter: every page of its series', async () => {
     // late: between a1 and a2-new -> between b1 and b2
     const { paths } = await step(pageSubject('late'), ev.moved(page('late'), chapterB, 1.5))
-    assert.deepEqual(paths, [
-      '/',
-      '/comic/a1',
-      '/comic/a2-new',
-      '/comic/a3',
-      '/comic/b1',
-      '/comic/b2',
-      '/comic/late',
-    ])
+    const all = ['/', '/comic/a1', '/comic/a2-new', '/comic/a3', '/comic/b1', '/comic/b2']
+    assert.deepEqual(paths, set(all, '/comic/late', LISTS, PUBLIC_SET, chapter(1), chapter(2)))
     assert.deepEqual(await nav('late'), { first: 'a1', prev: 'b1', next: 'b2', last: 'b2' })
     assert.equal((await nav('a1')).next, 'a2-new')
     assert.match(await html('/comic/late'), /Chapter 2/)
@@ -224,16 +248,18 @@ describe('render projection', () => {
 
   test('paths - unpublish leaves a 410 tombstone and re-renders its series', async () => {
     const { seq, paths } = await step(pageSubject('a3'), ev.unpublished(page('a3')))
-    assert.deepEqual(paths, [
-      '/',
-      '/comic/a1',
-      '/comic/a2-new',
-      '/comic/a3',
-      '/comic/b1',
-      '/comic/b2',
-      '/comic/late',
-    ])
+    assert.deepEqual(
+      paths,
+      set(
+        ['/', '/comic/a1', '/comic/a2-new', '/comic/a3', '/comic/b1', '/comic/b2', '/comic/late'],
+        LISTS,
+        PUBLIC_SET,
+        chapter(1),
+        chapter(2),
+      ),
+    )
     assert.deepEqual(await world.fields('/comic/a3'), { seq: String(seq), st: '410' })
+    assert.doesNotMatch(await html('/random.json'), /"a3"/)
     assert.equal((await nav('b1')).prev, 'a2-new')
     assert.doesNotMatch(await html('/comic/a2-new'), /\/comic\/a3"/)
   })
@@ -244,15 +270,16 @@ describe('render projection', () => {
       ev.pageDrafted(page('b3'), seriesId, 'b3', { chapterId: chapterB, position: 3, title: 'B3' }),
     )
     const { paths } = await step(pageSubject('b3'), ev.published(page('b3')))
-    assert.deepEqual(paths, [
-      '/',
-      '/comic/a1',
-      '/comic/a2-new',
-      '/comic/b1',
-      '/comic/b2',
-      '/comic/b3',
-      '/comic/late',
-    ])
+    assert.deepEqual(
+      paths,
+      set(
+        ['/', '/comic/a1', '/comic/a2-new', '/comic/b1', '/comic/b2', '/comic/b3', '/comic/late'],
+        LISTS,
+        PUBLIC_SET,
+        chapter(1),
+        chapter(2),
+      ),
+    )
     assert.equal((await nav('a1')).last, 'b3')
     assert.match(await html('/'), /B3/)
   })

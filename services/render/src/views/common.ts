@@ -1,8 +1,8 @@
 import { sql } from '@inkstream/chassis'
-import type { ImageRef } from '@inkstream/contracts'
+import { type ImageRef, SLUG_PATTERN } from '@inkstream/contracts'
 import { fromDbTime } from '../read-model.ts'
 import type { ChapterDetails, PageListItem, SeriesDetails, SeriesRef } from './model.ts'
-import type { BatchChange, PageChange, Queryable } from './view.ts'
+import type { Affected, BatchChange, Output, PageChange, Queryable } from './view.ts'
 import { isPublic } from './view.ts'
 
 // SQL and change rules the list views share (series landing, archives, chapters, tags,
@@ -194,3 +194,46 @@ export function seriesSlugs(change: BatchChange, seriesId: string): string[] {
     }
   return [...out]
 }
+
+/**
+ * Paths of per-series views for some series ids: with their slugs (and a renamed series' old
+ * slug, whose path is then no longer public), or the whole series when the batch is bulk or
+ * has no slugs.
+ */
+export function perSeries(
+  change: BatchChange,
+  ids: Iterable<string>,
+  pathsOf: (seriesSlug: string) => string[],
+): Affected {
+  const paths = new Set<string>()
+  const series = new Set<string>()
+  for (const id of ids) {
+    const slug = change.slugs?.series.get(id)
+    if (change.bulk || slug === undefined) {
+      series.add(id)
+      continue
+    }
+    for (const s of new Set([slug, ...seriesSlugs(change, id)]))
+      for (const p of pathsOf(s)) paths.add(p)
+  }
+  return { paths: [...paths], series: [...series] }
+}
+
+export const seriesPattern = (rest = ''): RegExp => new RegExp(`^/series/(${SLUG})${rest}$`)
+export const SLUG = SLUG_PATTERN.slice(1, -1)
+
+/** Series ids by slug, for publicPaths. */
+export async function seriesOfIds(
+  db: Queryable,
+  ids: string[],
+): Promise<{ series_id: string; slug: string }[]> {
+  if (ids.length === 0) return []
+  return sql<{ series_id: string; slug: string }[]>(
+    db,
+    `SELECT s.series_id, s.slug FROM render_series s WHERE s.series_id IN (?) AND EXISTS
+       (SELECT 1 FROM render_pages p WHERE p.series_id = s.series_id AND p.status = 'published')`,
+    [ids],
+  )
+}
+
+export const json = (body: unknown, type: string): Output => ({ body: JSON.stringify(body), type })

@@ -1,0 +1,171 @@
+import { sql } from '@inkstream/chassis'
+import {
+  ARCHIVE_PATH,
+  chapterPath,
+  chapterReadPath,
+  DATE_ARCHIVE_PATH,
+  HOME_PATH,
+  pagePath,
+  RANDOM_PATH,
+  ROBOTS_PATH,
+  SITEMAP_PATH,
+  seriesArchivePath,
+  seriesDateArchivePath,
+  seriesPath,
+  type TagKind,
+  tagPath,
+} from '@inkstream/contracts'
+import { fromDbTime } from '../read-model.ts'
+import type { SitemapEntry } from './model.ts'
+import { tagsOf } from './page.ts'
+import { type BatchChange, isPublic, type PageChange, type Queryable, type View } from './view.ts'
+
+// For crawlers and the random page: `/sitemap.xml` (every public page, chapter, series,
+// archive and tag page with its lastmod: the newest publication among what it lists),
+// `/robots.txt` (names the sitemap; depends on nothing) and `/random.json` (the published
+// slugs of each series, in story order, for the client-side random page).
+
+export const SITEMAP_TYPE = 'application/xml; charset=utf-8'
+export const ROBOTS_TYPE = 'text/plain; charset=utf-8'
+export const RANDOM_TYPE = 'application/json'
+
+interface Row {
+  s_slug: string
+  c_slug: string | null
+  slug: string
+  published_at: string
+  tags: string
+  characters: string
+  locations: string
+}
+
+async function published(db: Queryable): Promise<Row[]> {
+  return sql<Row[]>(
+    db,
+    `SELECT s.slug AS s_slug, c.slug AS c_slug, p.slug, CAST(p.published_at AS CHAR) AS published_at,
+       p.tags, p.characters, p.locations
+     FROM render_pages p JOIN render_series s ON s.series_id = p.series_id
+     LEFT JOIN render_chapters c ON c.chapter_id = p.chapter_id AND c.series_id = p.series_id
+     WHERE p.status = 'published' ORDER BY s.created_seq, p.story_key`,
+  )
+}
+
+export async function readSitemap(db: Queryable): Promise<SitemapEntry[]> {
+  const rows = await published(db)
+  const latest = new Map<string, string>()
+  const order: string[] = []
+  const see = (path: string, at: string) => {
+    const cur = latest.get(path)
+    if (cur === undefined) order.push(path)
+    if (cur === undefined || at > cur) latest.set(path, at)
+  }
+  for (const r of rows) {
+    const at = fromDbTime(r.published_at)
+    see(HOME_PATH, at)
+    see(ARCHIVE_PATH, at)
+    see(DATE_ARCHIVE_PATH, at)
+    see(seriesPath(r.s_slug), at)
+    see(seriesArchivePath(r.s_slug), at)
+    see(seriesDateArchivePath(r.s_slug), at)
+    if (r.c_slug !== null) {
+      see(chapterPath(r.s_slug, r.c_slug), at)
+      see(chapterReadPath(r.s_slug, r.c_slug), at)
+    }
+    see(pagePath(r.slug), at)
+    const tags = tagsOf({
+      tags: JSON.parse(r.tags) as string[],
+      characters: JSON.parse(r.characters) as string[],
+      locations: JSON.parse(r.locations) as string[],
+    })
+    for (const t of tags) see(tagPath(t.kind as TagKind, t.slug), at)
+  }
+  return order.map((path) => ({ path, lastmod: latest.get(path) as string }))
+}
+
+export async function readRandom(db: Queryable): Promise<{ series: Record<string, string[]> }> {
+  const series: Record<string, string[]> = {}
+  for (const r of await published(db)) {
+    const list = series[r.s_slug] ?? []
+    list.push(r.slug)
+    series[r.s_slug] = list
+  }
+  return { series }
+}
+
+const tagKey = (r: PageChange['before']) =>
+  r ? JSON.stringify([r.tags, r.characters, r.locations]) : ''
+
+/** The set of public paths or a publication time changed: pages, chapters, series, tags. */
+export function sitemapChanged(change: BatchChange): boolean {
+  return (
+    change.pages.some((p) => {
+      const { before: a, after: b } = p
+      if (isPublic(a) !== isPublic(b)) return true
+      if (!isPublic(a) || !isPublic(b)) return false
+      return (
+        a.slug !== b.slug ||
+        a.publishedAt !== b.publishedAt ||
+        a.chapterId !== b.chapterId ||
+        a.seriesId !== b.seriesId ||
+        tagKey(a) !== tagKey(b) ||
+        p.keyBefore?.storyKey !== p.keyAfter?.storyKey
+      )
+    }) ||
+    change.series.some(
+      (s) => s.before !== null && s.after !== null && s.before.slug !== s.after.slug,
+    ) ||
+    change.chapters.some(
+      (c) =>
+        c.before !== null &&
+        c.after !== null &&
+        (c.before.slug !== c.after.slug || c.before.position !== c.after.position),
+    )
+  )
+}
+
+/** Which slugs are public, or their order, changed. */
+export function randomChanged(change: BatchChange): boolean {
+  return (
+    change.pages.some((p) => {
+      const { before: a, after: b } = p
+      if (isPublic(a) !== isPublic(b)) return true
+      if (!isPublic(a) || !isPublic(b)) return false
+      return (
+        a.slug !== b.slug ||
+        a.seriesId !== b.seriesId ||
+        p.keyBefore?.storyKey !== p.keyAfter?.storyKey
+      )
+    }) ||
+    change.series.some(
+      (s) => s.before !== null && s.after !== null && s.before.slug !== s.after.slug,
+    ) ||
+    change.chapters.some(
+      (c) => c.before !== null && c.after !== null && c.before.position !== c.after.position,
+    )
+  )
+}
+
+export const sitemapView: View = {
+  name: 'sitemap',
+  async render(db, ctx, path) {
+    if (path !== SITEMAP_PATH) return null
+    return { body: ctx.templates.sitemap(ctx.site, await readSitemap(db)), type: SITEMAP_TYPE }
+  },
+  pathsAffected: (change) => ({ paths: sitemapChanged(change) ? [SITEMAP_PATH] : [], series: [] }),
+}
+
+export const robotsView: View = {
+  name: 'robots',
+  render: async (_db, ctx, path) =>
+    path === ROBOTS_PATH ? { body: ctx.templates.robots(ctx.site), type: ROBOTS_TYPE } : null,
+  pathsAffected: () => ({ paths: [], series: [] }),
+}
+
+export const randomView: View = {
+  name: 'random',
+  async render(db, _ctx, path) {
+    if (path !== RANDOM_PATH) return null
+    return { body: JSON.stringify(await readRandom(db)), type: RANDOM_TYPE }
+  },
+  pathsAffected: (change) => ({ paths: randomChanged(change) ? [RANDOM_PATH] : [], series: [] }),
+}
