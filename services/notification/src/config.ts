@@ -1,0 +1,40 @@
+import { BaseConfig, Host, MariaDbConfig, Port, RedisConfig } from '@inkstream/chassis'
+import { type Static, type TObject, Type } from 'typebox'
+
+/** The notification service's environment (validated once at start by runService). */
+export const NotificationConfig = {
+  ...BaseConfig,
+  ...MariaDbConfig,
+  ...RedisConfig,
+  NODE_ENV: Type.Optional(Type.String()),
+  /** Where /healthz and /readyz listen. */
+  NOTIFICATION_HEALTH_PORT: Port(8087),
+  NOTIFICATION_HEALTH_HOST: Host(),
+  /** smtp(s)://user:pass@host:port; unset: a local SMTP sink on 127.0.0.1 catches every mail. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://.+' })),
+  /** Most SMTP transactions per second to one server. */
+  SMTP_RATE_PER_S: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }),
+  /** Parallel SMTP connections. */
+  SMTP_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
+  MAIL_FROM: Type.String({
+    minLength: 3,
+    maxLength: 200,
+    default: 'Inkstream <comic@localhost>',
+    pattern: '^[^\\r\\n]+$',
+  }),
+  /** The reader site's origin: links in mails. */
+  SITE_URL: Type.String({ pattern: '^https?://[^\\s/]+$', default: 'http://localhost:8080' }),
+  SITE_NAME: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    default: 'Inkstream',
+    pattern: '^[^\\r\\n]+$',
+  }),
+  /** Key of the signed links (>= 32 characters); required in production. */
+  NOTIFICATION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Subscribe attempts per address / per client and hour. */
+  NOTIFICATION_RATE_PER_ADDRESS: Type.Integer({ minimum: 1, default: 5 }),
+  NOTIFICATION_RATE_PER_CLIENT: Type.Integer({ minimum: 1, default: 30 }),
+}
+
+export type NotificationConfig = Static<TObject<typeof NotificationConfig>>

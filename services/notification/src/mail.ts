@@ -1,0 +1,92 @@
+import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
+import { derivativeUrl } from '@inkstream/contracts'
+
+// The mails, as data nodemailer sends: HTML and plain text, escaped by default. Commentary is
+// the author's Markdown shown as plain paragraphs (render's Markdown pipeline lives in the
+// render service; the templates should move to render's theme so a theme can override them).
+
+export interface Site {
+  url: string
+  name: string
+  from: string
+}
+
+export interface Mail {
+  to: string
+  subject: string
+  text: string
+  html: string
+  headers: Record<string, string>
+  messageId: string
+}
+
+const CRLF = /[\r\n]/g
+/** Header values never carry CR/LF (header injection). */
+export const oneLine = (s: string): string => s.replace(CRLF, ' ').slice(0, 300)
+
+const page = (title: string, body: SafeHtml) =>
+  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:640px;margin:auto;padding:1em;line-height:1.5">${body}</body></html>`.toString()
+
+export function confirmationMail(
+  site: Site,
+  to: string,
+  confirmUrl: string,
+  series: string[],
+): Mail {
+  const subject = oneLine(`Confirm your subscription to ${site.name}`)
+  return {
+    to,
+    subject,
+    messageId: '',
+    headers: {},
+    text: `Please confirm that you want mail from ${site.name} about: ${series.join(', ')}.\n\nConfirm: ${confirmUrl}\n\nThe link is valid for 48 hours. If you did not ask for this, ignore this mail: nothing will be sent.\n`,
+    html: page(
+      subject,
+      html`<h1>${subject}</h1><p>Please confirm that you want mail from ${site.name} about: ${series.join(', ')}.</p><p><a href="${confirmUrl}">Confirm my subscription</a></p><p>The link is valid for 48 hours. If you did not ask for this, ignore this mail: nothing will be sent.</p>`,
+    ),
+  }
+}
+
+export interface PageInfo {
+  pageId: string
+  slug: string
+  title: string
+  commentary: string
+  imageHash: string | null
+  imageAlt: string | null
+  seriesTitle: string
+}
+
+export function newsletterMail(
+  site: Site,
+  to: string,
+  p: PageInfo,
+  links: { unsubscribe: string; preferences: string; mailto: string },
+  messageId: string,
+): Mail {
+  const pageUrl = `${site.url}/comic/${p.slug}`
+  const image = p.imageHash ? `${site.url}${derivativeUrl(p.imageHash, 960, 'webp')}` : null
+  const subject = oneLine(`${p.seriesTitle}: ${p.title}`)
+  const paragraphs = p.commentary
+    .split(/\n{2,}/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return {
+    to,
+    subject,
+    messageId,
+    headers: {
+      'List-Unsubscribe': `<${links.unsubscribe}>, <${links.mailto}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    text: `${p.title}\n\n${paragraphs.join('\n\n')}\n\nRead it: ${pageUrl}\n\n--\nChange what you get: ${links.preferences}\nUnsubscribe: ${links.unsubscribe}\n`,
+    html: page(
+      subject,
+      html`<h1><a href="${pageUrl}">${p.title}</a></h1>${
+        image
+          ? html`<p><a href="${pageUrl}"><img src="${image}" alt="${p.imageAlt ?? ''}" width="600" style="max-width:100%;height:auto"></a></p>`
+          : raw('')
+      }${paragraphs.map((s) => html`<p>${s}</p>`)}<p><a href="${pageUrl}">Read it on ${site.name}</a></p><hr><p style="font-size:small"><a href="${links.preferences}">Change what you get</a> · <a href="${links.unsubscribe}">Unsubscribe</a></p>`,
+    ),
+  }
+}

@@ -1,0 +1,72 @@
+import type { Migration } from '@inkstream/chassis'
+
+// Notification owns every table named notification_*.
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'subscribers, subscriptions, pages, series, deliveries, caught mails, secret',
+    up: [
+      `CREATE TABLE IF NOT EXISTS notification_subscribers (
+        id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+        email VARCHAR(254) NOT NULL,
+        status ENUM('pending','confirmed','unsubscribed') NOT NULL,
+        frequency ENUM('each','weekly') NOT NULL DEFAULT 'each',
+        created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        confirmed_at DATETIME(3) NULL,
+        UNIQUE KEY by_email (email)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS notification_subscriptions (
+        subscriber_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        series_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        frequency ENUM('each','weekly') NOT NULL,
+        PRIMARY KEY (subscriber_id, series_id),
+        KEY by_series (series_id, frequency),
+        FOREIGN KEY (subscriber_id) REFERENCES notification_subscribers (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS notification_series (
+        series_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+        slug VARCHAR(80) CHARACTER SET ascii NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        KEY by_slug (slug)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS notification_pages (
+        page_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+        series_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        slug VARCHAR(80) CHARACTER SET ascii NOT NULL,
+        title VARCHAR(200) NOT NULL,
+        commentary MEDIUMTEXT NOT NULL,
+        image_hash VARCHAR(64) CHARACTER SET ascii NULL,
+        image_alt TEXT NULL,
+        published TINYINT NOT NULL DEFAULT 0,
+        announced TINYINT NOT NULL DEFAULT 0
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      // publication = '<PagePublished stream seq>:<page id>'; idem = publication + subscriber
+      `CREATE TABLE IF NOT EXISTS notification_deliveries (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        publication VARCHAR(64) CHARACTER SET ascii NOT NULL,
+        page_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        subscriber_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        status ENUM('queued','sending','sent','failed','bounced','cancelled') NOT NULL,
+        attempts INT NOT NULL DEFAULT 0,
+        next_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        last_error VARCHAR(1000) NULL,
+        sent_at DATETIME(3) NULL,
+        UNIQUE KEY idem (publication, subscriber_id),
+        KEY by_status (status, next_at),
+        KEY by_page (page_id, status),
+        FOREIGN KEY (subscriber_id) REFERENCES notification_subscribers (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS notification_caught (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        rcpt VARCHAR(254) NOT NULL,
+        subject VARCHAR(500) NOT NULL,
+        raw MEDIUMTEXT NOT NULL
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS notification_secret (
+        id TINYINT NOT NULL PRIMARY KEY,
+        secret VARCHAR(128) CHARACTER SET ascii NOT NULL
+      ) ENGINE=InnoDB`,
+    ],
+  },
+]

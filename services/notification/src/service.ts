@@ -1,0 +1,234 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import {
+  acquireLease,
+  connectNats,
+  createPool,
+  createRedis,
+  EventStore,
+  type Lease,
+  migrate,
+  type NatsConnection,
+  type Pool,
+  type Projection,
+  type Redis,
+  type Served,
+  type ServiceContext,
+  type StartedService,
+  serve,
+  sql,
+} from '@inkstream/chassis'
+import { comicsLog, names, notificationSubject, notificationWire } from '@inkstream/contracts'
+import type { Transporter } from 'nodemailer'
+import type { NotificationConfig } from './config.ts'
+import type { Mail, Site } from './mail.ts'
+import { runNotificationProjection } from './projection.ts'
+import { MIGRATIONS } from './schema.ts'
+import { type Sender, startSender } from './sender.ts'
+import { outbox, type Sink, startSink } from './sink.ts'
+import { createSubscribers, type Subscribers } from './subscribers.ts'
+import { createTransport } from './transport.ts'
+
+export interface NotificationService extends StartedService {
+  nc: NatsConnection
+  pool: Pool
+  redis: Redis
+  projection: Projection
+  sender: Sender
+  lease: Lease
+  subscribers: Subscribers
+  /** The SMTP server mail goes to (the sink's when SMTP_URL is unset). */
+  smtpUrl: string
+}
+
+/** The signing key: the configured one, or (not in production) one kept in the database. */
+async function secretOf(config: NotificationConfig, pool: Pool): Promise<string> {
+  if (config.NOTIFICATION_SECRET) return config.NOTIFICATION_SECRET
+  if (config.NODE_ENV === 'production')
+    throw new Error('NOTIFICATION_SECRET is required in production (32 characters or more)')
+  await sql(pool, 'INSERT IGNORE INTO notification_secret (id, secret) VALUES (1, ?)', [
+    randomBytes(32).toString('base64url'),
+  ])
+  const rows: { secret: string }[] = await sql(
+    pool,
+    'SELECT secret FROM notification_secret WHERE id = 1',
+  )
+  return (rows[0] as { secret: string }).secret
+}
+
+export async function startNotification(
+  config: NotificationConfig,
+  { log }: ServiceContext,
+): Promise<NotificationService> {
+  const n = names(config.INK_NS)
+  const nc = await connectNats(config.NATS_URL, 'notification', log)
+  const pool = await createPool(config.MARIADB_URL, 8)
+  const redis = createRedis(config.REDIS_URL)
+  let sink: Sink | undefined
+  let transport: Transporter | undefined
+  try {
+    await migrate(pool, 'notification', MIGRATIONS)
+    const secret = await secretOf(config, pool)
+    if (!config.SMTP_URL) {
+      sink = await startSink(pool)
+      log.info(
+        { smtp: sink.url },
+        'no SMTP_URL: mails go to the local sink (the outbox query shows them)',
+      )
+    }
+    const smtpUrl = config.SMTP_URL ?? (sink as Sink).url
+    transport = createTransport(smtpUrl, config.SMTP_POOL_SIZE)
+    const t = transport
+    const site: Site = { url: config.SITE_URL, name: config.SITE_NAME, from: config.MAIL_FROM }
+    const send = async (mail: Mail) => {
+      await t.sendMail({
+        from: site.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        headers: mail.headers,
+      })
+    }
+    const subscribers = createSubscribers({
+      pool,
+      redis,
+      secret,
+      site,
+      keyPrefix: n.keyPrefix,
+      ratePerAddress: config.NOTIFICATION_RATE_PER_ADDRESS,
+      ratePerClient: config.NOTIFICATION_RATE_PER_CLIENT,
+      send,
+      log,
+    })
+    const store = await EventStore.open(nc, comicsLog(n))
+    const lease = await acquireLease({
+      nc,
+      bucket: `${n.ns}_leases`,
+      key: 'notification.sender',
+      holder: randomUUID(),
+      ttlMs: 10_000,
+      log,
+    })
+    const sender = startSender({
+      pool,
+      lease,
+      transport,
+      site,
+      ratePerSecond: config.SMTP_RATE_PER_S,
+      concurrency: config.SMTP_POOL_SIZE,
+      manageLinks: (id) => subscribers.manageLinks(id),
+      log,
+    })
+    lease.onChange((held) => held && sender.kick())
+    const projection = await runNotificationProjection({
+      store,
+      pool,
+      names: n,
+      log,
+      onQueued: () => sender.kick(),
+    })
+
+    const q = n.queue('notification')
+    const failed = (error: import('@inkstream/contracts').ErrorBody) => ({
+      ok: false as const,
+      error,
+    })
+    const served: Served[] = [
+      serve(nc, {
+        subject: notificationSubject(n, 'subscribe'),
+        queue: q,
+        ...notificationWire.subscribe,
+        log,
+        handle: (r) => subscribers.subscribe(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'confirm'),
+        queue: q,
+        ...notificationWire.token,
+        log,
+        handle: (r) => subscribers.confirm(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'unsubscribe'),
+        queue: q,
+        ...notificationWire.token,
+        log,
+        handle: (r) => subscribers.unsubscribe(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'delete'),
+        queue: q,
+        ...notificationWire.token,
+        log,
+        handle: (r) => subscribers.deleteMe(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'preferences.get'),
+        queue: q,
+        ...notificationWire.preferencesGet,
+        log,
+        handle: (r) => subscribers.preferences(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'preferences.set'),
+        queue: q,
+        ...notificationWire.preferencesSet,
+        log,
+        handle: (r) => subscribers.setPreferences(r),
+        onError: failed,
+      }),
+      serve(nc, {
+        subject: notificationSubject(n, 'outbox'),
+        queue: q,
+        ...notificationWire.outbox,
+        log,
+        handle: async (r) => ({ ok: true as const, mails: await outbox(pool, r.limit ?? 20) }),
+        onError: failed,
+      }),
+    ]
+    await nc.flush()
+    return {
+      nc,
+      pool,
+      redis,
+      projection,
+      sender,
+      lease,
+      subscribers,
+      smtpUrl,
+      checks: {
+        nats: () => nc.flush(),
+        mariadb: async () => {
+          await pool.query('SELECT 1')
+        },
+        redis: async () => {
+          await redis.ping()
+        },
+      },
+      async close() {
+        if (nc.isClosed()) return
+        await Promise.all(served.map((s) => s.stopServing()))
+        await projection.stop()
+        await sender.stop()
+        await lease.release()
+        t.close()
+        await sink?.close()
+        await nc.drain()
+        await pool.end()
+        redis.disconnect()
+      },
+    }
+  } catch (error) {
+    transport?.close()
+    await sink?.close().catch(() => {})
+    await nc.close().catch(() => {})
+    await pool.end().catch(() => {})
+    redis.disconnect()
+    throw error
+  }
+}
