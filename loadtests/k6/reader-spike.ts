@@ -5,13 +5,16 @@
 // this script; default ../scenarios/reader-spike.json), SUMMARY (JSON summary file, relative to
 // the working directory; default loadtests/results/<scenario>-k6.json).
 // The stages become one ramping-vus scenario and the thresholds k6 thresholds, as written.
-// Each iteration is one GET of a path picked by weight, so a VU behaves like one connection
-// of the Node runner (loadtests/src/run.ts). Type-checked by loadtests/k6/tsconfig.json.
+// With `journey` (reader-spike's), setup() walks it once per slug, following the links it
+// names (images, rel="next") as the Node runner does, and each iteration is one whole journey,
+// one GET after another; with weighted `paths`, an iteration is one GET of a path picked by
+// weight. Either way a VU behaves like one connection of the Node runner (loadtests/src/run.ts).
+// Type-checked by loadtests/k6/tsconfig.json.
 import { check } from 'k6'
 import http from 'k6/http'
 import { Rate } from 'k6/metrics'
 import type { Options } from 'k6/options'
-import type { Scenario, ScenarioPath } from '../src/scenario.ts'
+import { pageLinks, type Scenario, type ScenarioPath } from '../src/scenario.ts'
 
 const scenarioFile = __ENV.SCENARIO ?? '../scenarios/reader-spike.json'
 const scenario = JSON.parse(open(scenarioFile)) as Scenario
@@ -57,8 +60,39 @@ export const options: Options = {
 
 /** Share of responses carrying X-Cache-Status that were cache HITs (nginx proxy_cache). */
 const cacheHit = new Rate('cache_hit')
+/** The same for the page images of a journey. */
+const imageCacheHit = new Rate('image_cache_hit')
 
-type SetupData = { slugs: string[] }
+type JourneyRequest = { name: string; path: string; image: boolean }
+type SetupData = { slugs: string[]; journeys: JourneyRequest[][] }
+
+const usesSlug = [
+  ...(scenario.paths ?? []).map((p) => p.path),
+  ...(scenario.journey?.steps ?? []).map((s) => s.path ?? ''),
+].some((p) => p.includes('{slug}'))
+
+/** The journey walked once for `slug`: the requests it makes (see src/targets.ts). */
+function resolveJourney(slug: string): JourneyRequest[] {
+  const out: JourneyRequest[] = []
+  let last: string | null = null
+  for (const step of scenario.journey?.steps ?? []) {
+    if (step.path !== undefined) {
+      last = step.path.replaceAll('{slug}', encodeURIComponent(slug))
+      out.push({ name: step.name, path: last, image: false })
+      continue
+    }
+    if (last === null) continue
+    const res = http.get(`${baseUrl}${last}`, { tags: { name: 'discover' }, redirects: 0 })
+    const links = pageLinks(typeof res.body === 'string' ? res.body : '')
+    if (step.follow === 'images') {
+      for (const path of links.images) out.push({ name: step.name, path, image: true })
+    } else if (links.next) {
+      last = links.next
+      out.push({ name: step.name, path: last, image: false })
+    }
+  }
+  return out
+}
 
 /** Finds the slugs for `{slug}` once: the scenario's list plus links on the discovery page. */
 export function setup(): SetupData {
@@ -73,36 +107,51 @@ export function setup(): SetupData {
       if (slugs.size >= limit) break
     }
   }
-  if (scenario.paths.some((p) => p.path.includes('{slug}')) && slugs.size === 0) {
+  if (usesSlug && slugs.size === 0) {
     throw new Error(
       `no slugs for {slug} (discovery on ${baseUrl} found none and the list is empty)`,
     )
   }
-  return { slugs: [...slugs] }
+  const seeds = usesSlug ? [...slugs].slice(0, scenario.journey?.limit ?? 20) : ['']
+  const journeys = scenario.journey ? seeds.map(resolveJourney).filter((j) => j.length > 0) : []
+  if (scenario.journey && journeys.length === 0)
+    throw new Error('the journey resolved to no requests')
+  return { slugs: [...slugs], journeys }
 }
 
-const totalWeight = scenario.paths.reduce((sum, p) => sum + p.weight, 0)
+const paths = scenario.paths ?? []
+const totalWeight = paths.reduce((sum, p) => sum + p.weight, 0)
 
 function pickPath(): ScenarioPath {
   let r = Math.random() * totalWeight
-  for (const p of scenario.paths) {
+  for (const p of paths) {
     r -= p.weight
     if (r < 0) return p
   }
-  return scenario.paths[scenario.paths.length - 1] as ScenarioPath
+  return paths[paths.length - 1] as ScenarioPath
 }
 
-export default function (data: SetupData): void {
-  const target = pickPath()
-  const slug = data.slugs[Math.floor(Math.random() * data.slugs.length)] ?? ''
-  const path = target.path.replaceAll('{slug}', encodeURIComponent(slug))
-  const res = http.get(`${baseUrl}${path}`, { tags: { name: target.name ?? target.path } })
+function get(path: string, name: string, image: boolean): void {
+  const res = http.get(`${baseUrl}${path}`, { tags: { name } })
   const cacheStatus = res.headers['X-Cache-Status']
   check(res, {
     'status is 200': (r) => r.status === 200,
     'has X-Cache-Status': () => cacheStatus !== undefined,
   })
-  if (cacheStatus !== undefined) cacheHit.add(cacheStatus.toUpperCase() === 'HIT')
+  if (cacheStatus === undefined) return
+  cacheHit.add(cacheStatus.toUpperCase() === 'HIT')
+  if (image) imageCacheHit.add(cacheStatus.toUpperCase() === 'HIT')
+}
+
+export default function (data: SetupData): void {
+  if (data.journeys.length > 0) {
+    const journey = data.journeys[(__VU + __ITER) % data.journeys.length] ?? []
+    for (const request of journey) get(request.path, request.name, request.image)
+    return
+  }
+  const target = pickPath()
+  const slug = data.slugs[Math.floor(Math.random() * data.slugs.length)] ?? ''
+  get(target.path.replaceAll('{slug}', encodeURIComponent(slug)), target.name ?? target.path, false)
 }
 
 // --- end-of-test summary ------------------------------------------------------------------------
@@ -127,6 +176,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     `  failed    ${fmt((m('http_req_failed').rate ?? 0) * 100, '%')}`,
     `  latency   p50 ${fmt(m('http_req_duration').med, ' ms')}  p95 ${fmt(m('http_req_duration')['p(95)'], ' ms')}  p99 ${fmt(m('http_req_duration')['p(99)'], ' ms')}`,
     `  cache     ${m('cache_hit').rate === undefined ? 'no X-Cache-Status header seen' : `${fmt((m('cache_hit').rate ?? 0) * 100, '%')} HIT`}`,
+    `  images    ${m('image_cache_hit').rate === undefined ? 'no image fetched with X-Cache-Status' : `${fmt((m('image_cache_hit').rate ?? 0) * 100, '%')} HIT`}`,
     `  checks    ${fmt((m('checks').rate ?? 0) * 100, '%')}`,
     'thresholds',
   ]

@@ -40,6 +40,8 @@ export type CacheSummary = {
   withHeader: number
   /** HIT / responses with the header; null when no response carried it. */
   hitRatio: number | null
+  /** The same for the page images a journey fetched (null: none fetched, or no header). */
+  images: { counts: Record<string, number>; withHeader: number; hitRatio: number | null }
 }
 
 export type ChecksSummary = { passes: number; fails: number; rate: number }
@@ -78,6 +80,7 @@ export class Recorder {
   #errors = 0
   #timeouts = 0
   #cache = new Map<string, number>()
+  #imageCache = new Map<string, number>()
   #checkPasses = 0
   #checkFails = 0
   #sorted: Float64Array | undefined
@@ -98,8 +101,11 @@ export class Recorder {
     this.#statuses.set(status, (this.#statuses.get(status) ?? 0) + 1)
   }
 
-  /** A response's headers (names in any case): the cache status and the two checks. */
-  headers(status: number, headers: Record<string, unknown> | undefined): void {
+  /**
+   * A response's headers (names in any case): the cache status and the two checks; `image`
+   * also counts the cache status among the images'.
+   */
+  headers(status: number, headers: Record<string, unknown> | undefined, image = false): void {
     let cache: string | undefined
     for (const [name, value] of Object.entries(headers ?? {})) {
       if (name.toLowerCase() === CACHE_HEADER) {
@@ -109,6 +115,7 @@ export class Recorder {
     }
     if (cache !== undefined && cache !== '') {
       this.#cache.set(cache, (this.#cache.get(cache) ?? 0) + 1)
+      if (image) this.#imageCache.set(cache, (this.#imageCache.get(cache) ?? 0) + 1)
       this.#checkPasses++
     } else this.#checkFails++
     if (status === 200) this.#checkPasses++
@@ -140,6 +147,7 @@ export class Recorder {
     const failed = failedResponses + this.#errors
     const counts = Object.fromEntries([...this.#cache].sort((a, b) => b[1] - a[1]))
     const withHeader = [...this.#cache.values()].reduce((a, b) => a + b, 0)
+    const imagesWithHeader = [...this.#imageCache.values()].reduce((a, b) => a + b, 0)
     const checks = this.#checkPasses + this.#checkFails
     return {
       requests: {
@@ -168,6 +176,12 @@ export class Recorder {
         counts,
         withHeader,
         hitRatio: withHeader > 0 ? (this.#cache.get('HIT') ?? 0) / withHeader : null,
+        images: {
+          counts: Object.fromEntries([...this.#imageCache].sort((a, b) => b[1] - a[1])),
+          withHeader: imagesWithHeader,
+          hitRatio:
+            imagesWithHeader > 0 ? (this.#imageCache.get('HIT') ?? 0) / imagesWithHeader : null,
+        },
       },
       checks: {
         passes: this.#checkPasses,

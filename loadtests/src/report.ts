@@ -41,6 +41,11 @@ export function formatSummary(summary: Summary): string {
       `slugs: ${summary.slugs.count} (${summary.slugs.discovered} discovered), e.g. ${summary.slugs.sample.join(', ')}`,
     )
   }
+  if (summary.journeys) {
+    out.push(
+      `journeys: ${summary.journeys.count} resolved; the first: ${summary.journeys.sample.map((s) => s.split(' ')[0]).join(' > ')}`,
+    )
+  }
   for (const warning of summary.warnings) out.push(`warning: ${warning}`)
   out.push('', 'phases')
   out.push(
@@ -84,6 +89,18 @@ export function formatSummary(summary: Summary): string {
         `p50 ${ms(l.med)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  max ${ms(l.max)}  avg ${ms(l.avg)}`,
       ],
       ['cache', cache],
+      ...(c.images.withHeader > 0 || summary.journeys
+        ? [
+            [
+              'images cache',
+              c.images.hitRatio === null
+                ? 'no image response with X-Cache-Status'
+                : `${pct(c.images.hitRatio)} HIT (${Object.entries(c.images.counts)
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ')})`,
+            ],
+          ]
+        : []),
       ['checks', `${pct(summary.checks.rate)} (${summary.checks.fails} failed)`],
     ]),
   )

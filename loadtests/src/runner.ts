@@ -12,7 +12,7 @@ import {
 } from './metrics.ts'
 import { type Phase, plannedSeconds, planPhases } from './plan.ts'
 import { type Scenario, scenarioThresholds } from './scenario.ts'
-import { resolveSlugs, targetPicker } from './targets.ts'
+import { type JourneyRequest, resolveJourneys, resolveSlugs, targetPicker } from './targets.ts'
 
 export type RunOptions = {
   /** Server to load; must be loopback (localhost, 127.0.0.0/8, ::1). */
@@ -50,6 +50,8 @@ export type Summary = {
   truncated: boolean
   aborted: boolean
   slugs: { count: number; discovered: number; sample: string[] }
+  /** With a journey: how many were resolved and the requests of the first. */
+  journeys?: { count: number; sample: string[] }
   warnings: string[]
   /** Requests sent per scenario path (by name), to check the weights. */
   sentByPath: Record<string, number>
@@ -81,9 +83,14 @@ type PhaseContext = {
   deadline: number
   timeoutSeconds: number
   recorder: Recorder
-  next: () => { path: string }
+  /** The next request of this connection (`context` is autocannon's, one per connection). */
+  next: (context: Record<string, unknown>) => { path: string; image?: boolean }
   signal: AbortSignal | undefined
+  /** Requests in autocannon's sequence: 1, or JOURNEY_SEQUENCE for journeys. */
+  sequence: number
 }
+
+const JOURNEY_SEQUENCE = 1024
 
 /** Runs one phase with autocannon; resolves once its clients are closed. */
 function runPhase(ctx: PhaseContext): Promise<void> {
@@ -99,14 +106,23 @@ function runPhase(ctx: PhaseContext): Promise<void> {
         timeout: ctx.timeoutSeconds,
         sampleInt: SAMPLE_INTERVAL_MS,
         headers: { 'user-agent': 'inkstream-loadtest', accept: 'text/html,*/*' },
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (request) => ({ ...request, path: next().path }),
-            onResponse: (status, _body, _context, headers) =>
-              recorder.headers(status, headers as Record<string, unknown> | undefined),
+        // autocannon clears a connection's context each time it wraps around its requests: a
+        // long sequence of the same request keeps a journey's place in it (a journey cut by a
+        // wrap, once per JOURNEY_SEQUENCE requests, starts afresh)
+        requests: Array.from({ length: ctx.sequence }, () => ({
+          method: 'GET',
+          setupRequest: (request, context) => {
+            const target = next(context as Record<string, unknown>)
+            ;(context as Record<string, unknown>).image = target.image === true
+            return { ...request, path: target.path }
           },
-        ],
+          onResponse: (status, _body, context, headers) =>
+            recorder.headers(
+              status,
+              headers as Record<string, unknown> | undefined,
+              (context as Record<string, unknown>).image === true,
+            ),
+        })),
       },
       (error) => {
         clearTimeout(hardStop)
@@ -147,14 +163,35 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     warnings.push(slugs.warning)
     log(`warning: ${slugs.warning}`)
   }
-  const pick = targetPicker(scenario.paths, slugs.slugs, url)
-  const sent: Record<string, number> = Object.fromEntries(
-    scenario.paths.map((p) => [p.name ?? p.path, 0]),
-  )
-  const next = () => {
-    const target = pick()
-    sent[target.name] = (sent[target.name] ?? 0) + 1
-    return target
+  const sent: Record<string, number> = {}
+  let next: PhaseContext['next']
+  let journeys: JourneyRequest[][] = []
+  if (scenario.journey) {
+    // each connection walks whole journeys, one after the other, starting at its own
+    journeys = (
+      await resolveJourneys(scenario, url, slugs.slugs, Math.min(10_000, deadline - Date.now()))
+    ).filter((j) => j.length > 0)
+    if (journeys.length === 0) throw new Error('the journey resolved to no requests')
+    for (const step of scenario.journey.steps) sent[step.name] = 0
+    let started = 0
+    next = (context) => {
+      let queue = context.queue as JourneyRequest[] | undefined
+      if (!queue || queue.length === 0) {
+        queue = [...(journeys[started++ % journeys.length] as JourneyRequest[])]
+        context.queue = queue
+      }
+      const request = queue.shift() as JourneyRequest
+      sent[request.name] = (sent[request.name] ?? 0) + 1
+      return request
+    }
+  } else {
+    const pick = targetPicker(scenario.paths ?? [], slugs.slugs, url)
+    for (const p of scenario.paths ?? []) sent[p.name ?? p.path] = 0
+    next = () => {
+      const target = pick()
+      sent[target.name] = (sent[target.name] ?? 0) + 1
+      return target
+    }
   }
   const recorder = new Recorder()
   const results: PhaseResult[] = []
@@ -181,6 +218,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         recorder,
         next,
         signal: options.signal,
+        sequence: scenario.journey ? JOURNEY_SEQUENCE : 1,
       })
     }
     results.push({
@@ -215,6 +253,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       discovered: slugs.discovered,
       sample: slugs.slugs.slice(0, 5),
     },
+    ...(scenario.journey
+      ? {
+          journeys: {
+            count: journeys.length,
+            sample: (journeys[0] ?? []).map((r) => `${r.name} ${r.path}`),
+          },
+        }
+      : {}),
     warnings,
     sentByPath: sent,
     phases: results,

@@ -34,10 +34,30 @@ export type ScenarioStage = {
   target: number
 }
 
+/**
+ * One step of a reader's journey: a path (`{slug}` filled per journey), or links followed from
+ * the last page fetched: `images` (every page image, at the size a phone asks for) or `next`
+ * (its `<link rel="next">`; dropped at the latest page).
+ */
+export type JourneyStep = {
+  name: string
+  path?: string
+  follow?: 'images' | 'next'
+}
+
+/** A reader's walk: each connection (k6: each iteration) runs every step in order. */
+export type ScenarioJourney = {
+  steps: JourneyStep[]
+  /** Journeys resolved before the run, one per slug (default 20). */
+  limit?: number
+}
+
 export type Scenario = {
   name: string
   description: string
-  paths: ScenarioPath[]
+  /** Weighted paths, one GET per pick; or give `journey` instead. */
+  paths?: ScenarioPath[]
+  journey?: ScenarioJourney
   slugs?: ScenarioSlugs
   /** Virtual users at time 0 (default 0). */
   startVUs?: number
@@ -215,7 +235,9 @@ function checkPath(path: unknown, field: string, issues: Issues, allowSlug: bool
 
 function checkPaths(value: unknown, issues: Issues): boolean {
   if (!Array.isArray(value) || value.length === 0) {
-    issues.push(`paths: must be a non-empty array of { path, weight }, got ${describe(value)}`)
+    issues.push(
+      `paths: must be a non-empty array of { path, weight } (or give journey), got ${describe(value)}`,
+    )
     return false
   }
   let usesSlug = false
@@ -357,10 +379,59 @@ function checkThresholds(value: unknown, issues: Issues): void {
   }
 }
 
+const FOLLOW = ['images', 'next'] as const
+
+/** Checks the journey; returns whether a step uses {slug}. */
+function checkJourney(value: unknown, issues: Issues): boolean {
+  if (!isObject(value)) {
+    issues.push(`journey: must be an object { steps, limit? }, got ${describe(value)}`)
+    return false
+  }
+  unknownKeys(value, 'journey', ['steps', 'limit'], issues)
+  const limit = value.limit
+  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1)) {
+    issues.push(`journey.limit: must be an integer >= 1, got ${describe(limit)}`)
+  }
+  const steps = value.steps
+  if (!Array.isArray(steps) || steps.length === 0) {
+    issues.push(`journey.steps: must be a non-empty array of steps, got ${describe(steps)}`)
+    return false
+  }
+  let usesSlug = false
+  let fetched = false
+  steps.forEach((step: unknown, i) => {
+    const field = `journey.steps[${i}]`
+    if (!isObject(step)) {
+      issues.push(
+        `${field}: must be an object { name, path } or { name, follow }, got ${describe(step)}`,
+      )
+      return
+    }
+    unknownKeys(step, field, ['name', 'path', 'follow'], issues)
+    text(step, 'name', `${field}.name`, issues)
+    if ((step.path === undefined) === (step.follow === undefined)) {
+      issues.push(`${field}: needs exactly one of path and follow`)
+      return
+    }
+    if (step.path !== undefined) {
+      if (checkPath(step.path, `${field}.path`, issues, true)) usesSlug = true
+      fetched = true
+    } else if (!FOLLOW.includes(step.follow as (typeof FOLLOW)[number])) {
+      issues.push(
+        `${field}.follow: must be one of ${FOLLOW.join(', ')}, got ${describe(step.follow)}`,
+      )
+    } else if (!fetched) {
+      issues.push(`${field}.follow: no page fetched before it to follow links from`)
+    }
+  })
+  return usesSlug
+}
+
 const TOP_LEVEL = [
   'name',
   'description',
   'paths',
+  'journey',
   'slugs',
   'startVUs',
   'stages',
@@ -379,7 +450,11 @@ export function validateScenario(value: unknown, source = 'scenario'): Scenario 
   unknownKeys(value, '', TOP_LEVEL, issues)
   text(value, 'name', 'name', issues)
   text(value, 'description', 'description', issues)
-  const usesSlug = checkPaths(value.paths, issues)
+  let usesSlug = false
+  if (value.journey !== undefined) {
+    if (value.paths !== undefined) issues.push('paths: give either paths or journey, not both')
+    usesSlug = checkJourney(value.journey, issues)
+  } else usesSlug = checkPaths(value.paths, issues)
   checkSlugs(value.slugs, usesSlug, issues)
   if (value.startVUs !== undefined) checkTarget(value.startVUs, 'startVUs', issues)
   const total = checkStages(value.stages, issues)
@@ -410,4 +485,41 @@ export function parseScenario(json: string, source = 'scenario'): Scenario {
     throw new ScenarioError(source, [`not valid JSON (${(error as Error).message})`])
   }
   return validateScenario(value, source)
+}
+
+// --- a journey's links ------------------------------------------------------------------------
+
+/** The image width a phone (390 CSS px at 2x) asks for from a srcset. */
+export const JOURNEY_IMAGE_WIDTH = 960
+
+/** The candidate of a srcset nearest `width` (`url 480w, url 960w`); undefined when empty. */
+export function pickCandidate(srcset: string, width = JOURNEY_IMAGE_WIDTH): string | undefined {
+  let best: { url: string; w: number } | undefined
+  for (const part of srcset.split(',')) {
+    const [url, descriptor] = part.trim().split(/\s+/)
+    if (!url) continue
+    const w = Number((descriptor ?? '').replace(/w$/, '')) || 0
+    if (!best || Math.abs(w - width) < Math.abs(best.w - width)) best = { url, w }
+  }
+  return best?.url
+}
+
+/**
+ * The links a journey follows on a page: its images (the first `<source>` of each `<picture>`,
+ * the format a browser prefers, else the `<img>`; only `/img/` paths) and its rel="next".
+ */
+export function pageLinks(html: string): { images: string[]; next: string | null } {
+  const images: string[] = []
+  const pictures = [...html.matchAll(/<picture\b[\s\S]*?<\/picture>/g)].map((m) => m[0])
+  for (const picture of pictures) {
+    const srcset = /<source\b[^>]*\bsrcset="([^"]*)"/.exec(picture)?.[1]
+    const src = /<img\b[^>]*\bsrc="([^"]*)"/.exec(picture)?.[1]
+    const url = (srcset && pickCandidate(srcset)) || src
+    if (url?.startsWith('/img/')) images.push(url)
+  }
+  if (pictures.length === 0) {
+    for (const m of html.matchAll(/<img\b[^>]*\bsrc="(\/img\/[^"]*)"/g)) if (m[1]) images.push(m[1])
+  }
+  const next = /<link rel="next" href="([^"]*)"/.exec(html)?.[1] ?? null
+  return { images: [...new Set(images)], next }
 }

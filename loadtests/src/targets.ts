@@ -1,6 +1,6 @@
 // Which path each request goes to: the scenario's weighted paths, with `{slug}` filled from a
 // list and/or from links discovered on a page before the run.
-import type { Scenario, ScenarioPath } from './scenario.ts'
+import { pageLinks, type Scenario, type ScenarioPath } from './scenario.ts'
 
 export type Target = { name: string; path: string }
 
@@ -45,6 +45,71 @@ export function targetPicker(paths: ScenarioPath[], slugs: string[], base?: URL)
   }
 }
 
+/** Whether a path or journey step of the scenario has `{slug}` in it. */
+export function usesSlug(scenario: Scenario): boolean {
+  const paths = [
+    ...(scenario.paths ?? []).map((p) => p.path),
+    ...(scenario.journey?.steps ?? []).map((s) => s.path ?? ''),
+  ]
+  return paths.some((p) => p.includes('{slug}'))
+}
+
+/** One request of a resolved journey; `image` marks the page images (their own HIT ratio). */
+export type JourneyRequest = { name: string; path: string; image: boolean }
+
+/**
+ * The scenario's journey walked once per slug (at most `journey.limit`, default 20) before
+ * the run, following the links it names: the list of requests each journey makes. The site's
+ * links do not change during a run, so the load itself parses nothing.
+ */
+export async function resolveJourneys(
+  scenario: Scenario,
+  base: URL,
+  slugs: string[],
+  timeoutMs: number,
+): Promise<JourneyRequest[][]> {
+  const steps = scenario.journey?.steps ?? []
+  const deadline = Date.now() + timeoutMs
+  const pages = new Map<string, Promise<string>>()
+  const fetchPage = (path: string) => {
+    let page = pages.get(path)
+    if (!page) {
+      page = fetch(new URL(path, base.origin), {
+        redirect: 'error',
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      }).then(async (res) => {
+        if (!res.ok) throw new Error(`journey: ${path} answered ${res.status}`)
+        return res.text()
+      })
+      pages.set(path, page)
+    }
+    return page
+  }
+  const seeds = usesSlug(scenario) ? slugs.slice(0, scenario.journey?.limit ?? 20) : ['']
+  return Promise.all(
+    seeds.map(async (slug) => {
+      const out: JourneyRequest[] = []
+      let last: string | null = null
+      for (const step of steps) {
+        if (step.path !== undefined) {
+          last = prefixPath(base, step.path.replaceAll('{slug}', encodeURIComponent(slug)))
+          out.push({ name: step.name, path: last, image: false })
+          continue
+        }
+        if (last === null) continue
+        const links = pageLinks(await fetchPage(last))
+        if (step.follow === 'images') {
+          for (const path of links.images) out.push({ name: step.name, path, image: true })
+        } else if (links.next) {
+          last = prefixPath(base, links.next)
+          out.push({ name: step.name, path: last, image: false })
+        }
+      }
+      return out
+    }),
+  )
+}
+
 /** Distinct first-group matches of `pattern` in `html`, in order, at most `limit`. */
 export function extractSlugs(html: string, pattern: string, limit = 100): string[] {
   const found = new Set<string>()
@@ -68,7 +133,7 @@ export async function resolveSlugs(
 ): Promise<{ slugs: string[]; discovered: number; warning?: string }> {
   const list = scenario.slugs?.list ?? []
   const discover = scenario.slugs?.discover
-  const needed = scenario.paths.some((p) => p.path.includes('{slug}'))
+  const needed = usesSlug(scenario)
   let discovered: string[] = []
   let warning: string | undefined
   if (discover) {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
+import { formatSummary } from '../report.ts'
 import { main } from '../run.ts'
 import { runScenario, type Summary } from '../runner.ts'
 import type { Scenario } from '../scenario.ts'
@@ -227,5 +228,89 @@ test('runner - the CLI reads a scenario file, prints, writes the JSON summary, e
     assert.match(errors.join('\n'), /invalid scenario .*tiny\.json:\n {2}- description: /)
   } finally {
     await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('runner - a journey: each connection walks home, a page, its images, next, next, archive; images get their own HIT ratio', async () => {
+  const picture = (slug: string) =>
+    `<picture><source type="image/avif" srcset="/img/${slug}-480.avif 480w, /img/${slug}-960.avif 960w"><img src="/img/${slug}-960.png" alt=""></picture>`
+  const site: Record<string, string> = {
+    '/': '<a href="/comic/a">a</a> <a href="/comic/b">b</a>',
+    '/comic/a': `<link rel="next" href="/comic/b">${picture('a')}`,
+    '/comic/b': `<link rel="prev" href="/comic/a"><link rel="next" href="/comic/c">${picture('b')}`,
+    '/comic/c': `<link rel="prev" href="/comic/b">${picture('c')}`,
+    '/archive': '<h1>Archive</h1>',
+  }
+  const asked = new Map<string, number>()
+  let images = 0
+  const journeyServer = createServer((req, res) => {
+    const url = req.url ?? '/'
+    asked.set(url, (asked.get(url) ?? 0) + 1)
+    const image = url.startsWith('/img/')
+    // pages are always HITs, every other image a MISS
+    const cache = image ? (images++ % 2 === 0 ? 'MISS' : 'HIT') : 'HIT'
+    const body = image ? 'img' : site[url]
+    res.writeHead(body === undefined ? 404 : 200, { 'x-cache-status': cache })
+    res.end(body ?? 'no')
+  })
+  await new Promise<void>((resolve) => journeyServer.listen(0, '127.0.0.1', resolve))
+  try {
+    const summary = await runScenario(
+      {
+        name: 'tiny-journey',
+        description: 'two readers walking for a second',
+        journey: {
+          steps: [
+            { name: 'home', path: '/' },
+            { name: 'page', path: '/comic/{slug}' },
+            { name: 'images', follow: 'images' },
+            { name: 'next', follow: 'next' },
+            { name: 'next-again', follow: 'next' },
+            { name: 'archive', path: '/archive' },
+          ],
+        },
+        slugs: { discover: { path: '/', pattern: 'href="/comic/([a-z0-9-]+)"' } },
+        stages: [{ duration: '1s', target: 2 }],
+        thresholds: { http_req_failed: ['rate<0.01'] },
+        maxDurationSeconds: 5,
+      },
+      {
+        baseUrl: `http://127.0.0.1:${(journeyServer.address() as AddressInfo).port}`,
+        stepSeconds: 1,
+      },
+    )
+    // from a: home a img(a) b c archive; from b: home b img(b) c archive (c has no next)
+    assert.equal(summary.journeys?.count, 2)
+    assert.deepEqual(summary.journeys?.sample, [
+      'home /',
+      'page /comic/a',
+      'images /img/a-960.avif',
+      'next /comic/b',
+      'next-again /comic/c',
+      'archive /archive',
+    ])
+    assert.equal(summary.requests.failedRate, 0)
+    assert.ok(summary.requests.total > 20, `only ${summary.requests.total} requests`)
+    const sent = summary.sentByPath
+    for (const step of ['home', 'page', 'images', 'next', 'next-again', 'archive'])
+      assert.ok((sent[step] ?? 0) > 0, `${step} sent: ${JSON.stringify(sent)}`)
+    // every journey has one home and one archive request (a journey cut by a phase end or by
+    // autocannon's wrap around its sequence, once per 1024 requests, restarts at home)
+    assert.ok(
+      Math.abs((sent.home ?? 0) - (sent.archive ?? 0)) <= summary.requests.total / 1000 + 4,
+      JSON.stringify(sent),
+    )
+    assert.ok((sent['next-again'] ?? 0) < (sent.next ?? 0), JSON.stringify(sent))
+    // the phone-sized candidate of the preferred format, nothing else
+    assert.ok((asked.get('/img/a-960.avif') ?? 0) > 0 && (asked.get('/img/b-960.avif') ?? 0) > 0)
+    assert.equal(asked.get('/img/a-480.avif'), undefined)
+    assert.equal(asked.get('/img/a-960.png'), undefined)
+    const imageRatio = summary.cache.images.hitRatio
+    assert.ok(imageRatio !== null && Math.abs(imageRatio - 0.5) < 0.1, `images HIT ${imageRatio}`)
+    assert.ok((summary.cache.hitRatio ?? 0) > 0.8, `all HIT ${summary.cache.hitRatio}`)
+    assert.match(formatSummary(summary), /images cache +[45]\d\.\d\d% HIT/)
+  } finally {
+    journeyServer.closeAllConnections()
+    await new Promise((resolve) => journeyServer.close(resolve))
   }
 })

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { loadScenario } from '../run.ts'
 import {
+  pageLinks,
   parseDuration,
   parseScenario,
   parseThreshold,
@@ -54,6 +55,75 @@ test('scenario - the shipped reader-spike scenario is valid and fits its bound',
     ['http_req_failed rate<0.01', 'http_req_duration p(95)<200', 'http_req_duration p(99)<500'],
   )
   assert.equal(Math.max(...scenario.stages.map((s) => s.target)), 200)
+  // a reader's journey: home, a page, its images, next, next, archive
+  assert.equal(scenario.paths, undefined)
+  assert.deepEqual(
+    scenario.journey?.steps.map((s) => s.path ?? `follow ${s.follow}`),
+    ['/', '/comic/{slug}', 'follow images', 'follow next', 'follow next', '/archive'],
+  )
+})
+
+test('scenario - a journey: steps are checked by name; paths and journey exclude each other', () => {
+  const { paths: _, ...rest } = valid()
+  const journey = (steps: unknown[], more: Record<string, unknown> = {}) => ({
+    ...rest,
+    journey: { steps, ...more },
+  })
+  const ok = journey([
+    { name: 'home', path: '/' },
+    { name: 'page', path: '/comic/{slug}' },
+    { name: 'images', follow: 'images' },
+  ])
+  assert.deepEqual(validateScenario(ok), ok)
+  const issues = (value: unknown) => {
+    try {
+      validateScenario(value)
+    } catch (error) {
+      return (error as ScenarioError).issues
+    }
+    return assert.fail('expected a ScenarioError')
+  }
+  assert.deepEqual(issues(journey([{ name: 'first', follow: 'next' }])), [
+    'journey.steps[0].follow: no page fetched before it to follow links from',
+  ])
+  assert.deepEqual(
+    issues(
+      journey(
+        [
+          { name: 'home', path: '/' },
+          { name: 'x', follow: 'prev' },
+          { name: 'both', path: '/', follow: 'next' },
+          { path: '/' },
+        ],
+        { limit: 0 },
+      ),
+    ),
+    [
+      'journey.limit: must be an integer >= 1, got number 0',
+      'journey.steps[1].follow: must be one of images, next, got "prev"',
+      'journey.steps[2]: needs exactly one of path and follow',
+      'journey.steps[3].name: must be a non-empty string, got nothing',
+    ],
+  )
+  assert.deepEqual(issues({ ...valid(), journey: ok.journey }), [
+    'paths: give either paths or journey, not both',
+  ])
+  assert.deepEqual(issues(journey([])), [
+    'journey.steps: must be a non-empty array of steps, got an array',
+  ])
+})
+
+test('scenario - the links a journey follows: the preferred format at a phone\'s size, and rel="next"', () => {
+  const html = `<head><link rel="prev" href="/comic/a"><link rel="next" href="/comic/c"></head>
+<picture><source type="image/avif" srcset="/img/x-480.avif 480w, /img/x-960.avif 960w, /img/x-1600.avif 1600w"><source type="image/webp" srcset="/img/x-960.webp 960w"><img src="/img/x-960.png" alt=""></picture>
+<picture><img src="/img/y.gif" alt=""></picture>
+<img src="/a/v.gif?p=%2F" alt="">`
+  assert.deepEqual(pageLinks(html), { images: ['/img/x-960.avif', '/img/y.gif'], next: '/comic/c' })
+  // no picture elements: the /img/ images as they are; no next at the latest page
+  assert.deepEqual(pageLinks('<img src="/img/z.png"><img src="/elsewhere.png">'), {
+    images: ['/img/z.png'],
+    next: null,
+  })
 })
 
 test('scenario - a well-formed object validates unchanged', () => {
