@@ -29,6 +29,7 @@ import beaconRoutes, { type BeaconStats, newBeaconStats } from './routes/beacon.
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
 import searchRoutes from './routes/search.ts'
+import subscribeRoutes from './routes/subscribe.ts'
 import { sendBuiltin } from './send.ts'
 
 export interface GatewayDeps {
@@ -139,6 +140,12 @@ export async function buildApp(
     site: deps.site?.url ?? '',
     log: deps.log,
     stats: deps.beaconStats ?? newBeaconStats(),
+  })
+  await app.register(subscribeRoutes, {
+    nc: deps.nc,
+    ns: deps.ns,
+    log: deps.log,
+    site: deps.site ?? { name: 'Inkstream', url: '' },
   })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
