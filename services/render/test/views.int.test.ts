@@ -242,4 +242,58 @@ describe('render views', () => {
     ])
     assert.equal(inSun.length, inMoon.length - 1)
   })
+
+  test('paths - a reorder in a chapter: the whole series (places shift), the site lists in story order', async () => {
+    const { paths } = await step(world.ns.pageEvents(page('p2')), ev.moved(page('p2'), ch1, 0.5))
+    const M = '/series/moon-cats'
+    assert.deepEqual(
+      paths,
+      [
+        '/',
+        '/archive',
+        '/archive/by-date',
+        '/comic/p1',
+        '/comic/p2',
+        '/comic/p3',
+        '/random.json',
+        M,
+        `${M}/archive`,
+        `${M}/archive/by-date`,
+        `${M}/chapter/chapter-1`,
+        `${M}/chapter/chapter-1/read`,
+        `${M}/chapter/chapter-2`,
+        `${M}/chapter/chapter-2/read`,
+        '/sitemap.xml',
+        // the series' every public path: its feeds and tag pages too
+        `${M}/atom.xml`,
+        `${M}/feed.json`,
+        `${M}/feed.xml`,
+        '/tag/character/mia',
+        '/tag/tag/cats',
+        '/tag/tag/day',
+      ].sort(),
+    )
+    assert.deepEqual(JSON.parse(await body('/random.json')).series['moon-cats'], ['p2', 'p1', 'p3'])
+    const read = await body(`${M}/chapter/chapter-1/read`)
+    assert.ok(read.indexOf('T p2') < read.indexOf('T p1'))
+  })
+
+  test('paths - a published page rescheduled is no longer public: 410, gone from every list', async () => {
+    const at = new Date(Date.now() + 86_400_000).toISOString()
+    const { seq, paths } = await step(world.ns.pageEvents(page('s1')), ev.scheduled(page('s1'), at))
+    assert.deepEqual(await world.fields('/comic/s1'), { seq: String(seq), st: '410' })
+    for (const p of [
+      '/comic/s1',
+      '/series/sun-dogs',
+      '/tag/tag/cats',
+      '/feed.xml',
+      '/sitemap.xml',
+      '/random.json',
+    ])
+      assert.ok(paths.includes(p), p)
+    // the series has nothing public left: its paths are tombstones
+    assert.equal(await world.html('/series/sun-dogs'), null)
+    assert.doesNotMatch(await body('/tag/tag/cats'), /\/comic\/s1/)
+    assert.deepEqual(Object.keys(JSON.parse(await body('/random.json')).series), ['moon-cats'])
+  })
 })

@@ -1,6 +1,6 @@
 import { sql } from '@inkstream/chassis'
 import { type ImageRef, SLUG_PATTERN } from '@inkstream/contracts'
-import { fromDbTime } from '../read-model.ts'
+import { fromDbTime, type PageRow } from '../read-model.ts'
 import type { ChapterDetails, PageListItem, SeriesDetails, SeriesRef } from './model.ts'
 import type { Affected, BatchChange, Output, PageChange, Queryable } from './view.ts'
 import { isPublic } from './view.ts'
@@ -137,11 +137,15 @@ export function listed(p: PageChange): boolean {
 }
 
 /** Anything a page shows changed, and it is (or was) public. */
-export function shown(p: PageChange): boolean {
+export function shown(p: PageChange, ignore: readonly (keyof PageRow)[] = []): boolean {
   const { before, after } = p
   if (!isPublic(before) && !isPublic(after)) return false
   if (isPublic(before) !== isPublic(after)) return true
-  const strip = (r: typeof before) => JSON.stringify({ ...r, version: 0 })
+  const strip = (r: PageRow | null) => {
+    const copy: Record<string, unknown> = { ...r, version: 0 }
+    for (const k of ignore) delete copy[k]
+    return JSON.stringify(copy)
+  }
   return strip(before) !== strip(after)
 }
 

@@ -72,8 +72,10 @@ const allFeeds = (series?: string) => KINDS.map((k) => feedPath(k, series))
  */
 function affected(change: BatchChange): Affected {
   const ids = new Set<string>()
+  // an item shows neither the page's place nor its schedule
   for (const p of change.pages)
-    if (shown(p)) for (const r of [p.before, p.after]) if (isPublic(r)) ids.add(r.seriesId)
+    if (shown(p, ['position', 'scheduledAt', 'timeZone']))
+      for (const r of [p.before, p.after]) if (isPublic(r)) ids.add(r.seriesId)
   for (const s of change.series) if (seriesShown(s) && s.after) ids.add(s.after.seriesId)
   const a = perSeries(change, ids, (s) => allFeeds(s))
   return { paths: ids.size > 0 ? [...allFeeds(), ...a.paths] : a.paths, series: a.series }
