@@ -187,6 +187,10 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
     })
     assert.equal(res.status, 204, await res.text())
   }
+  // a search that finds nothing: search insights list it
+  const nothing = `nothingatall${tag}`
+  const searched = await fetch(`${site}/api/search?q=${nothing}`)
+  assert.equal(searched.status, 200, await searched.text())
   await until('the live views counted', async () => {
     const res = await tab.request.get(`${site}/admin/api/analytics/live`)
     const live = (await res.json()) as { views?: number }
@@ -252,6 +256,9 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
   await tab.locator('#dash-dropoff-chart canvas').waitFor()
   await tab.locator('#dash-dropoff caption', { hasText: 'starters' }).waitFor()
   assert.equal(await tab.locator('#dash-dropoff tbody tr').count(), 40)
+  // search insights: the search that found nothing
+  assert.match((await tab.locator('#dash-search-none').textContent()) ?? '', new RegExp(nothing))
+  assert.match((await tab.locator('#dash-search-kpis').textContent()) ?? '', /1\s*searches/)
   // live counter
   await tab.locator('#dash-live', { hasText: /views in the last 5 minutes/ }).waitFor()
 
