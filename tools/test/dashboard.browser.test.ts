@@ -282,6 +282,17 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
   const months = await tab.locator('#dash-views-table tbody tr').count()
   assert.ok(months >= 12 && months <= 13, `${months} months`)
 
+  // a custom range, typed and submitted with Enter
+  await tab.locator('#dash-preset').selectOption('custom')
+  const end = utcDay(Date.now() - 86_400_000)
+  const start = utcDay(Date.now() - 10 * 86_400_000)
+  await tab.locator('#dash-from').fill(start)
+  await tab.locator('#dash-to').fill(end)
+  await tab.locator('#dash-to').press('Enter')
+  await tab.locator('#dash-state', { hasText: `Showing ${start} to ${end}` }).waitFor()
+  await tab.locator('#dash-by').selectOption('day')
+  assert.equal(await tab.locator('#dash-views-table tbody tr').count(), 10)
+
   // 5. accessible in both schemes, no CSP violation, no console error
   await tab.evaluate(() => {
     for (const d of document.querySelectorAll('details')) d.open = true
