@@ -25,6 +25,7 @@ const SHAPES = [
   '/sitemap\\.xml', // SITEMAP_PATH
   '/robots\\.txt', // ROBOTS_PATH
   '/random\\.json', // RANDOM_PATH
+  '/assets/[a-z]+-[0-9a-f]{16}\\.js', // the reader's script, content-addressed (render's client/bundle.ts)
 ]
 const READER_PATH = new RegExp(`^(?:${SHAPES.join('|')})$`)
 

@@ -38,6 +38,7 @@ test('reader paths - every path the contracts name is one, the query string drop
     ...feeds.map((kind) => feedPath(kind, 'saga')),
     SITEMAP_PATH,
     ROBOTS_PATH,
+    '/assets/reader-0123456789abcdef.js',
     RANDOM_PATH,
   ]
   for (const path of paths) {
@@ -75,6 +76,8 @@ test('reader paths - a malformed comic slug is a bad slug; everything else outsi
     '/feed.xml/x',
     '/robots.txt.bak',
     '/sitemap.xml.gz',
+    '/assets/reader.js',
+    '/assets/../reader-0123456789abcdef.js',
     '/img/x',
     '/admin',
     '/.git/config',
