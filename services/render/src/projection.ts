@@ -219,6 +219,7 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     // slugs of every series and chapter the batch touches, for the list views' paths
     const touchedSeries = new Set<string>(changedSeries.map((x) => x.seriesId))
     const touchedChapters = new Set<string>(changedChapters.map((x) => x.chapterId))
+    for (const c of changedChapters) touchedSeries.add(c.seriesId)
     for (const p of pageChanges)
       for (const r of [p.before, p.after]) {
         if (!r) continue
@@ -226,6 +227,21 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
         if (r.chapterId !== null) touchedChapters.add(r.chapterId)
       }
     const names = await batchSlugs(tx, [...touchedSeries], [...touchedChapters])
+    const renamedSeries = changedSeries.filter((x) => {
+      const b = seriesBefore.get(x.seriesId)
+      return b !== undefined && b.slug !== x.slug
+    })
+    if (renamedSeries.length > 0) {
+      const rows = await sql<{ series_id: string; slug: string }[]>(
+        tx,
+        'SELECT series_id, slug FROM render_chapters WHERE series_id IN (?)',
+        [renamedSeries.map((x) => x.seriesId)],
+      )
+      const bySeries = new Map<string, string[]>()
+      for (const r of rows)
+        bySeries.set(r.series_id, [...(bySeries.get(r.series_id) ?? []), r.slug])
+      names.renamedSeriesChapters = bySeries
+    }
     // a public page renamed: its old slug answers 301 to the new one (render_slug_history)
     const renamed = pageChanges.filter(
       (p) =>

@@ -296,4 +296,33 @@ describe('render views', () => {
     assert.doesNotMatch(await body('/tag/tag/cats'), /\/comic\/s1/)
     assert.deepEqual(Object.keys(JSON.parse(await body('/random.json')).series), ['moon-cats'])
   })
+
+  test('paths - a chapter renamed, then its series: the old chapter and series paths stop being public', async () => {
+    const M = '/series/moon-cats'
+    await step(world.ns.chapterEvents(ch2), {
+      type: 'ChapterEdited',
+      v: 1,
+      data: { chapterId: ch2, slug: 'second' },
+    })
+    assert.equal(await world.html(`${M}/chapter/chapter-2`), null)
+    assert.equal(await world.html(`${M}/chapter/chapter-2/read`), null)
+    assert.match(await body(`${M}/chapter/second`), /\/comic\/p3/)
+    const { paths } = await step(world.ns.seriesEvents(moon), {
+      type: 'SeriesEdited',
+      v: 1,
+      data: { seriesId: moon, slug: 'night-cats' },
+    } as never)
+    for (const p of [
+      M,
+      `${M}/archive`,
+      `${M}/feed.xml`,
+      `${M}/chapter/chapter-1`,
+      `${M}/chapter/second/read`,
+    ]) {
+      assert.ok(paths.includes(p), p)
+      assert.equal(await world.html(p), null, p)
+    }
+    assert.match(await body('/series/night-cats/chapter/second'), /\/comic\/p3/)
+    assert.match(await body('/comic/p1'), /\/series\/night-cats/)
+  })
 })

@@ -115,8 +115,22 @@ function affected(change: BatchChange): Affected {
       paths.add(chapterReadPath(s, c))
     }
   }
-  for (const s of change.series) if (seriesShown(s) && s.after) series.add(s.after.seriesId)
-  for (const c of change.chapters) if (chapterShown(c) && c.after) series.add(c.after.seriesId)
+  for (const s of change.series) {
+    if (!seriesShown(s) || !s.after) continue
+    series.add(s.after.seriesId)
+    // renamed: the chapter paths under its old slug are no longer public
+    if (s.before && s.before.slug !== s.after.slug)
+      for (const c of slugs?.renamedSeriesChapters?.get(s.after.seriesId) ?? [])
+        paths.add(chapterPath(s.before.slug, c)).add(chapterReadPath(s.before.slug, c))
+  }
+  for (const c of change.chapters) {
+    if (!chapterShown(c) || !c.after) continue
+    series.add(c.after.seriesId)
+    // renamed: its old paths are no longer public
+    const s = slugs?.series.get(c.after.seriesId)
+    if (c.before && c.before.slug !== c.after.slug && s !== undefined)
+      paths.add(chapterPath(s, c.before.slug)).add(chapterReadPath(s, c.before.slug))
+  }
   return { paths: [...paths], series: [...series] }
 }
 

@@ -56,7 +56,12 @@ export interface BatchChange {
    * Current slugs of every series and chapter the batch touches (pages' too), by id: list
    * views name paths with them (`/series/<slug>/...`). Absent: views name whole series.
    */
-  slugs?: { series: Map<string, string>; chapters: Map<string, string> }
+  slugs?: {
+    series: Map<string, string>
+    chapters: Map<string, string>
+    /** Chapter slugs of each series renamed in the batch (their old chapter paths go). */
+    renamedSeriesChapters?: Map<string, string[]>
+  }
 }
 
 /** Paths a batch made stale: exact paths, and series whose every public path is owed. */
