@@ -97,10 +97,11 @@ export async function startRender(
   const htmlStore = createHtmlStore(redis, ns.keyPrefix)
   // the reader's script first (every page names it), at its content-addressed path
   await htmlStore.put(script.path, script.body, 0, SCRIPT_TYPE)
+  const context = renderContext(site, theme, script.path)
   const renderer = createRenderer({
     pool,
     store: htmlStore,
-    context: renderContext(site, theme, script.path),
+    context,
     views: VIEWS,
     projection: name,
     log,
@@ -147,7 +148,7 @@ export async function startRender(
     }),
     ...serveQueries(nc, ns, { pool, projection: name, log }),
     startImageDerivatives({ nc, names: ns, log }),
-    startSearchPages({ nc, names: ns, log, site }),
+    startSearchPages({ nc, names: ns, log, site, templates: context.extras }),
   ]
   log.info(
     { ns: ns.ns, projection: name, theme: theme.name, script: script.path },
