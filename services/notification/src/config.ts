@@ -16,6 +16,10 @@ export const NotificationConfig = {
   SMTP_RATE_PER_S: Type.Integer({ minimum: 1, maximum: 10_000, default: 200 }),
   /** Parallel SMTP connections. */
   SMTP_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 50, default: 5 }),
+  /** First back-off after a temporary (4xx) SMTP failure, doubled per attempt (max 1 h). */
+  NOTIFICATION_RETRY_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 30_000 }),
+  /** Tries before a delivery that keeps failing temporarily is marked failed. */
+  NOTIFICATION_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
   MAIL_FROM: Type.String({
     minLength: 3,
     maxLength: 200,

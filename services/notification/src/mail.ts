@@ -47,6 +47,22 @@ export function confirmationMail(
   }
 }
 
+/** To an address that is already confirmed: no change, only a way to manage it. */
+export function alreadySubscribedMail(site: Site, to: string, preferencesUrl: string): Mail {
+  const subject = oneLine(`You are already subscribed to ${site.name}`)
+  return {
+    to,
+    subject,
+    messageId: '',
+    headers: {},
+    text: `Someone (perhaps you) asked to subscribe this address to ${site.name}; it is already subscribed, and nothing changed.\n\nTo change what you get: ${preferencesUrl}\n`,
+    html: page(
+      subject,
+      html`<h1>${subject}</h1><p>Someone (perhaps you) asked to subscribe this address to ${site.name}; it is already subscribed, and nothing changed.</p><p><a href="${preferencesUrl}">Change what you get</a></p>`,
+    ),
+  }
+}
+
 export interface PageInfo {
   pageId: string
   slug: string

@@ -60,8 +60,10 @@ export const MIGRATIONS: Migration[] = [
         id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
         at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
         rcpt VARCHAR(254) NOT NULL,
+        message_id VARCHAR(300) CHARACTER SET ascii NOT NULL DEFAULT '',
         subject VARCHAR(500) NOT NULL,
-        raw MEDIUMTEXT NOT NULL
+        raw MEDIUMTEXT NOT NULL,
+        KEY by_message (message_id)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
       `CREATE TABLE IF NOT EXISTS notification_secret (
         id TINYINT NOT NULL PRIMARY KEY,

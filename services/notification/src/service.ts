@@ -24,7 +24,7 @@ import type { Mail, Site } from './mail.ts'
 import { runNotificationProjection } from './projection.ts'
 import { MIGRATIONS } from './schema.ts'
 import { type Sender, startSender } from './sender.ts'
-import { outbox, type Sink, startSink } from './sink.ts'
+import { caught, outbox, type Sink, startSink } from './sink.ts'
 import { createSubscribers, type Subscribers } from './subscribers.ts'
 import { createTransport } from './transport.ts'
 
@@ -118,6 +118,9 @@ export async function startNotification(
       concurrency: config.SMTP_POOL_SIZE,
       manageLinks: (id) => subscribers.manageLinks(id),
       log,
+      maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+      ...(sink ? { accepted: (ids: string[]) => caught(pool, ids) } : {}),
+      backoffMs: (n) => Math.min(3_600_000, config.NOTIFICATION_RETRY_BASE_MS * 2 ** (n - 1)),
     })
     lease.onChange((held) => held && sender.kick())
     const projection = await runNotificationProjection({

@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server'
 
 // Without SMTP_URL: a local SMTP sink on 127.0.0.1 (a free port) that keeps every mail it
 // catches in notification_caught, so a newcomer sees the newsletter (the admin will show it;
-// `<ns>.qry.notification.outbox` answers the latest). Only the newest 1,000 are kept.
+// `<ns>.qry.notification.outbox` answers the latest). Kept 7 days (the sender's crash reconciliation reads them too).
 
 export interface Sink {
   readonly url: string
@@ -12,6 +12,7 @@ export interface Sink {
 }
 
 export async function startSink(pool: Pool): Promise<Sink> {
+  let stored = 0
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -22,21 +23,23 @@ export async function startSink(pool: Pool): Promise<Sink> {
       stream.on('data', (c: Buffer) => chunks.push(c))
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8')
-        const subject = /^Subject: (.*)$/im.exec(raw)?.[1]?.slice(0, 500) ?? ''
+        const head = (raw.split(/\r?\n\r?\n/, 1)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ')
+        const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.slice(0, 500) ?? ''
+        const messageId = /^Message-ID: *(<[^>\r\n ]{1,298}>)/im.exec(head)?.[1] ?? ''
         const to = session.envelope.rcptTo
           .map((r) => r.address)
           .join(', ')
           .slice(0, 254)
-        sql(pool, 'INSERT INTO notification_caught (rcpt, subject, raw) VALUES (?, ?, ?)', [
-          to,
-          subject,
-          raw,
-        ])
+        // stored before the 250: a mail the sink answered is always in the table
+        sql(
+          pool,
+          'INSERT INTO notification_caught (rcpt, message_id, subject, raw) VALUES (?, ?, ?, ?)',
+          [to, messageId, subject, raw],
+        )
           .then(() =>
-            sql(
-              pool,
-              'DELETE FROM notification_caught WHERE id <= (SELECT MAX(id) - 1000 FROM notification_caught AS c)',
-            ),
+            ++stored % 1000 === 0
+              ? sql(pool, 'DELETE FROM notification_caught WHERE at < NOW() - INTERVAL 7 DAY')
+              : undefined,
           )
           .then(
             () => callback(),
@@ -54,6 +57,17 @@ export async function startSink(pool: Pool): Promise<Sink> {
     url: `smtp://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
+}
+
+/** Which of these Message-IDs the sink has caught (the sender's reconciliation after a crash). */
+export async function caught(pool: Pool, messageIds: string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set()
+  const rows: { message_id: string }[] = await sql(
+    pool,
+    `SELECT DISTINCT message_id FROM notification_caught WHERE message_id IN (${messageIds.map(() => '?').join(',')})`,
+    messageIds,
+  )
+  return new Set(rows.map((r) => r.message_id))
 }
 
 export async function outbox(pool: Pool, limit: number) {

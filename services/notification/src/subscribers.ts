@@ -10,7 +10,7 @@ import {
   type SubscribeRequest,
   type TokenRequest,
 } from '@inkstream/contracts'
-import { confirmationMail, type Mail, type Site } from './mail.ts'
+import { alreadySubscribedMail, confirmationMail, type Mail, type Site } from './mail.ts'
 import { signToken, verifyToken } from './tokens.ts'
 
 // Subscribers: the reader-facing requests the gateway forwards. Every answer to `subscribe`
@@ -131,16 +131,11 @@ export function createSubscribers(deps: SubscriberDeps) {
       })
       const titles = series.map((s) => s.title)
       const mail = outcome.confirmed
-        ? {
-            ...confirmationMail(
-              site,
-              email,
-              link('/subscribe/preferences', signToken(secret, outcome.id, 'manage')),
-              titles,
-            ),
-            subject: `You are already subscribed to ${site.name}`,
-            text: `Someone (perhaps you) asked to subscribe this address, which is already subscribed. To change what you get: ${link('/subscribe/preferences', signToken(secret, outcome.id, 'manage'))}\n`,
-          }
+        ? alreadySubscribedMail(
+            site,
+            email,
+            link('/subscribe/preferences', signToken(secret, outcome.id, 'manage')),
+          )
         : confirmationMail(
             site,
             email,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { after, before, describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createPool, migrate, type Pool } from '@inkstream/chassis'
 import { MIGRATIONS } from '../src/schema.ts'
@@ -16,12 +16,9 @@ import { createWorld, startSmtp, until, type World } from './harness.ts'
 const N = Number(process.env.NOTIFICATION_CRASH_N ?? 2000)
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
 
-let smtp: Awaited<ReturnType<typeof startSmtp>>
-let world: World
-let pool: Pool
 const children: ChildProcess[] = []
 
-async function child(): Promise<ChildProcess> {
+async function child(world: World): Promise<ChildProcess> {
   const c = spawn(process.execPath, ['--no-warnings', CHILD], {
     env: { ...process.env, NOTIFICATION_TEST_CONFIG: JSON.stringify(world.config) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -37,23 +34,20 @@ async function child(): Promise<ChildProcess> {
   return c
 }
 
-describe('notification crash', () => {
-  before(async () => {
-    smtp = await startSmtp()
-    world = await createWorld(smtp.url, { SMTP_RATE_PER_S: 2000, SMTP_POOL_SIZE: 5 })
-    pool = await createPool(world.config.MARIADB_URL, 4)
-    await migrate(pool, 'notification', MIGRATIONS)
-  })
-  after(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-    await pool?.end()
-    await world?.cleanup()
-    await smtp?.close()
-  })
+const count = async (pool: Pool, q: string) => Number((await pool.query(q))[0].n)
 
-  test('crash - kill -9 mid-send loses no recipient and repeats only rows in doubt', {
-    timeout: 120_000,
-  }, async () => {
+/**
+ * Queues a newsletter to N subscribers, kills the sender with SIGKILL after a third was
+ * received, starts another; the copies each recipient got, and the rows in doubt at the kill.
+ */
+async function crashRun(o: {
+  world: World
+  received: () => Promise<Map<string, { copies: number; ids: Set<string> }>>
+}) {
+  const { world } = o
+  const pool = await createPool(world.config.MARIADB_URL, 4)
+  try {
+    await migrate(pool, 'notification', MIGRATIONS)
     const seriesId = await world.series('main')
     const ids = Array.from({ length: N }, () => randomUUID())
     for (let i = 0; i < N; i += 500) {
@@ -67,54 +61,118 @@ describe('notification crash', () => {
         chunk.map((id) => [id, seriesId]),
       )
     }
-    const first = await child()
+    const first = await child(world)
     const started = performance.now()
     await world.page(seriesId, 'big-news')
-    await until('a third sent', () => smtp.received.length >= N / 3, 60_000)
+    await until(
+      'a third sent',
+      async () =>
+        (await count(
+          pool,
+          "SELECT COUNT(*) AS n FROM notification_deliveries WHERE status = 'sent'",
+        )) >=
+        N / 3,
+      60_000,
+    )
     first.kill('SIGKILL')
     await once(first, 'exit')
-    const atKill = smtp.received.length
-    const doubt = await pool.query(
+    const doubt = await count(
+      pool,
       "SELECT COUNT(*) AS n FROM notification_deliveries WHERE status = 'sending'",
     )
-    await child()
+    await child(world)
     await until(
       'every delivery sent',
       async () =>
-        Number(
-          (
-            await pool.query(
-              "SELECT COUNT(*) AS n FROM notification_deliveries WHERE status <> 'sent'",
-            )
-          )[0].n,
-        ) === 0 &&
-        Number((await pool.query('SELECT COUNT(*) AS n FROM notification_deliveries'))[0].n) === N,
+        (await count(
+          pool,
+          "SELECT COUNT(*) AS n FROM notification_deliveries WHERE status <> 'sent'",
+        )) === 0 && (await count(pool, 'SELECT COUNT(*) AS n FROM notification_deliveries')) === N,
       90_000,
     )
-    await new Promise((r) => setTimeout(r, 200))
-    const elapsed = performance.now() - started
-    const copies = new Map<string, number>()
-    const messageIds = new Map<string, Set<string>>()
-    for (const m of smtp.received) {
-      copies.set(m.to, (copies.get(m.to) ?? 0) + 1)
-      const set = messageIds.get(m.to) ?? new Set()
-      set.add(m.messageId)
-      messageIds.set(m.to, set)
+    await new Promise((r) => setTimeout(r, 300))
+    const elapsed = Math.round(performance.now() - started)
+    const got = await o.received()
+    const missing = ids.length - got.size
+    const repeated = [...got.values()].filter((g) => g.copies > 1).length
+    const oneId = [...got.values()].every((g) => g.ids.size === 1 && !g.ids.has(''))
+    return { missing, repeated, oneId, doubt, elapsed }
+  } finally {
+    for (const c of children.splice(0))
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+    await pool.end()
+  }
+}
+
+describe('notification crash', () => {
+  after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  })
+
+  test('crash - kill -9 mid-send to an SMTP server: no recipient lost, repeats only of rows in doubt', {
+    timeout: 120_000,
+  }, async () => {
+    const smtp = await startSmtp()
+    const world = await createWorld(smtp.url, { SMTP_RATE_PER_S: 2000, SMTP_POOL_SIZE: 5 })
+    try {
+      const r = await crashRun({
+        world,
+        received: async () => {
+          const out = new Map<string, { copies: number; ids: Set<string> }>()
+          for (const m of smtp.received) {
+            const g = out.get(m.to) ?? { copies: 0, ids: new Set<string>() }
+            g.copies++
+            g.ids.add(m.messageId)
+            out.set(m.to, g)
+          }
+          return out
+        },
+      })
+      console.log(
+        `crash (SMTP server): ${N} recipients, ${r.doubt} in doubt at the kill, ${r.repeated} repeated, all in ${r.elapsed} ms`,
+      )
+      assert.equal(r.missing, 0, 'no recipient lost')
+      assert.ok(r.oneId, 'one Message-ID per recipient')
+      assert.ok(r.repeated <= r.doubt, `repeats (${r.repeated}) only of rows in doubt (${r.doubt})`)
+      assert.ok(r.doubt <= world.config.SMTP_POOL_SIZE)
+    } finally {
+      await world.cleanup()
+      await smtp.close()
     }
-    const missing = ids.length - copies.size
-    const repeated = [...copies.values()].filter((n) => n > 1).length
-    console.log(
-      `crash: ${N} recipients, killed at ${atKill} received with ${doubt[0].n} in doubt; ${repeated} raw repeats; all in ${Math.round(elapsed)} ms`,
-    )
-    assert.equal(missing, 0, 'no recipient lost')
-    assert.ok(
-      [...messageIds.values()].every((s) => s.size === 1),
-      'one Message-ID per recipient',
-    )
-    assert.ok(
-      repeated <= Number(doubt[0].n),
-      `repeats (${repeated}) only of rows in doubt (${doubt[0].n})`,
-    )
-    assert.ok(repeated <= world.config.SMTP_POOL_SIZE)
+  })
+
+  test('crash - kill -9 mid-send to the local sink: every recipient exactly once', {
+    timeout: 120_000,
+  }, async () => {
+    const world = await createWorld('smtp://unused', { SMTP_RATE_PER_S: 2000, SMTP_POOL_SIZE: 5 })
+    world.config.SMTP_URL = undefined
+    try {
+      const pool = await createPool(world.config.MARIADB_URL, 2)
+      const r = await crashRun({
+        world,
+        received: async () => {
+          const rows: { rcpt: string; message_id: string }[] = await pool.query(
+            'SELECT rcpt, message_id FROM notification_caught',
+          )
+          await pool.end()
+          const out = new Map<string, { copies: number; ids: Set<string> }>()
+          for (const m of rows) {
+            const g = out.get(m.rcpt) ?? { copies: 0, ids: new Set<string>() }
+            g.copies++
+            g.ids.add(m.message_id)
+            out.set(m.rcpt, g)
+          }
+          return out
+        },
+      })
+      console.log(
+        `crash (sink): ${N} recipients, ${r.doubt} in doubt at the kill, ${r.repeated} repeated, all in ${r.elapsed} ms`,
+      )
+      assert.equal(r.missing, 0, 'no recipient lost')
+      assert.equal(r.repeated, 0, 'nobody got a second copy')
+      assert.ok(r.oneId)
+    } finally {
+      await world.cleanup()
+    }
   })
 })

@@ -50,6 +50,8 @@ export async function startSmtp() {
       })
     },
   })
+  // a client killed mid-transaction resets its socket: not the test's failure
+  server.on('error', () => {})
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const { port } = server.server.address() as AddressInfo
   return {
@@ -124,6 +126,8 @@ export async function createWorld(
     NOTIFICATION_SECRET: 'x'.repeat(40),
     NOTIFICATION_RATE_PER_ADDRESS: 5,
     NOTIFICATION_RATE_PER_CLIENT: 30,
+    NOTIFICATION_RETRY_BASE_MS: 50,
+    NOTIFICATION_MAX_ATTEMPTS: 4,
     ...extra,
   }
   const nc = await connectNats(config.NATS_URL, 'notification-test', quietLog)

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { request, sql } from '@inkstream/chassis'
+import { notificationSubject, notificationWire } from '@inkstream/contracts'
+import { type NotificationService, startNotification } from '../src/service.ts'
+import { CLIENT, createWorld, linkIn, quietLog, startSmtp, until, type World } from './harness.ts'
+
+let smtp: Awaited<ReturnType<typeof startSmtp>>
+let world: World
+let svc: NotificationService
+let seriesId: string
+
+async function subscribed(email: string) {
+  await request(
+    svc.nc,
+    notificationSubject(world.ns, 'subscribe'),
+    { email, series: ['main'], frequency: 'each', client: CLIENT },
+    notificationWire.subscribe,
+  )
+  await until(`confirmation to ${email}`, () => smtp.to(email).length > 0)
+  const t = linkIn(smtp.to(email)[0]?.raw ?? '', '/subscribe/confirm')
+  await request(
+    svc.nc,
+    notificationSubject(world.ns, 'confirm'),
+    { token: t, client: CLIENT },
+    notificationWire.token,
+  )
+}
+
+const row = async (email: string) =>
+  (
+    await sql<{ status: string; attempts: number; last_error: string | null }[]>(
+      svc.pool,
+      'SELECT d.status, d.attempts, d.last_error FROM notification_deliveries d JOIN notification_subscribers u ON u.id = d.subscriber_id WHERE u.email = ?',
+      [email],
+    )
+  )[0]
+
+describe('notification retries', () => {
+  before(async () => {
+    smtp = await startSmtp()
+    world = await createWorld(smtp.url)
+    seriesId = await world.series('main')
+    svc = await startNotification(world.config, { log: quietLog })
+    await svc.projection.waitFor(await world.comics.lastSeq())
+  })
+  after(async () => {
+    await svc?.close()
+    await world?.cleanup()
+    await smtp?.close()
+  })
+
+  test('retries - a 4xx is retried with back-off, then sent once', async () => {
+    await subscribed('flaky@example.com')
+    let refusals = 2
+    smtp.state.refuse = (to) =>
+      to === 'flaky@example.com' && refusals-- > 0 ? { code: 451, message: 'try later' } : null
+    const { seq } = await world.page(seriesId, 'retry-page')
+    await svc.projection.waitFor(seq)
+    await until(
+      'sent after retries',
+      async () => (await row('flaky@example.com'))?.status === 'sent',
+    )
+    const r = await row('flaky@example.com')
+    assert.equal(r?.attempts, 3)
+    assert.equal(smtp.to('flaky@example.com').length, 2, 'the confirmation and one newsletter')
+    smtp.state.refuse = null
+  })
+
+  test('retries - a 5xx fails at once with the server answer', async () => {
+    await subscribed('gone-away@example.com')
+    smtp.state.refuse = (to) =>
+      to === 'gone-away@example.com' ? { code: 550, message: 'no such user here' } : null
+    const { seq } = await world.page(seriesId, 'fail-page')
+    await svc.projection.waitFor(seq)
+    await until('failed', async () => (await row('gone-away@example.com'))?.status === 'failed')
+    const r = await row('gone-away@example.com')
+    assert.equal(r?.attempts, 1)
+    assert.match(r?.last_error ?? '', /550.*no such user here/)
+    smtp.state.refuse = null
+  })
+})
