@@ -216,4 +216,18 @@ describe('notification delivery', () => {
     const again = await token('delete', decodeURIComponent(t))
     assert.equal(again.ok, false, 'a replayed token names no one')
   })
+
+  test('subscribe - rate limits: an address gets at most its budget of mails, a client is refused', async () => {
+    const client = 'd'.repeat(64)
+    const sub = (email: string) =>
+      ask('subscribe', { email, series: ['main'], frequency: 'each', client })
+    for (let i = 0; i < 7; i++) assert.deepEqual(await sub('flood@example.com'), { ok: true })
+    await until('five confirmations', () => smtp.to('flood@example.com').length === 5)
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(smtp.to('flood@example.com').length, 5, 'the address budget (5 an hour)')
+    for (let i = 0; i < 23; i++) await sub(`many${i}@example.com`)
+    const refused = await sub('one-too-many@example.com')
+    assert.equal(refused.ok, false)
+    assert.match(!refused.ok ? refused.error.message : '', /too many subscriptions from here/)
+  })
 })
