@@ -259,6 +259,7 @@ async function command(
   more: Record<string, unknown> = {},
 ): Promise<void> {
   const page = version(slug)
+  const started = performance.now()
   const r = await send({
     type,
     commandId: randomUUID(),
@@ -267,6 +268,7 @@ async function command(
     ...more,
   } as Parameters<Send>[0])
   page.version = r.version
+  console.log(`[walk] ${type} ${slug} answered in ${Math.round(performance.now() - started)} ms`)
 }
 
 async function change(slug: string, fields: Record<string, unknown>): Promise<void> {
