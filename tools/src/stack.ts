@@ -25,6 +25,7 @@ export type PortName =
   | 'renderHealth'
   | 'searchHealth'
   | 'analyticsHealth'
+  | 'notificationHealth'
 export type StackPorts = Record<PortName, number>
 
 /** One application process: its entry file and the port its /healthz and /readyz answer on. */
@@ -77,6 +78,12 @@ export const SERVICES: ServiceSpec[] = [
     port: 'analyticsHealth',
     nodeFlags: NODE_FLAGS,
   },
+  {
+    name: 'notification',
+    entry: 'services/notification/src/main.ts',
+    port: 'notificationHealth',
+    nodeFlags: NODE_FLAGS,
+  },
 ]
 
 export const INSTRUMENT = './services/chassis/src/instrument.ts'
@@ -89,6 +96,7 @@ const PORT_ENV: Record<PortName, { env: string; fallback: number }> = {
   renderHealth: { env: 'RENDER_HEALTH_PORT', fallback: 8084 },
   searchHealth: { env: 'SEARCH_HEALTH_PORT', fallback: 8085 },
   analyticsHealth: { env: 'ANALYTICS_HEALTH_PORT', fallback: 8086 },
+  notificationHealth: { env: 'NOTIFICATION_HEALTH_PORT', fallback: 8087 },
 }
 
 export const DEFAULT_OWNER_EMAIL = 'owner@inkstream.local'
@@ -193,6 +201,7 @@ function serviceEnv(
     RENDER_HEALTH_PORT: String(ports.renderHealth),
     SEARCH_HEALTH_PORT: String(ports.searchHealth),
     ANALYTICS_HEALTH_PORT: String(ports.analyticsHealth),
+    NOTIFICATION_HEALTH_PORT: String(ports.notificationHealth),
     SITE_PORT: String(ports.site),
     NGINX_PURGE_URL: `http://127.0.0.1:${ports.site}/purge`,
     SITE_URL: siteUrl,

@@ -41,10 +41,17 @@ describe('deploy', () => {
       })
     // the owner's password must be given: a generated one would land in the container log
     const { INK_OWNER_PASSWORD: _, ...withoutPassword } = process.env
-    const refused = config(withoutPassword)
+    const refused = config({
+      ...withoutPassword,
+      NOTIFICATION_SECRET: 'a-secret-of-at-least-thirty-two-chars',
+    })
     assert.notEqual(refused.status, 0)
     assert.match(refused.stderr, /INK_OWNER_PASSWORD/)
-    const result = config({ ...process.env, INK_OWNER_PASSWORD: 'a-long-enough-password' })
+    const result = config({
+      ...process.env,
+      INK_OWNER_PASSWORD: 'a-long-enough-password',
+      NOTIFICATION_SECRET: 'a-secret-of-at-least-thirty-two-chars',
+    })
     assert.equal(result.status, 0, result.stderr)
     const services = result.stdout.trim().split('\n').sort()
     assert.deepEqual(services, [
@@ -55,6 +62,7 @@ describe('deploy', () => {
       'mariadb',
       'nats',
       'nginx',
+      'notification',
       'redis',
       'render',
       'search',
@@ -88,6 +96,7 @@ describe('deploy', () => {
       'services/analytics/src/main.ts',
       'services/comic/src/main.ts',
       'services/editor/src/main.ts',
+      'services/notification/src/main.ts',
       'services/render/src/main.ts',
       'services/search/src/main.ts',
     ])

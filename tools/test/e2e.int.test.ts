@@ -480,6 +480,7 @@ test('e2e - bad input gets a clear 4xx and changes nothing; every service stays 
     `http://127.0.0.1:${stack.ports.renderHealth}`,
     `http://127.0.0.1:${stack.ports.searchHealth}`,
     `http://127.0.0.1:${stack.ports.analyticsHealth}`,
+    `http://127.0.0.1:${stack.ports.notificationHealth}`,
   ]) {
     const res = await fetch(`${url}/readyz`)
     assert.equal(res.status, 200, `${url} is ready`)
