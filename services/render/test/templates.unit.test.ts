@@ -203,11 +203,11 @@ test('comic page - SVG and GIF originals are served as they are', () => {
   assert.match(out, new RegExp(`<img src="/img/${HASH_B}\\.svg" width="700" height="900"`))
 })
 
-test('comic page - the transcript is a details element, escaped, line breaks kept', () => {
+test('comic page - the transcript is a details element, escaped, one numbered line each (search anchors)', () => {
   const out = comicPage(site, page, middle)
   assert.match(
     out,
-    /<details class="transcript"><summary>Transcript<\/summary><p>CAT: Meow<br>DOG: &lt;woof&gt;<\/p><p>NARRATOR: Later\.<\/p><\/details>/,
+    /<details class="transcript"><summary>Transcript<\/summary><p id="t-1">CAT: Meow<\/p><p id="t-2">DOG: &lt;woof&gt;<\/p><p id="t-3">NARRATOR: Later\.<\/p><\/details>/,
   )
   assert.ok(
     !comicPage(site, { ...page, transcript: '  ' }, middle).includes('<details class="transcript"'),

@@ -61,6 +61,17 @@ if (location.hash.startsWith(RESUME_PREFIX)) {
   document.querySelector('main')?.prepend(note)
 }
 
+// 1b. a link to a moment of the transcript (a search result, `#t-3`): open it and go there
+const moment = /^#t-\d{1,5}$/.test(location.hash)
+  ? document.getElementById(location.hash.slice(1))
+  : null
+if (moment) {
+  const details = moment.closest('details')
+  if (details) details.open = true
+  moment.classList.add('ink-moment')
+  moment.scrollIntoView({ block: 'center' })
+}
+
 // 2. this page counts as read
 if (page?.dataset.inkSeries && page.dataset.inkPage) {
   const index = Number(page.dataset.inkIndex)

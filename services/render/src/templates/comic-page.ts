@@ -6,6 +6,8 @@ import {
   originalUrl,
   TAG_KINDS,
   type TagKind,
+  transcriptLineId,
+  transcriptLines,
 } from '@inkstream/contracts'
 import { renderMarkdown } from '../markdown.ts'
 import type { ChapterRef, Navigation, PageView, TagRef } from '../views/model.ts'
@@ -140,10 +142,19 @@ export function hoverText(page: PageView): SafeHtml | '' {
     : ''
 }
 
-export function transcript(page: PageView): SafeHtml | '' {
-  return page.transcript.trim()
-    ? html`<details class="transcript"><summary>Transcript</summary>${paragraphs(page.transcript)}</details>`
-    : ''
+/**
+ * The transcript, one paragraph per line. On the page's own path (`lineIds`) line n has the id
+ * `t-<n>` (contracts' transcriptLines numbering), so a search result can link to the moment
+ * (`/comic/<slug>#t-3`); the reader's script opens the details when the fragment names a line.
+ * Elsewhere (continuous mode: many transcripts in one document) lines carry no ids.
+ */
+export function transcript(page: PageView, lineIds = false): SafeHtml | '' {
+  if (!page.transcript.trim()) return ''
+  const lines = transcriptLines(page.transcript)
+  const body = lineIds
+    ? lines.map((line, i) => html`<p id="${transcriptLineId(i + 1)}">${line}</p>`)
+    : paragraphs(page.transcript)
+  return html`<details class="transcript"><summary>Transcript</summary>${body}</details>`
 }
 
 /** The author's commentary; `label` names the region (unique when a page shows several). */
@@ -210,7 +221,7 @@ ${pager(nav, direction, 'Page navigation, below the page')}
 ${nav.next === null ? caughtUp(series.slug) : ''}
 ${chapterLinks(series, page.prevChapter, page.nextChapter)}
 ${hoverText(page)}
-${transcript(page)}
+${transcript(page, true)}
 ${commentary(page)}
 ${tagList(page.tags)}
 </article>`
