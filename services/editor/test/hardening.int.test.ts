@@ -17,8 +17,14 @@ function rawPost(
     const socket = connect(Number(url.port), url.hostname)
     let received = ''
     let writeError: string | undefined
+    let sent = false
     socket.on('data', (chunk) => {
       received += chunk.toString('latin1')
+      // a whole response after the whole body: done (a kept-alive connection would only close
+      // at the server's keep-alive timeout)
+      const end = received.indexOf('\r\n\r\n')
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(received.slice(0, end))?.[1] ?? NaN)
+      if (sent && end >= 0 && received.length - end - 4 >= length) socket.end()
     })
     socket.on('error', (error: NodeJS.ErrnoException) => {
       writeError = error.code ?? error.message
@@ -50,6 +56,8 @@ function rawPost(
         if (!more) await new Promise((r) => socket.once('drain', r))
         await new Promise((r) => setImmediate(r))
       }
+      sent = true
+      socket.emit('data', Buffer.alloc(0))
     })
   })
 }
