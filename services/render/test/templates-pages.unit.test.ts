@@ -302,11 +302,15 @@ test('comic page - JSON-LD: a ComicStory part of its ComicSeries, breadcrumbs, e
   assert.equal(jsonLd(out)['@context'], 'https://schema.org')
 })
 
-test('comic page - at the latest page the reader is caught up, with the series feeds', () => {
+test('comic page - at the latest page the reader is caught up, with the series feeds and an e-mail form', () => {
   const out = comicPage(site, page(2), latestNav)
   assert.match(
     out,
-    /<p class="note caught-up" role="note">You're caught up! Get new pages as they come out: <a href="\/series\/moons\/feed.xml" type="application\/rss\+xml">RSS<\/a> · <a href="\/series\/moons\/atom.xml" type="application\/atom\+xml">Atom<\/a> · <a href="\/series\/moons\/feed.json" type="application\/feed\+json">JSON Feed<\/a>.<\/p>/,
+    /<form class="site-search subscribe-form" method="post" action="\/subscribe"><label for="subscribe-moons">New pages by e-mail<\/label> <input id="subscribe-moons" type="email" name="email" required[^>]*><input type="hidden" name="series" value="moons">/,
+  )
+  assert.match(
+    out,
+    /<div class="note caught-up" role="note"><p>You're caught up! Get new pages as they come out: <a href="\/series\/moons\/feed.xml" type="application\/rss\+xml">RSS<\/a> · <a href="\/series\/moons\/atom.xml" type="application\/atom\+xml">Atom<\/a> · <a href="\/series\/moons\/feed.json" type="application\/feed\+json">JSON Feed<\/a>.<\/p>/,
   )
   assert.ok(!comicPage(site, page(2), middle).includes('caught up'))
 })

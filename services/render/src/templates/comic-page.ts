@@ -11,7 +11,14 @@ import {
 } from '@inkstream/contracts'
 import { renderMarkdown } from '../markdown.ts'
 import type { ChapterRef, Navigation, PageView, TagRef } from '../views/model.ts'
-import { describe, layout, type PageExtras, type Site, subscribeLinks } from './layout.ts'
+import {
+  describe,
+  layout,
+  type PageExtras,
+  type Site,
+  subscribeForm,
+  subscribeLinks,
+} from './layout.ts'
 import { chapterPath, chapterReadPath, comicPath, seriesPath, tagPath } from './paths.ts'
 import { COLUMN_SIZES, picture, placeholderCss } from './picture.ts'
 import { absolute, breadcrumbList, comicSeries, sizedImage } from './seo.ts'
@@ -188,7 +195,7 @@ export function chapterLinks(
 
 /** At the latest page: the reader is caught up; the series' feeds tell them what comes next. */
 export function caughtUp(series: string): SafeHtml {
-  return html`<p class="note caught-up" role="note">You're caught up! Get new pages as they come out: ${subscribeLinks(series)}.</p>`
+  return html`<div class="note caught-up" role="note"><p>You're caught up! Get new pages as they come out: ${subscribeLinks(series)}.</p>${subscribeForm(series)}</div>`
 }
 
 /**

@@ -89,6 +89,16 @@ export function subscribeLinks(series?: string): SafeHtml {
   )}`
 }
 
+/**
+ * Subscribe by e-mail to a series' new pages (the notification service, through the gateway's
+ * `POST /subscribe`; double opt-in). Works without JavaScript; the answer page says to check
+ * the inbox.
+ */
+export function subscribeForm(series: string): SafeHtml {
+  const id = `subscribe-${series}`
+  return html`<form class="site-search subscribe-form" method="post" action="/subscribe"><label for="${id}">New pages by e-mail</label> <input id="${id}" type="email" name="email" required autocomplete="email" maxlength="254"><input type="hidden" name="series" value="${series}"><input type="hidden" name="frequency" value="each"> <button type="submit">Subscribe</button></form>`
+}
+
 /** JSON-LD in a script element: `<`, `>` and `&` as \u escapes, so no text can end it. */
 export function jsonLdScript(data: object[]): SafeHtml | '' {
   if (data.length === 0) return ''

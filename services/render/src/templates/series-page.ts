@@ -2,7 +2,14 @@ import { html, type SafeHtml } from '@inkstream/chassis/html'
 import { renderMarkdown } from '../markdown.ts'
 import type { ChapterDetails, SeriesLandingView, SeriesRef } from '../views/model.ts'
 import { markdownText } from './comic-page.ts'
-import { describe, layout, type PageExtras, type Site, subscribeLinks } from './layout.ts'
+import {
+  describe,
+  layout,
+  type PageExtras,
+  type Site,
+  subscribeForm,
+  subscribeLinks,
+} from './layout.ts'
 import { cardsClass, isWarned, pageCards, pageLine, thumbnail } from './lists.ts'
 import {
   chapterPath,
@@ -70,7 +77,8 @@ ${
     : ''
 }
 <p><a href="${seriesArchivePath(series.slug)}">Archive</a> · <a href="${seriesDateArchivePath(series.slug)}">Archive by date</a></p>
-<p class="subscribe">Subscribe: ${subscribeLinks(series.slug)}</p>`
+<p class="subscribe">Subscribe: ${subscribeLinks(series.slug)}</p>
+${subscribeForm(series.slug)}`
   const images = [
     series.cover,
     ...chapters.map((c) => c.cover ?? c.first?.thumbnail ?? null),
