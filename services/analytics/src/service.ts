@@ -12,6 +12,7 @@ import {
   type ServiceContext,
   type StartedService,
   sql,
+  storeChecks,
 } from '@inkstream/chassis'
 import { type AnalyticsEvent, analyticsLog, comicsLog, names } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -117,15 +118,7 @@ export async function startAnalytics(
       catalogProjection,
       counter,
       queries,
-      checks: {
-        nats: () => nc.flush(),
-        mariadb: async () => {
-          await pool.query('SELECT 1')
-        },
-        redis: async () => {
-          await redis.ping()
-        },
-      },
+      checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
       async close() {
         if (nc.isClosed()) return
         clearInterval(guard)

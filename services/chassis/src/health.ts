@@ -3,6 +3,28 @@ import { type FastifyInstance, fastify } from 'fastify'
 /** A readiness check: resolves when the dependency answers, throws otherwise. */
 export type Check = () => Promise<unknown>
 
+/** What a service's stores need to answer for readiness: a NATS round trip, a query, a ping. */
+export interface ReadyStores {
+  nc?: { flush(): Promise<void> }
+  pool?: { query(sql: string): Promise<unknown> }
+  redis?: { ping(): Promise<unknown> }
+}
+
+/**
+ * The readiness checks of a service's connections (`nats`, `db`, `redis`), one definition for
+ * every service; `dbName` names the database check where a service reports it otherwise.
+ */
+export function storeChecks(
+  { nc, pool, redis }: ReadyStores,
+  { dbName = 'db' }: { dbName?: string } = {},
+): Record<string, Check> {
+  const checks: Record<string, Check> = {}
+  if (nc) checks.nats = () => nc.flush()
+  if (pool) checks[dbName] = () => pool.query('SELECT 1')
+  if (redis) checks.redis = () => redis.ping()
+  return checks
+}
+
 /** `/healthz` (the process is alive) and `/readyz` (every dependency answers). */
 export function healthRoutes(app: FastifyInstance, checks: Record<string, Check>): void {
   app.get('/healthz', async () => ({ status: 'ok' }))

@@ -13,6 +13,7 @@ import {
   type NatsConnection,
   type Pool,
   type Redis,
+  storeChecks,
 } from '@inkstream/chassis'
 import { contract, names } from '@inkstream/contracts'
 import { type FastifyInstance, fastify } from 'fastify'
@@ -119,11 +120,7 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
   app.register(sessions, deps.sessionTtlSeconds ? { ttlSeconds: deps.sessionTtlSeconds } : {})
   // 3. routes
   app.register(async (routes) => {
-    healthRoutes(routes, {
-      nats: () => deps.nc.flush(),
-      db: () => deps.pool.query('SELECT 1'),
-      redis: () => deps.redis.ping(),
-    })
+    healthRoutes(routes, storeChecks({ nc: deps.nc, pool: deps.pool, redis: deps.redis }))
   })
   app.register(authRoutes, deps.loginLimit ? { loginLimit: deps.loginLimit } : {})
   app.register(adminPageRoutes)

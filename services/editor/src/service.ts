@@ -1,4 +1,4 @@
-import type { ServiceContext, StartedService } from '@inkstream/chassis'
+import { type ServiceContext, type StartedService, storeChecks } from '@inkstream/chassis'
 import type { FastifyInstance } from 'fastify'
 import { startEditor } from './app.ts'
 import type { EditorConfig } from './config.ts'
@@ -22,11 +22,7 @@ export async function startEditorService(
   return {
     app,
     url: editor.url,
-    checks: {
-      nats: () => app.nats.flush(),
-      db: () => app.db.query('SELECT 1'),
-      redis: () => app.redis.ping(),
-    },
+    checks: storeChecks({ nc: app.nats, pool: app.db, redis: app.redis }),
     close: () => editor.close(),
   }
 }

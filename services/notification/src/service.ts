@@ -16,6 +16,7 @@ import {
   type StartedService,
   serve,
   sql,
+  storeChecks,
 } from '@inkstream/chassis'
 import { comicsLog, names, notificationSubject, notificationWire } from '@inkstream/contracts'
 import type { Transporter } from 'nodemailer'
@@ -204,15 +205,7 @@ export async function startNotification(
       lease,
       subscribers,
       smtpUrl,
-      checks: {
-        nats: () => nc.flush(),
-        mariadb: async () => {
-          await pool.query('SELECT 1')
-        },
-        redis: async () => {
-          await redis.ping()
-        },
-      },
+      checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
       async close() {
         if (nc.isClosed()) return
         await Promise.all(served.map((s) => s.stopServing()))

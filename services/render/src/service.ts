@@ -16,6 +16,7 @@ import {
   runProjection,
   type Served,
   serve,
+  storeChecks,
 } from '@inkstream/chassis'
 import { comicsLog, GONE_PATH, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
@@ -164,11 +165,7 @@ export async function startRender(
     renderer,
     script: script.path,
     settled: (timeoutMs) => handlers.settled(timeoutMs),
-    checks: {
-      nats: () => nc.flush(),
-      db: () => pool.query('SELECT 1'),
-      redis: () => redis.ping(),
-    },
+    checks: storeChecks({ nc, pool, redis }),
     async close() {
       await Promise.all(served.map((s) => s.stopServing()))
       await projection.stop()
