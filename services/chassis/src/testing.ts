@@ -31,7 +31,10 @@ export async function dropTestDatabase(url: string): Promise<void> {
 export async function dropTestStreams(nc: NatsConnection, ns: string): Promise<void> {
   if (!ns.startsWith('t_')) throw new Error(`refusing to clean namespace ${ns}`)
   const jsm = await jetstreamManager(nc)
-  const own = [names(ns).comicsStream, ...[`KV_${ns}_`, `OBJ_${ns}_`]]
+  // every stream of the namespace (COMICS, ANALYTICS, whatever a service adds: `<NS>_*`), its
+  // KV buckets and object stores; a stream left behind keeps its storage reserved (max_bytes),
+  // and enough of them make the server refuse new streams
+  const own = [`${names(ns).ns.toUpperCase()}_`, `KV_${ns}_`, `OBJ_${ns}_`]
   for await (const info of jsm.streams.list()) {
     const name = info.config.name
     if (
