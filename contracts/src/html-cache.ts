@@ -2,7 +2,9 @@
 // gateway (a reader): one Redis hash per public path. A path that was public and no longer
 // is (unpublished, renamed) keeps a tombstone: the hash without a body. Readers answer a
 // tombstone with its `status`: 410 (the page was public and is gone: the 410 page), 301 to
-// `location` (renamed), else 404 (a plain tombstone, as the skeleton wrote them).
+// `location` (renamed), else 404 (a plain tombstone, as the skeleton wrote them). A redirect
+// entry is the same hash with status 302: a stable path that points at a moving one (a
+// series' latest page), so the pages linking to it never change when it moves.
 
 export const HOME_PATH = '/'
 /** Pseudo-path of the rendered 404 page. */
@@ -14,6 +16,11 @@ export const GONE_PATH = '/__410'
 // grammar accepts exactly these shapes.
 export const pagePath = (slug: string): string => `/comic/${slug}`
 export const seriesPath = (series: string): string => `/series/${series}`
+/**
+ * A series' latest page: a 302 to it. Every page's "Last" link points here, so a new last page
+ * re-renders its neighbours and this entry, not every page of the series.
+ */
+export const seriesLatestPath = (series: string): string => `/series/${series}/latest`
 export const chapterPath = (series: string, chapter: string): string =>
   `/series/${series}/chapter/${chapter}`
 /** The continuous reading mode of a chapter: every page on one scroll. */
@@ -50,8 +57,8 @@ export const HTML_FIELDS = {
    * older one; also for debugging and publish-to-visible checks.
    */
   seq: 'seq',
-  /** On a tombstone: the status to answer, `410` or `301` (absent: 404). */
+  /** On a tombstone: the status to answer, `410`, `301` or `302` (absent: 404). */
   status: 'st',
-  /** On a 301 tombstone: the path it moved to. */
+  /** On a 301 tombstone or a 302 redirect entry: the path it points to. */
   location: 'loc',
 } as const

@@ -19,7 +19,7 @@ export interface CachedPage {
 export type Lookup =
   | { status: 200; page: CachedPage; cache: 'hit' | 'miss' }
   | { status: 404 | 410 }
-  | { status: 301; location: string }
+  | { status: 301 | 302; location: string }
   | { status: 503 }
 
 /** A tombstone's answer (contracts/html-cache.ts). */
@@ -63,7 +63,7 @@ export interface TombstoneFields {
 }
 
 /**
- * A tombstone's answer: its `status` (410, or 301 to `location`), else 404. A 301 whose
+ * A tombstone's answer: its `status` (410, or 301/302 to `location`), else 404. A redirect whose
  * location is not a reader path (`isReaderPath`) is a 404: the cache must never become an open
  * redirect, whoever wrote it.
  */
@@ -72,8 +72,12 @@ export function tombstoneAnswer(
   isReaderPath: (path: string) => boolean,
 ): Tombstone {
   if (fields.status === '410') return { status: 410 }
-  if (fields.status === '301' && fields.location && isReaderPath(fields.location)) {
-    return { status: 301, location: fields.location }
+  if (
+    (fields.status === '301' || fields.status === '302') &&
+    fields.location &&
+    isReaderPath(fields.location)
+  ) {
+    return { status: fields.status === '301' ? 301 : 302, location: fields.location }
   }
   return { status: 404 }
 }

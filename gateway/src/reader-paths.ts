@@ -15,6 +15,7 @@ const SHAPES = [
   `/series/${S}`, // seriesPath
   `/series/${S}/chapter/${S}`, // chapterPath
   `/series/${S}/chapter/${S}/read`, // chapterReadPath
+  `/series/${S}/latest`, // seriesLatestPath
   `/series/${S}/archive`, // seriesArchivePath
   `/series/${S}/archive/by-date`, // seriesDateArchivePath
   `/series/${S}/${FEED}`, // feedPath(kind, series)

@@ -268,7 +268,7 @@ describe('pages', () => {
     assert.equal(res.headers.etag, etag)
   })
 
-  test('tombstone - 410 is the rendered 410 page, 301 a redirect to a reader path; neither asks render', async () => {
+  test('tombstone - 410 is the rendered 410 page, 301 and 302 redirects to a reader path; neither asks render', async () => {
     const key = (path: string) => htmlKey(ns.keyPrefix, path)
     await redis.hset(key('/comic/taken-down'), {
       [HTML_FIELDS.seq]: '8',
@@ -296,6 +296,18 @@ describe('pages', () => {
     const elsewhere = await app.inject({ url: '/comic/elsewhere' })
     assert.equal(elsewhere.statusCode, 404)
     assert.equal(elsewhere.headers.location, undefined)
+    // a redirect entry (a series' latest page): 302, kept by nginx until render purges it
+    await redis.hset(key('/series/moons/latest'), {
+      [HTML_FIELDS.seq]: '12',
+      [HTML_FIELDS.status]: '302',
+      [HTML_FIELDS.location]: '/comic/page-nine',
+    })
+    const latest = await app.inject({ url: '/series/moons/latest' })
+    assert.equal(latest.statusCode, 302)
+    assert.equal(latest.headers.location, '/comic/page-nine')
+    assert.equal(latest.headers['cache-control'], 'public, max-age=0, s-maxage=86400')
+    await redis.hset(key('/series/moons/latest'), HTML_FIELDS.location, 'https://evil.example/')
+    assert.equal((await app.inject({ url: '/series/moons/latest' })).statusCode, 404)
     assert.deepEqual(renderRequests, [GONE_PATH, NOT_FOUND_PATH])
     // without a rendered 410 page, a built-in one
     await redis.del(key(GONE_PATH))

@@ -125,6 +125,13 @@ const movedTo =
     (PENDING.gone && a.status === 404)
       ? null
       : `status ${a.status} location ${a.location}, not a 301 to /comic/${slug}`
+/** The series' latest entry: a 302 to its last page (every page's "Last" link). */
+const latestIs =
+  (slug: string): Check =>
+  (a) =>
+    a.status === 302 && (a.location ?? '').endsWith(`/comic/${slug}`)
+      ? null
+      : `status ${a.status} location ${a.location}, not a 302 to /comic/${slug}`
 const randomHas =
   (...slugs: string[]): Check =>
   (a) => {
@@ -174,6 +181,7 @@ const EVERY = (slugs: string[]) => [
   `${CH('one')}/read`,
   CH('two'),
   `${CH('two')}/read`,
+  `/series/${SERIES}/latest`,
   ...LISTS,
   ...FEEDS,
   '/sitemap.xml',
@@ -357,6 +365,7 @@ test('reader site walk - publish: the page, its neighbours and every list show i
       ...Object.fromEntries(FEEDS.map((p) => [p, has(NEW)])),
       '/sitemap.xml': has(NEW),
       '/random.json': randomHas(NEW),
+      [`/series/${SERIES}/latest`]: latestIs(P5),
     },
     every,
   )
@@ -447,6 +456,7 @@ test('reader site walk - reschedule: a page scheduled for later, moved to now, g
     {
       [`/comic/${LATER}`]: all(status(200), rel('prev', P5), rel('next', null)),
       [`/comic/${P5}`]: rel('next', LATER),
+      [`/series/${SERIES}/latest`]: latestIs(LATER),
       '/': has(LATER),
       [CH('two')]: all(has(P5, LATER), order(P5, LATER)),
       [`${CH('two')}/read`]: all(has(P5, LATER), order(P5, LATER)),
@@ -492,6 +502,7 @@ test('reader site walk - move a page to another chapter: both chapters, neighbou
       [`/comic/${P4}`]: rel('next', P2),
       [`/comic/${P2}`]: rel('prev', P4),
       [`/comic/${LATER}`]: rel('next', P1),
+      [`/series/${SERIES}/latest`]: latestIs(P1),
       [`/series/${SERIES}`]: all(text('3 pages'), noText('4 pages')),
       [CH('one')]: all(order(P4, P2, RENAMED), lacks(P1)),
       [`${CH('one')}/read`]: all(order(P4, P2, RENAMED), lacks(P1)),

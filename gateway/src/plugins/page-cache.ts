@@ -9,7 +9,7 @@ import { sendBuiltin, sendPage } from '../send.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     pageCache: PageCache
-    /** Serves a public path from the HTML cache: 200, 301, the 404 or 410 page, or 503. */
+    /** Serves a public path from the HTML cache: 200, 301, 302, the 404 or 410 page, or 503. */
     servePath(request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply>
     /** Serves the rendered 404 page (or a built-in one when even that is missing). */
     serveNotFound(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply>
@@ -45,6 +45,14 @@ async function pageCachePlugin(app: FastifyInstance, options: PageCacheOptions):
           .code(301)
           .header('location', found.location)
           .header('cache-control', CACHE_MOVED)
+          .send()
+      case 302:
+        // a stable path pointing at a moving one (a series' latest page): render purges it
+        // when it moves, so nginx keeps it like a page; browsers always ask again
+        return reply
+          .code(302)
+          .header('location', found.location)
+          .header('cache-control', CACHE_HTML)
           .send()
       case 404:
         return serveNotFound(request, reply)

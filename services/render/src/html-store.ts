@@ -44,6 +44,8 @@ export interface HtmlStore {
    * to its location (contracts `st`, `loc`); none: 404.
    */
   remove(path: string, seq: number, tombstone?: Tombstone | null): Promise<boolean>
+  /** Stores a redirect entry (302 to `location`, contracts `st`, `loc`), like `put`. */
+  redirect(path: string, location: string, seq: number): Promise<boolean>
 }
 
 export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
@@ -66,6 +68,10 @@ export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
       const status = tombstone ? String(tombstone.status) : ''
       const location = tombstone?.status === 301 ? tombstone.location : ''
       return (await redis.eval(REMOVE, 1, htmlKey(keyPrefix, path), seq, status, location)) === 1
+    },
+    // a hash without a body, like a tombstone, but public: it is written on a miss too
+    async redirect(path, location, seq) {
+      return (await redis.eval(REMOVE, 1, htmlKey(keyPrefix, path), seq, '302', location)) === 1
     },
   }
 }

@@ -60,6 +60,8 @@ export function createRenderer(options: RendererOptions): Renderer {
             status[t.at] = body === null ? 404 : 200
             let written = true
             if (typeof body === 'string') written = await store.put(t.path, body, seq)
+            else if (body !== null && 'redirect' in body)
+              written = await store.redirect(t.path, body.redirect, seq)
             else if (body !== null) written = await store.put(t.path, body.body, seq, body.type)
             else if (tombstone) written = await store.remove(t.path, seq, tombstones[j] ?? null)
             if (!written) refused.push(t)

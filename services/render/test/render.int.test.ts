@@ -62,17 +62,24 @@ describe('render projection', () => {
   /** A page became public or stopped being, or its slug or place changed. */
   const PUBLIC_SET = ['/random.json', '/sitemap.xml']
   const set = (...paths: (string | string[])[]) => [...new Set(paths.flat())].sort()
-  /** The pager's links of a rendered page: first, prev, next, last slugs (or null). */
+  /**
+   * The pager's links of a rendered page: first, prev, next, last slugs (or null). "Last"
+   * links the series' latest redirect: its slug is where that entry points.
+   */
   async function nav(slug: string) {
     const body = await html(`/comic/${slug}`)
     const pager = body.match(/<nav class="pager"[\s\S]*?<\/nav>/)?.[0] ?? ''
     const link = (label: string) =>
       pager.match(new RegExp(`<a href="/comic/([a-z0-9-]+)"[^>]*>${label}`))?.[1] ?? null
+    const latest = pager.includes(`<a href="${S}/latest">Last »`)
+      ? await world.fields(`${S}/latest`)
+      : null
+    if (latest) assert.equal(latest.st, '302', 'the latest entry is a redirect')
     return {
       first: link('« First'),
       prev: link('‹ Previous'),
       next: link('Next ›'),
-      last: link('Last »'),
+      last: latest?.loc?.replace(/^\/comic\//, '') ?? null,
     }
   }
 
@@ -185,6 +192,7 @@ describe('render projection', () => {
         PUBLIC_SET,
         chapter(1),
         chapter(2),
+        `${S}/latest`,
       ),
     )
     // it lands where it belongs: between a1 and a2, not after b2 (the latest published)
@@ -240,7 +248,10 @@ describe('render projection', () => {
     // late: between a1 and a2-new -> between b1 and b2
     const { paths } = await step(pageSubject('late'), ev.moved(page('late'), chapterB, 1.5))
     const all = ['/', '/comic/a1', '/comic/a2-new', '/comic/a3', '/comic/b1', '/comic/b2']
-    assert.deepEqual(paths, set(all, '/comic/late', LISTS, PUBLIC_SET, chapter(1), chapter(2)))
+    assert.deepEqual(
+      paths,
+      set(all, '/comic/late', LISTS, PUBLIC_SET, chapter(1), chapter(2), `${S}/latest`),
+    )
     assert.deepEqual(await nav('late'), { first: 'a1', prev: 'b1', next: 'b2', last: 'b2' })
     assert.equal((await nav('a1')).next, 'a2-new')
     assert.match(await html('/comic/late'), /Chapter 2/)
@@ -256,6 +267,7 @@ describe('render projection', () => {
         PUBLIC_SET,
         chapter(1),
         chapter(2),
+        `${S}/latest`,
       ),
     )
     assert.deepEqual(await world.fields('/comic/a3'), { seq: String(seq), st: '410' })
@@ -264,24 +276,42 @@ describe('render projection', () => {
     assert.doesNotMatch(await html('/comic/a2-new'), /\/comic\/a3"/)
   })
 
-  test('paths - a new last page re-renders every page of the series (each links to the last)', async () => {
+  test('paths - a new last page re-renders its neighbour and the latest redirect, not the series', async () => {
     await world.append(
       pageSubject('b3'),
       ev.pageDrafted(page('b3'), seriesId, 'b3', { chapterId: chapterB, position: 3, title: 'B3' }),
     )
-    const { paths } = await step(pageSubject('b3'), ev.published(page('b3')))
+    const a1Before = await world.fields('/comic/a1')
+    const { seq, paths } = await step(pageSubject('b3'), ev.published(page('b3')))
     assert.deepEqual(
       paths,
-      set(
-        ['/', '/comic/a1', '/comic/a2-new', '/comic/b1', '/comic/b2', '/comic/b3', '/comic/late'],
-        LISTS,
-        PUBLIC_SET,
-        chapter(1),
-        chapter(2),
-      ),
+      set(['/', '/comic/b2', '/comic/b3', `${S}/latest`], LISTS, PUBLIC_SET, chapter(2)),
     )
+    // every page's "Last" reaches b3 through the redirect; a1 itself was not rendered again
+    assert.deepEqual(await world.fields(`${S}/latest`), {
+      seq: String(seq),
+      st: '302',
+      loc: '/comic/b3',
+    })
     assert.equal((await nav('a1')).last, 'b3')
+    assert.equal((await world.fields('/comic/a1')).seq, a1Before.seq)
+    assert.deepEqual(await nav('b2'), { first: 'a1', prev: 'late', next: 'b3', last: 'b3' })
+    assert.deepEqual(await nav('b3'), { first: 'a1', prev: 'b2', next: null, last: null })
     assert.match(await html('/'), /B3/)
+  })
+
+  test('paths - the last page unpublished: its tombstone, the new last page, the redirect; and back', async () => {
+    const off = await step(pageSubject('b3'), ev.unpublished(page('b3')))
+    assert.deepEqual(
+      off.paths,
+      set(['/', '/comic/b2', '/comic/b3', `${S}/latest`], LISTS, PUBLIC_SET, chapter(2)),
+    )
+    assert.equal((await world.fields(`${S}/latest`)).loc, '/comic/b2')
+    assert.deepEqual(await nav('b2'), { first: 'a1', prev: 'late', next: null, last: null })
+    assert.equal((await nav('a1')).last, 'b2')
+    const on = await step(pageSubject('b3'), ev.published(page('b3')))
+    assert.deepEqual(on.paths, off.paths)
+    assert.equal((await nav('a1')).last, 'b3')
   })
 
   test('paths - a series made default puts its latest page on home', async () => {
@@ -386,6 +416,7 @@ describe('render projection', () => {
         return written
       },
       remove: (p, seq) => real.remove(p, seq),
+      redirect: (p, location, seq) => real.redirect(p, location, seq),
     }
     const renderer = createRenderer({
       pool: world.pool,

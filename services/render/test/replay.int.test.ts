@@ -92,9 +92,9 @@ test('replay - a long log is applied in batches and each public path rendered on
   assert.equal(await world.html(`/comic/${pages[9]?.slug}`), null, 'a draft is not public')
   const twice = [...purges].filter(([, count]) => count > 1)
   assert.deepEqual(twice, [])
-  // + home; per series: landing, two archives, three feeds; per chapter: list and continuous
-  // mode; the site's two archives, three feeds, sitemap and random list
-  assert.equal(purges.size, publicPages.length + 1 + 2 * 6 + 4 * 2 + 7)
+  // + home; per series: landing, latest redirect, two archives, three feeds; per chapter: list
+  // and continuous mode; the site's two archives, three feeds, sitemap and random list
+  assert.equal(purges.size, publicPages.length + 1 + 2 * 7 + 4 * 2 + 7)
   for (const path of [
     '/series/s0',
     '/series/s1/chapter/chapter-3/read',

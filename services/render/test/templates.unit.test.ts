@@ -273,13 +273,16 @@ test('comic page - a content warning of the page or its series covers the images
   assert.ok(!bare.includes('<details class="cw"'))
 })
 
-test('comic page - the pager links first, previous, next and last in story order', () => {
+test("comic page - the pager links first, previous, next and last (the series' stable latest path) in story order", () => {
   const out = comicPage(site, page, middle)
   assert.equal(out.split('<nav class="pager"').length - 1, 2, 'above and below the images')
   assert.match(out, /<a href="\/comic\/page-one">« First<\/a>/)
   assert.match(out, /<a href="\/comic\/page-one" rel="prev">‹ Previous<\/a>/)
   assert.match(out, /<a href="\/comic\/page-three" rel="next">Next ›<\/a>/)
-  assert.match(out, /<a href="\/comic\/page-nine">Last »<\/a>/)
+  // "Last" is the series' redirect to its latest page: this HTML does not name the last page,
+  // so a new last page does not make every page of the series stale
+  assert.match(out, /<a href="\/series\/moons\/latest">Last »<\/a>/)
+  assert.ok(!out.includes('page-nine'))
   assert.ok(!out.includes('aria-disabled'))
 })
 

@@ -268,6 +268,7 @@ describe('render views', () => {
         `${M}/atom.xml`,
         `${M}/feed.json`,
         `${M}/feed.xml`,
+        `${M}/latest`,
         '/tag/character/mia',
         '/tag/tag/cats',
         '/tag/tag/day',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { ChapterRow, PageRow, SeriesRow } from '../src/read-model.ts'
 import { homeView } from '../src/views/home.ts'
+import { latestView } from '../src/views/latest.ts'
 import { notFoundView } from '../src/views/not-found.ts'
 import { pageView } from '../src/views/page.ts'
 import type { BatchChange, PageChange } from '../src/views/view.ts'
@@ -116,11 +117,70 @@ test('page view - renamed: old and new path, neighbours where it was and where i
   ])
 })
 
-test('page view - a new last page, a moved chapter, an edited series: the whole series', () => {
+test('page view - a new last page: the page and its neighbour, the latest redirect; not the series', () => {
   const ends = new Map([
     [SERIES, { before: { first: 'a', last: 'y' }, after: { first: 'a', last: 'z' } }],
   ])
-  assert.deepEqual(pageView.pathsAffected(batch({ ends })).series, [SERIES])
+  const published = batch({
+    pages: [
+      pageChange({
+        before: row('z', { status: 'draft' }),
+        after: row('z'),
+        navAfter: { first: 'a', prev: 'y', next: null, last: null },
+        placeChanged: true,
+      }),
+    ],
+    ends,
+    slugs: { series: new Map([[SERIES, 's']]), chapters: new Map() },
+  })
+  assert.deepEqual(pageView.pathsAffected(published), {
+    paths: ['/comic/z', '/comic/y'],
+    series: [],
+  })
+  assert.deepEqual(latestView.pathsAffected(published), {
+    paths: ['/series/s/latest'],
+    series: [],
+  })
+  // the last page unpublished: the page (its tombstone) and the new last one
+  const unpublished = batch({
+    pages: [
+      pageChange({
+        before: row('z'),
+        after: row('z', { status: 'draft' }),
+        navBefore: { first: 'a', prev: 'y', next: null, last: null },
+        placeChanged: true,
+      }),
+    ],
+    ends: new Map([
+      [SERIES, { before: { first: 'a', last: 'z' }, after: { first: 'a', last: 'y' } }],
+    ]),
+  })
+  assert.deepEqual(pageView.pathsAffected(unpublished), {
+    paths: ['/comic/z', '/comic/y'],
+    series: [],
+  })
+  // an edit that leaves the last page last: no redirect to refresh
+  assert.deepEqual(latestView.pathsAffected(batch({ ends: new Map([[SERIES, sameEnds]]) })), {
+    paths: [],
+    series: [],
+  })
+})
+
+test('page view - a new first page, a newly public chapter, a moved chapter, an edited series: the whole series', () => {
+  const first = new Map([
+    [SERIES, { before: { first: 'b', last: 'z' }, after: { first: 'a', last: 'z' } }],
+  ])
+  assert.deepEqual(pageView.pathsAffected(batch({ ends: first })).series, [SERIES])
+  const chaptered = new Map([
+    [
+      SERIES,
+      {
+        before: { first: 'a', last: 'y', chapters: 'c1' },
+        after: { first: 'a', last: 'z', chapters: 'c1,c2' },
+      },
+    ],
+  ])
+  assert.deepEqual(pageView.pathsAffected(batch({ ends: chaptered })).series, [SERIES])
   const chapter: ChapterRow = {
     chapterId: 'c',
     seriesId: SERIES,

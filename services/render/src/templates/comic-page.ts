@@ -19,7 +19,14 @@ import {
   subscribeForm,
   subscribeLinks,
 } from './layout.ts'
-import { chapterPath, chapterReadPath, comicPath, seriesPath, tagPath } from './paths.ts'
+import {
+  chapterPath,
+  chapterReadPath,
+  comicPath,
+  seriesLatestPath,
+  seriesPath,
+  tagPath,
+} from './paths.ts'
 import { COLUMN_SIZES, picture, placeholderCss } from './picture.ts'
 import { absolute, breadcrumbList, comicSeries, sizedImage } from './seo.ts'
 
@@ -47,17 +54,27 @@ const PAGER_LABELS: Record<Direction, Record<keyof Navigation, string>> = {
   rtl: { first: 'First »', prev: 'Previous ›', next: '‹ Next', last: '« Last' },
 }
 
-function pager(nav: Navigation, direction: Direction, label = 'Page navigation'): SafeHtml {
+/**
+ * First, previous, next, last. "Last" links the series' stable latest path (a 302 to its last
+ * page), so a new page at the end changes its neighbours' HTML, not every page's.
+ */
+function pager(
+  nav: Navigation,
+  direction: Direction,
+  series: string,
+  label = 'Page navigation',
+): SafeHtml {
   const labels = PAGER_LABELS[direction]
-  const link = (slug: string | null, label: string, rel?: string) =>
-    slug === null
+  const link = (href: string | null, label: string, rel?: string) =>
+    href === null
       ? html`<span aria-disabled="true">${label}</span>`
-      : html`<a href="${comicPath(slug)}"${rel ? html` rel="${rel}"` : ''}>${label}</a>`
+      : html`<a href="${href}"${rel ? html` rel="${rel}"` : ''}>${label}</a>`
+  const page = (slug: string | null) => (slug === null ? null : comicPath(slug))
   return html`<nav class="pager${direction === 'rtl' ? ' rtl' : ''}" aria-label="${label}">
-${link(nav.first, labels.first)}
-${link(nav.prev, labels.prev, 'prev')}
-${link(nav.next, labels.next, 'next')}
-${link(nav.last, labels.last)}
+${link(page(nav.first), labels.first)}
+${link(page(nav.prev), labels.prev, 'prev')}
+${link(page(nav.next), labels.next, 'next')}
+${link(nav.last === null ? null : seriesLatestPath(series), labels.last)}
 </nav>`
 }
 
@@ -222,9 +239,9 @@ export function pageArticle(page: PageView, nav: Navigation, headingLink = false
 <h1>${heading}</h1>
 <p class="date"><time datetime="${page.publishedAt}">${formatDate(page.publishedAt)}</time></p>
 ${page.images.length === 0 ? warnings(page) : ''}
-${pager(nav, direction)}
+${pager(nav, direction, series.slug)}
 ${pageImages(page, { next: nav.next, eager: true })}
-${pager(nav, direction, 'Page navigation, below the page')}
+${pager(nav, direction, series.slug, 'Page navigation, below the page')}
 ${nav.next === null ? caughtUp(series.slug) : ''}
 ${chapterLinks(series, page.prevChapter, page.nextChapter)}
 ${hoverText(page)}

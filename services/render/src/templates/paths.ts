@@ -18,6 +18,7 @@ export {
   SITEMAP_PATH,
   seriesArchivePath,
   seriesDateArchivePath,
+  seriesLatestPath,
   seriesPath,
   tagPath,
 } from '@inkstream/contracts'

@@ -83,8 +83,8 @@ export async function readContinuousView(
 /**
  * Chapter paths of the pages a batch changed (where each was and is), and the series whose
  * every chapter page is owed: a chapter renamed, moved or re-described (its neighbours link
- * it), a page published, unpublished or moved (a chapter may become public or stop being),
- * the series' shown fields.
+ * it), a page published, unpublished or moved when that makes a chapter public or stop being
+ * (the series' public chapters differ before and after), the series' shown fields.
  */
 function affected(change: BatchChange): Affected {
   const paths = new Set<string>()
@@ -94,12 +94,17 @@ function affected(change: BatchChange): Affected {
     const list = listed(p)
     const read = shown(p)
     if (!list && !read) continue
-    if (
-      change.bulk ||
-      !slugs ||
-      isPublic(p.before) !== isPublic(p.after) ||
-      p.before?.chapterId !== p.after?.chapterId
-    ) {
+    // a page became public, stopped being or changed chapter: a chapter may have become
+    // public or stopped being (every chapter page links its neighbours), unless the series'
+    // public chapters are the same before and after
+    const placeMoved =
+      isPublic(p.before) !== isPublic(p.after) || p.before?.chapterId !== p.after?.chapterId
+    const sameChapters = [p.before, p.after].every((r) => {
+      if (!r) return true
+      const ends = change.ends.get(r.seriesId)
+      return ends?.before.chapters !== undefined && ends.before.chapters === ends.after.chapters
+    })
+    if (change.bulk || !slugs || (placeMoved && !sameChapters)) {
       for (const r of [p.before, p.after]) if (isPublic(r)) series.add(r.seriesId)
       continue
     }

@@ -4,6 +4,7 @@ import { randomView, robotsView, sitemapView } from './discovery.ts'
 import { feedsView } from './feeds.ts'
 import { goneView } from './gone.ts'
 import { homeView } from './home.ts'
+import { latestView } from './latest.ts'
 import { notFoundView } from './not-found.ts'
 import { pageView } from './page.ts'
 import { seriesView } from './series.ts'
@@ -15,6 +16,7 @@ export const VIEWS: readonly View[] = [
   pageView,
   homeView,
   seriesView,
+  latestView,
   archiveView,
   dateArchiveView,
   chapterView,

@@ -211,9 +211,6 @@ async function pageTombstone(db: Queryable, path: string): Promise<Tombstone | n
 const slugsOf = (nav: Navigation | null): string[] =>
   nav ? [nav.prev, nav.next].filter((s): s is string => s !== null) : []
 
-const sameEnds = (a: { first: string | null; last: string | null }, b: typeof a) =>
-  a.first === b.first && a.last === b.last
-
 export const pageView: View = {
   name: 'page',
 
@@ -236,9 +233,14 @@ export const pageView: View = {
       if (isPublic(before)) paths.add(pagePath(before.slug))
       if (isPublic(after) && !(change.bulk && p.placeChanged)) paths.add(pagePath(after.slug))
       if (!p.placeChanged) continue
-      // every later page's place among the published ones (its index) shifts, and a chapter
-      // may become public or stop being (the chapter links): the whole series
-      if (isPublic(before) !== isPublic(after) || p.keyBefore?.storyKey !== p.keyAfter?.storyKey)
+      // every later page's place among the published ones (its index) shifts: the whole
+      // series, unless no page comes after where it was and where it is (a new last page)
+      if (
+        (isPublic(before) !== isPublic(after) || p.keyBefore?.storyKey !== p.keyAfter?.storyKey) &&
+        (change.bulk ||
+          (isPublic(before) && p.navBefore?.next !== null) ||
+          (isPublic(after) && p.navAfter?.next !== null))
+      )
         for (const s of [before?.seriesId, after?.seriesId]) if (s) series.add(s)
       // 2. the neighbours that linked to it and the ones that now do; in bulk, the whole
       //    series (its public paths, this one included, rendered once at the end)
@@ -249,9 +251,12 @@ export const pageView: View = {
       for (const slug of [...slugsOf(p.navBefore), ...slugsOf(p.navAfter)])
         paths.add(pagePath(slug))
     }
-    // 3. every page links to the first and the last: when those move, the whole series
+    // 3. every page links to the first page and to the chapters around its own: when those
+    //    change, the whole series. ("Last" is the stable /series/<s>/latest: a new last page
+    //    changes only its neighbours, above, and that redirect, the latest view's.)
     for (const [seriesId, ends] of change.ends)
-      if (!sameEnds(ends.before, ends.after)) series.add(seriesId)
+      if (ends.before.first !== ends.after.first || ends.before.chapters !== ends.after.chapters)
+        series.add(seriesId)
     // 4. a page shows its series (title, warning, format) and its chapter (title, link); a
     //    moved chapter reorders the whole series
     for (const s of change.series)

@@ -18,6 +18,11 @@ export interface StoryKey {
 export interface Ends {
   first: string | null
   last: string | null
+  /**
+   * The series' public chapters (those with a published page) in story order, ids joined:
+   * every page links the chapters before and after its own.
+   */
+  chapters?: string
 }
 
 /** Above every story key (hex digits and ids) of a series: its range's end. */
@@ -77,18 +82,25 @@ export async function navigationAt(db: Queryable, key: StoryKey): Promise<Naviga
   return nav ?? { first: null, prev: null, next: null, last: null }
 }
 
-/** The first and last published pages of a series (every page links to both). */
+/**
+ * The first and last published pages of a series and its public chapters: what every page of
+ * it shows besides its own neighbours (its "Last" link is the stable `/series/<s>/latest`).
+ */
 export async function endsOf(db: Queryable, seriesId: string): Promise<Ends> {
-  const rows = await sql<{ side: keyof Ends; slug: string }[]>(
+  const rows = await sql<{ side: keyof Ends; slug: string | null }[]>(
     db,
     `(SELECT 'first' AS side, slug FROM render_pages
        WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key LIMIT 1)
      UNION ALL (SELECT 'last', slug FROM render_pages
-       WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key DESC LIMIT 1)`,
-    [seriesId, seriesId + END, seriesId, seriesId + END],
+       WHERE nav_key >= ? AND nav_key < ? ORDER BY nav_key DESC LIMIT 1)
+     UNION ALL (SELECT 'chapters', GROUP_CONCAT(c.chapter_id ORDER BY c.position, c.chapter_id)
+       FROM render_chapters c WHERE c.series_id = ? AND EXISTS (SELECT 1 FROM render_pages p
+         WHERE p.chapter_id = c.chapter_id AND p.series_id = c.series_id AND p.status = 'published'))`,
+    [seriesId, seriesId + END, seriesId, seriesId + END, seriesId],
   )
   return {
     first: rows.find((r) => r.side === 'first')?.slug ?? null,
     last: rows.find((r) => r.side === 'last')?.slug ?? null,
+    chapters: rows.find((r) => r.side === 'chapters')?.slug ?? '',
   }
 }

@@ -77,8 +77,11 @@ export interface RenderContext {
   extras: PageExtras
 }
 
-/** A rendering: HTML, or a body with its own content type (feeds, sitemap, JSON). */
-export type Output = string | { body: string; type: string }
+/**
+ * A rendering: HTML, a body with its own content type (feeds, sitemap, JSON), or a redirect
+ * (302) to another reader path (a stable path for a moving page: a series' latest).
+ */
+export type Output = string | { body: string; type: string } | { redirect: string }
 
 /** What a path that is no longer public answers: gone (410) or moved (301). */
 export type Tombstone = { status: 410 } | { status: 301; location: string }
