@@ -71,4 +71,60 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE=InnoDB`,
     ],
   },
+  {
+    version: 2,
+    name: 'bounces, weekly digests, signed webhooks and their log, WebSub pings',
+    up: [
+      `ALTER TABLE notification_subscribers
+        MODIFY status ENUM('pending','confirmed','unsubscribed','bounced') NOT NULL,
+        ADD COLUMN bounced_at DATETIME(3) NULL`,
+      // first publication time: what a weekly digest collects
+      `ALTER TABLE notification_pages ADD COLUMN announced_at DATETIME(3) NULL,
+        ADD KEY by_announced (series_id, announced_at)`,
+      // kind 'digest': publication = 'digest:<Monday YYYY-MM-DD>', page_id = ''
+      `ALTER TABLE notification_deliveries
+        ADD COLUMN kind ENUM('page','digest') NOT NULL DEFAULT 'page'`,
+      // a digest period is queued once, in the transaction that queues its deliveries
+      `CREATE TABLE IF NOT EXISTS notification_digest_periods (
+        period CHAR(10) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+        recipients INT NOT NULL,
+        created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+      ) ENGINE=InnoDB`,
+      `CREATE TABLE IF NOT EXISTS notification_webhooks (
+        id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+        url VARCHAR(2000) NOT NULL,
+        secret VARCHAR(100) CHARACTER SET ascii NOT NULL,
+        description VARCHAR(200) NOT NULL DEFAULT '',
+        created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS notification_webhook_deliveries (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        webhook_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        publication VARCHAR(64) CHARACTER SET ascii NOT NULL,
+        page_id CHAR(36) CHARACTER SET ascii NOT NULL,
+        status ENUM('queued','sent','failed','cancelled') NOT NULL,
+        attempts INT NOT NULL DEFAULT 0,
+        next_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        answer_code INT NULL,
+        last_error VARCHAR(1000) NULL,
+        created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        sent_at DATETIME(3) NULL,
+        UNIQUE KEY idem (webhook_id, publication),
+        KEY by_status (status, next_at),
+        FOREIGN KEY (webhook_id) REFERENCES notification_webhooks (id) ON DELETE CASCADE
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE IF NOT EXISTS notification_websub_pings (
+        id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        publication VARCHAR(64) CHARACTER SET ascii NOT NULL,
+        feed VARCHAR(500) CHARACTER SET ascii NOT NULL,
+        status ENUM('queued','sent','failed') NOT NULL,
+        attempts INT NOT NULL DEFAULT 0,
+        next_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+        answer_code INT NULL,
+        last_error VARCHAR(1000) NULL,
+        UNIQUE KEY idem (publication, feed),
+        KEY by_status (status, next_at)
+      ) ENGINE=InnoDB`,
+    ],
+  },
 ]
