@@ -106,3 +106,54 @@ export function newsletterMail(
     ),
   }
 }
+
+/** The weekly digest: every page of the week in the subscriber's weekly series, oldest first. */
+export function digestMail(
+  site: Site,
+  to: string,
+  week: { from: string; to: string },
+  pages: PageInfo[],
+  links: { unsubscribe: string; preferences: string; mailto: string },
+  messageId: string,
+): Mail {
+  const subject = oneLine(
+    `${site.name}: ${pages.length} new ${pages.length === 1 ? 'page' : 'pages'} this week (${week.from} to ${week.to})`,
+  )
+  const items = pages.map((p) => {
+    const url = `${site.url}/comic/${p.slug}`
+    const image = p.imageHash ? `${site.url}${derivativeUrl(p.imageHash, 960, 'webp')}` : null
+    const first =
+      p.commentary
+        .split(/\n{2,}/)
+        .map((s) => s.trim())
+        .find(Boolean) ?? ''
+    return { p, url, image, first }
+  })
+  return {
+    to,
+    subject,
+    messageId,
+    headers: {
+      'List-Unsubscribe': `<${links.unsubscribe}>, <${links.mailto}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    text: `${subject}\n\n${items
+      .map(
+        ({ p, url, first }) => `${p.seriesTitle}: ${p.title}\n${first ? `${first}\n` : ''}${url}`,
+      )
+      .join(
+        '\n\n',
+      )}\n\n--\nChange what you get: ${links.preferences}\nUnsubscribe: ${links.unsubscribe}\n`,
+    html: page(
+      subject,
+      html`<h1>${subject}</h1>${items.map(
+        ({ p, url, image, first }) =>
+          html`<h2><a href="${url}">${p.seriesTitle}: ${p.title}</a></h2>${
+            image
+              ? html`<p><a href="${url}"><img src="${image}" alt="${p.imageAlt ?? ''}" width="600" style="max-width:100%;height:auto"></a></p>`
+              : raw('')
+          }${first ? html`<p>${first}</p>` : raw('')}`,
+      )}<hr><p style="font-size:small"><a href="${links.preferences}">Change what you get</a> · <a href="${links.unsubscribe}">Unsubscribe</a></p>`,
+    ),
+  }
+}

@@ -7,7 +7,7 @@ import {
   runProjection,
   sql,
 } from '@inkstream/chassis'
-import type { Commit, Names } from '@inkstream/contracts'
+import { type Commit, feedPath, type Names } from '@inkstream/contracts'
 
 // The `notification` projection of the COMICS stream: folds what a newsletter needs of series
 // and pages into notification_series / notification_pages, and on a page's first publication
@@ -15,7 +15,18 @@ import type { Commit, Names } from '@inkstream/contracts'
 // as the checkpoint (so a redelivered batch queues nothing twice, and the UNIQUE idempotency
 // key would refuse it anyway). An unpublication cancels the page's queued deliveries.
 
-export async function applyNotification(
+export interface ApplyOptions {
+  /** A WebSub hub is configured: each publication queues a ping per feed it changes. */
+  websub?: boolean
+}
+
+export const applyNotification = (
+  tx: PoolConnection,
+  batch: { seq: number; commit: Commit }[],
+): Promise<void> => applyWith({}, tx, batch)
+
+async function applyWith(
+  options: ApplyOptions,
   tx: PoolConnection,
   batch: { seq: number; commit: Commit }[],
 ): Promise<void> {
@@ -75,26 +86,50 @@ export async function applyNotification(
           break
         }
         case 'PagePublished': {
-          const rows: { series_id: string; announced: number }[] = await sql(
-            tx,
-            'SELECT series_id, announced FROM notification_pages WHERE page_id = ?',
-            [e.data.pageId],
-          )
+          const rows: { series_id: string; announced: number; series_slug: string | null }[] =
+            await sql(
+              tx,
+              `SELECT p.series_id, p.announced, s.slug AS series_slug FROM notification_pages p
+               LEFT JOIN notification_series s ON s.series_id = p.series_id WHERE p.page_id = ?`,
+              [e.data.pageId],
+            )
           const page = rows[0]
+          const at = new Date(e.data.publishedAt)
           await sql(
             tx,
-            'UPDATE notification_pages SET published = 1, announced = 1 WHERE page_id = ?',
-            [e.data.pageId],
+            'UPDATE notification_pages SET published = 1, announced = 1, announced_at = COALESCE(announced_at, ?) WHERE page_id = ?',
+            [Number.isNaN(at.getTime()) ? new Date() : at, e.data.pageId],
           )
           // a page is announced once: republishing after a correction mails nobody again
           if (!page || Number(page.announced) === 1) break
+          const publication = `${seq}:${e.data.pageId}`
+          // one signed POST per registered webhook (outbound.ts sends them)
+          await sql(
+            tx,
+            `INSERT IGNORE INTO notification_webhook_deliveries (webhook_id, publication, page_id, status)
+             SELECT id, ?, ?, 'queued' FROM notification_webhooks`,
+            [publication, e.data.pageId],
+          )
+          // the feeds this page changes: the site's and its series', each kind
+          if (options.websub) {
+            const feeds = (['rss', 'atom', 'json'] as const).flatMap((k) => [
+              feedPath(k),
+              ...(page.series_slug ? [feedPath(k, page.series_slug)] : []),
+            ])
+            for (const feed of feeds)
+              await sql(
+                tx,
+                "INSERT IGNORE INTO notification_websub_pings (publication, feed, status) VALUES (?, ?, 'queued')",
+                [publication, feed],
+              )
+          }
           await sql(
             tx,
             `INSERT IGNORE INTO notification_deliveries (publication, page_id, subscriber_id, status)
              SELECT ?, ?, s.subscriber_id, 'queued' FROM notification_subscriptions s
              JOIN notification_subscribers u ON u.id = s.subscriber_id
              WHERE s.series_id = ? AND s.frequency = 'each' AND u.status = 'confirmed'`,
-            [`${seq}:${e.data.pageId}`, e.data.pageId, page.series_id],
+            [publication, e.data.pageId, page.series_id],
           )
           break
         }
@@ -105,6 +140,11 @@ export async function applyNotification(
           await sql(
             tx,
             "UPDATE notification_deliveries SET status = 'cancelled', last_error = 'page unpublished' WHERE page_id = ? AND status = 'queued'",
+            [e.data.pageId],
+          )
+          await sql(
+            tx,
+            "UPDATE notification_webhook_deliveries SET status = 'cancelled', last_error = 'page unpublished' WHERE page_id = ? AND status = 'queued'",
             [e.data.pageId],
           )
           break
@@ -121,7 +161,9 @@ export function runNotificationProjection(options: {
   names: Names
   log: Logger
   onQueued?: () => void
+  websub?: boolean
 }): Promise<Projection> {
+  const apply = { websub: options.websub ?? false }
   return runProjection({
     name: 'notification',
     durable: options.names.durable('notification'),
@@ -129,7 +171,7 @@ export function runNotificationProjection(options: {
     pool: options.pool,
     checkpointTable: 'notification_checkpoints',
     log: options.log,
-    apply: applyNotification,
+    apply: (tx, batch) => applyWith(apply, tx, batch),
     afterCommit: async () => options.onQueued?.(),
   })
 }

@@ -18,16 +18,26 @@ import {
   sql,
   storeChecks,
 } from '@inkstream/chassis'
-import { comicsLog, names, notificationSubject, notificationWire } from '@inkstream/contracts'
+import {
+  comicsLog,
+  names,
+  notificationAdminSubject,
+  notificationAdminWire,
+  notificationSubject,
+  notificationWire,
+} from '@inkstream/contracts'
 import type { Transporter } from 'nodemailer'
+import { createAdmin } from './admin.ts'
 import type { NotificationConfig } from './config.ts'
 import type { Mail, Site } from './mail.ts'
+import { type Outbound, startOutbound } from './outbound.ts'
 import { runNotificationProjection } from './projection.ts'
 import { MIGRATIONS } from './schema.ts'
 import { type Sender, startSender } from './sender.ts'
 import { caught, outbox, type Sink, startSink } from './sink.ts'
 import { createSubscribers, type Subscribers } from './subscribers.ts'
 import { createTransport } from './transport.ts'
+import { createWebhooks } from './webhooks.ts'
 
 export interface NotificationService extends StartedService {
   nc: NatsConnection
@@ -39,6 +49,13 @@ export interface NotificationService extends StartedService {
   subscribers: Subscribers
   /** The SMTP server mail goes to (the sink's when SMTP_URL is unset). */
   smtpUrl: string
+  /** Webhook POSTs and WebSub pings. */
+  outbound: Outbound
+}
+
+export interface NotificationOptions {
+  /** The clock of the weekly digest and of webhook timestamps (tests move it). */
+  clock?: () => number
 }
 
 /** The signing key: the configured one, or (not in production) one kept in the database. */
@@ -59,6 +76,7 @@ async function secretOf(config: NotificationConfig, pool: Pool): Promise<string>
 export async function startNotification(
   config: NotificationConfig,
   { log }: ServiceContext,
+  options: NotificationOptions = {},
 ): Promise<NotificationService> {
   const n = names(config.INK_NS)
   const nc = await connectNats(config.NATS_URL, 'notification', log)
@@ -122,14 +140,40 @@ export async function startNotification(
       maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
       ...(sink ? { accepted: (ids: string[]) => caught(pool, ids) } : {}),
       backoffMs: (n) => Math.min(3_600_000, config.NOTIFICATION_RETRY_BASE_MS * 2 ** (n - 1)),
+      ...(options.clock ? { clock: options.clock } : {}),
+    })
+    const allowPrivate = config.INK_WEBHOOKS_ALLOW_PRIVATE === '1'
+    const outbound = startOutbound({
+      pool,
+      lease,
+      site,
+      secret,
+      allowPrivate,
+      hub: config.WEBSUB_HUB_URL,
+      log,
+      maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+      backoffMs: (n) => Math.min(3_600_000, config.NOTIFICATION_RETRY_BASE_MS * 2 ** (n - 1)),
+      ...(options.clock ? { clock: options.clock } : {}),
+    })
+    const webhooks = createWebhooks({ pool, secret, allowPrivate })
+    const admin = createAdmin({
+      pool,
+      site,
+      send,
+      ...(options.clock ? { clock: options.clock } : {}),
     })
     lease.onChange((held) => held && sender.kick())
+    lease.onChange((held) => held && outbound.kick())
     const projection = await runNotificationProjection({
       store,
       pool,
       names: n,
       log,
-      onQueued: () => sender.kick(),
+      onQueued: () => {
+        sender.kick()
+        outbound.kick()
+      },
+      websub: Boolean(config.WEBSUB_HUB_URL),
     })
 
     const q = n.queue('notification')
@@ -194,7 +238,47 @@ export async function startNotification(
         handle: async (r) => ({ ok: true as const, mails: await outbox(pool, r.limit ?? 20) }),
         onError: failed,
       }),
+      // the owner's ops (the editor's admin asks)
+      ...adminServed(),
     ]
+    function adminServed(): Served[] {
+      const w = notificationAdminWire
+      const at = (op: Parameters<typeof notificationAdminSubject>[1]) => ({
+        subject: notificationAdminSubject(n, op),
+        queue: q,
+        log,
+        onError: failed,
+      })
+      return [
+        serve(nc, { ...at('webhooks.list'), ...w['webhooks.list'], handle: () => webhooks.list() }),
+        serve(nc, {
+          ...at('webhooks.create'),
+          ...w['webhooks.create'],
+          handle: (r) => webhooks.create(r),
+        }),
+        serve(nc, {
+          ...at('webhooks.delete'),
+          ...w['webhooks.delete'],
+          handle: (r) => webhooks.remove(r),
+        }),
+        serve(nc, { ...at('webhooks.log'), ...w['webhooks.log'], handle: (r) => webhooks.log(r) }),
+        serve(nc, {
+          ...at('admin.subscribers'),
+          ...w['admin.subscribers'],
+          handle: (r) => admin.subscribers(r.days),
+        }),
+        serve(nc, {
+          ...at('admin.deliveries'),
+          ...w['admin.deliveries'],
+          handle: (r) => admin.deliveries(r.limit),
+        }),
+        serve(nc, {
+          ...at('admin.test'),
+          ...w['admin.test'],
+          handle: (r) => admin.testSend(r.email),
+        }),
+      ]
+    }
     await nc.flush()
     return {
       nc,
@@ -205,12 +289,14 @@ export async function startNotification(
       lease,
       subscribers,
       smtpUrl,
+      outbound,
       checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
       async close() {
         if (nc.isClosed()) return
         await Promise.all(served.map((s) => s.stopServing()))
         await projection.stop()
         await sender.stop()
+        await outbound.stop()
         await lease.release()
         t.close()
         await sink?.close()

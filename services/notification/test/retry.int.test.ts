@@ -67,16 +67,31 @@ describe('notification retries', () => {
     smtp.state.refuse = null
   })
 
-  test('retries - a 5xx fails at once with the server answer', async () => {
+  test('bounces - a 5xx at RCPT is a hard bounce: the address is marked, nothing more is sent', async () => {
     await subscribed('gone-away@example.com')
     smtp.state.refuse = (to) =>
       to === 'gone-away@example.com' ? { code: 550, message: 'no such user here' } : null
     const { seq } = await world.page(seriesId, 'fail-page')
     await svc.projection.waitFor(seq)
-    await until('failed', async () => (await row('gone-away@example.com'))?.status === 'failed')
+    await until('bounced', async () => (await row('gone-away@example.com'))?.status === 'bounced')
     const r = await row('gone-away@example.com')
     assert.equal(r?.attempts, 1)
     assert.match(r?.last_error ?? '', /550.*no such user here/)
+    const [who] = await sql<{ status: string; bounced_at: Date | null }[]>(
+      svc.pool,
+      "SELECT status, bounced_at FROM notification_subscribers WHERE email = 'gone-away@example.com'",
+    )
+    assert.equal(who?.status, 'bounced')
+    assert.ok(who?.bounced_at)
     smtp.state.refuse = null
+    // the next page: no delivery is even queued for the bounced address
+    const next = await world.page(seriesId, 'after-bounce')
+    await svc.projection.waitFor(next.seq)
+    const rows = await sql<{ n: number }[]>(
+      svc.pool,
+      "SELECT COUNT(*) AS n FROM notification_deliveries d JOIN notification_subscribers u ON u.id = d.subscriber_id WHERE u.email = 'gone-away@example.com'",
+    )
+    assert.equal(Number(rows[0]?.n), 1, 'only the bounced one')
+    assert.equal(smtp.to('gone-away@example.com').length, 1, 'only the confirmation arrived')
   })
 })

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { digestMail } from '../src/mail.ts'
+import { isHardBounce, weekStart } from '../src/sender.ts'
+import {
+  isPrivateAddress,
+  newWebhookSecret,
+  openSecret,
+  sealSecret,
+  signWebhook,
+  verifyWebhook,
+  webhookUrlProblem,
+} from '../src/signing.ts'
+
+describe('webhook signatures', () => {
+  test('signatures - the Standard Webhooks test vector', () => {
+    // the vector the Standard Webhooks reference libraries test against
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+    const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek'
+    const body = '{"test": 2432232314}'
+    assert.equal(
+      signWebhook(secret, id, 1614265330, body),
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    )
+    const headers = {
+      id,
+      timestamp: '1614265330',
+      signature: signWebhook(secret, id, 1614265330, body),
+    }
+    assert.equal(verifyWebhook(secret, headers, body, 1614265330_000), true)
+    assert.equal(verifyWebhook(secret, headers, `${body} `, 1614265330_000), false, 'body altered')
+    assert.equal(verifyWebhook(secret, { ...headers, id: 'msg_x' }, body, 1614265330_000), false)
+    assert.equal(verifyWebhook(secret, headers, body, 1614265330_000 + 301_000), false, 'too old')
+    assert.equal(verifyWebhook(newWebhookSecret(), headers, body, 1614265330_000), false)
+  })
+
+  test('signatures - secrets look like whsec_<base64> and are sealed at rest', () => {
+    const s = newWebhookSecret()
+    assert.match(s, /^whsec_[A-Za-z0-9+/]{32}$/)
+    const sealed = sealSecret('k'.repeat(40), s)
+    assert.ok(!sealed.includes(s.slice(6)))
+    assert.equal(openSecret('k'.repeat(40), sealed), s)
+    assert.throws(() => openSecret('j'.repeat(40), sealed))
+  })
+
+  test('webhook urls - private, loopback and link-local addresses are refused unless allowed', async () => {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ])
+      assert.equal(isPrivateAddress(a), true, a)
+    for (const a of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'])
+      assert.equal(isPrivateAddress(a), false, a)
+    assert.match(
+      (await webhookUrlProblem('http://127.0.0.1:9/x', false)) ?? '',
+      /private or loopback/,
+    )
+    assert.match((await webhookUrlProblem('http://[::1]/x', false)) ?? '', /private or loopback/)
+    assert.match(
+      (await webhookUrlProblem('http://localhost/x', false)) ?? '',
+      /private or loopback/,
+    )
+    assert.match((await webhookUrlProblem('ftp://example.com/', false)) ?? '', /only http/)
+    assert.match((await webhookUrlProblem('https://u:p@example.com/', false)) ?? '', /credentials/)
+    assert.equal(await webhookUrlProblem('http://127.0.0.1:9/x', true), undefined)
+    assert.equal(await webhookUrlProblem('https://93.184.216.34/hook', false), undefined)
+  })
+})
+
+describe('digest and bounces', () => {
+  test('weeks - start on Monday 00:00 UTC', () => {
+    assert.equal(
+      new Date(weekStart(Date.parse('2026-12-02T13:00:00Z'))).toISOString(),
+      '2026-11-30T00:00:00.000Z',
+    )
+    assert.equal(
+      new Date(weekStart(Date.parse('2026-11-30T00:00:00Z'))).toISOString(),
+      '2026-11-30T00:00:00.000Z',
+    )
+    assert.equal(
+      new Date(weekStart(Date.parse('2026-12-06T23:59:59Z'))).toISOString(),
+      '2026-11-30T00:00:00.000Z',
+    )
+  })
+
+  test('bounces - only a permanent answer to RCPT or DATA is a hard bounce', () => {
+    assert.equal(isHardBounce({ responseCode: 550, command: 'RCPT TO' }), true)
+    assert.equal(isHardBounce({ responseCode: 554, command: 'DATA' }), true)
+    assert.equal(isHardBounce({ responseCode: 451, command: 'RCPT TO' }), false)
+    assert.equal(isHardBounce({ responseCode: 530, command: 'MAIL FROM' }), false)
+    assert.equal(isHardBounce({ code: 'ECONNECTION' }), false)
+  })
+
+  test('digest mail - escaped, one line subject, the unsubscribe headers', () => {
+    const mail = digestMail(
+      { url: 'https://c.test', name: 'C\r\nBcc: x@y', from: 'C <c@c.test>' },
+      'r@example.com',
+      { from: '2026-11-23', to: '2026-11-29' },
+      [
+        {
+          pageId: 'p',
+          slug: 's',
+          title: '<i>T</i>',
+          commentary: 'a <b>b</b>\n\nmore',
+          imageHash: null,
+          imageAlt: null,
+          seriesTitle: 'S',
+        },
+      ],
+      {
+        unsubscribe: 'https://c.test/unsubscribe?t=x',
+        preferences: 'https://c.test/p?t=x',
+        mailto: 'mailto:c@c.test?subject=unsubscribe',
+      },
+      '<m@c.test>',
+    )
+    assert.ok(!/[\r\n]/.test(mail.subject))
+    assert.match(mail.subject, /1 new page this week/)
+    assert.ok(mail.html.includes('&lt;i&gt;T&lt;/i&gt;'))
+    assert.ok(mail.html.includes('a &lt;b&gt;b&lt;/b&gt;'))
+    assert.equal(mail.headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click')
+    assert.equal(
+      mail.headers['List-Unsubscribe'],
+      '<https://c.test/unsubscribe?t=x>, <mailto:c@c.test?subject=unsubscribe>',
+    )
+  })
+})
