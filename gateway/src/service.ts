@@ -145,6 +145,7 @@ export async function buildApp(
     nc: deps.nc,
     ns: deps.ns,
     log: deps.log,
+    redis: deps.redis,
     site: deps.site ?? { name: 'Inkstream', url: '' },
   })
   await app.register(readerRoutes)

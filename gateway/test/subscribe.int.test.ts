@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash, createHmac } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { createRedis, type Redis } from '@inkstream/chassis'
 import type { FastifyInstance } from 'fastify'
@@ -93,6 +94,29 @@ describe('gateway subscribe routes', () => {
       "SELECT status FROM notification_subscribers WHERE email = 'fan@example.com'",
     )
     assert.equal(rows[0].status, 'unsubscribed')
+  })
+
+  test('subscribe routes - the client key is an HMAC under a server key kept in Redis, not a hash of the IP', async () => {
+    const ip = '203.0.113.77'
+    const r = await app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      headers: { ...FORM, 'x-real-ip': ip },
+      payload: 'email=keyed%40example.com&series=main&frequency=each',
+    })
+    assert.equal(r.statusCode, 200)
+    const key = await redis.get(`${world.ns.keyPrefix}gateway:subscribe:key`)
+    assert.ok(key && key.length >= 32, 'a random key, made once')
+    const keys = await redis.keys(`${world.ns.keyPrefix}notification:rate:client:*`)
+    const plain = createHash('sha256').update(`${world.ns.ns}\n${ip}`).digest('hex')
+    const keyed = createHmac('sha256', Buffer.from(key))
+      .update(`${world.ns.ns}\n${ip}`)
+      .digest('hex')
+    assert.ok(
+      keys.some((k) => k.endsWith(`:${keyed}`)),
+      'the keyed hash is the rate-limit key',
+    )
+    assert.ok(!keys.some((k) => k.endsWith(`:${plain}`)), 'the plain hash is not used')
   })
 
   test('subscribe routes - JSON answers are the same for a known and an unknown address', async () => {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
-import type { Logger, NatsConnection } from '@inkstream/chassis'
+import { createHmac, randomBytes } from 'node:crypto'
+import type { Logger, NatsConnection, Redis } from '@inkstream/chassis'
 import { request as ask } from '@inkstream/chassis'
 import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import {
@@ -28,6 +28,11 @@ export interface SubscribeRoutesOptions {
   log: Logger
   site: { name: string; url: string }
   timeoutMs?: number
+  /**
+   * Where the key of the client hashes is kept (`<ns>:gateway:subscribe:key`, made by the
+   * first replica that needs it); absent: a key of this process only.
+   */
+  redis?: Redis
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -147,9 +152,33 @@ export default async function subscribeRoutes(
     return unavailable(request, reply)
   })
 
-  /** The reader's address, hashed with the namespace: rate limits without keeping the IP. */
-  const client = (request: FastifyRequest) =>
-    createHash('sha256')
+  /**
+   * The server's key of the client hashes: random, shared by the replicas through Redis
+   * (`SET NX`), never logged. Without it a hash cannot be recomputed from an address, so the
+   * rate-limit keys notification keeps cannot be reversed by trying every IPv4 address.
+   */
+  let key: Promise<Buffer> | undefined
+  const loadKey = async (): Promise<Buffer> => {
+    const fresh = randomBytes(32).toString('base64url')
+    if (!o.redis) return Buffer.from(fresh)
+    const k = `${o.ns.keyPrefix}gateway:subscribe:key`
+    await o.redis.set(k, fresh, 'NX')
+    const kept = await o.redis.get(k)
+    if (!kept) throw new Error('the subscribe client key vanished from Redis')
+    return Buffer.from(kept)
+  }
+  const clientKey = () => {
+    if (!key) {
+      key = loadKey()
+      key.catch(() => {
+        key = undefined
+      })
+    }
+    return key
+  }
+  /** The reader's address, keyed (HMAC-SHA256): rate limits without keeping the IP. */
+  const client = async (request: FastifyRequest) =>
+    createHmac('sha256', await clientKey())
       .update(`${o.ns.ns}\n${first(request.headers['x-real-ip'])?.trim() || request.ip}`)
       .digest('hex')
 
@@ -186,11 +215,11 @@ export default async function subscribeRoutes(
     request: FastifyRequest,
     token: string,
   ) =>
-    call(() =>
+    call(async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, op),
-        { token, client: client(request) },
+        { token, client: await client(request) },
         notificationWire.token,
         timeoutMs,
       ),
@@ -216,7 +245,7 @@ export default async function subscribeRoutes(
         code: 'INK_ERR_VALIDATION',
         message: 'choose at least one series',
       })
-    const r = await call(() =>
+    const r = await call(async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, 'subscribe'),
@@ -224,7 +253,7 @@ export default async function subscribeRoutes(
           email: email.trim(),
           series: [...new Set(series)],
           frequency: frequency as 'each',
-          client: client(request),
+          client: await client(request),
         },
         notificationWire.subscribe,
         timeoutMs,
@@ -301,11 +330,11 @@ export default async function subscribeRoutes(
   }
 
   const getPreferences = (request: FastifyRequest, t: string) =>
-    call(() =>
+    call(async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, 'preferences.get'),
-        { token: t, client: client(request) },
+        { token: t, client: await client(request) },
         notificationWire.preferencesGet,
         timeoutMs,
       ),
@@ -343,19 +372,20 @@ export default async function subscribeRoutes(
         code: 'INK_ERR_VALIDATION',
         message: 'choose at least one series (or unsubscribe)',
       })
-    const r: NotificationReply | { ok: false; error: ErrorBody } | 'unavailable' = await call(() =>
-      ask(
-        o.nc,
-        notificationSubject(o.ns, 'preferences.set'),
-        {
-          token: t,
-          client: client(request),
-          series: [...new Set(series)],
-          frequency: (first(b.frequency) ?? 'each') as 'each',
-        },
-        notificationWire.preferencesSet,
-        timeoutMs,
-      ),
+    const r: NotificationReply | { ok: false; error: ErrorBody } | 'unavailable' = await call(
+      async () =>
+        ask(
+          o.nc,
+          notificationSubject(o.ns, 'preferences.set'),
+          {
+            token: t,
+            client: await client(request),
+            series: [...new Set(series)],
+            frequency: (first(b.frequency) ?? 'each') as 'each',
+          },
+          notificationWire.preferencesSet,
+          timeoutMs,
+        ),
     )
     if (r === 'unavailable') return unavailable(request, reply)
     if (!r.ok) return problem(request, reply, r.error)
