@@ -19,10 +19,12 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 }
 const NEEDS_ESCAPE = /[&<>"']/g
+const HAS_SPECIAL = /[&<>"']/
 
 /** Text (or an attribute value inside quotes) made safe for HTML. */
 export function escapeHtml(text: string): string {
-  return text.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? c)
+  // most text has nothing to escape (slugs, URLs, numbers, titles): no replace, no copy
+  return HAS_SPECIAL.test(text) ? text.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? c) : text
 }
 
 /** Marks trusted markup as safe. Never pass user text here. */
@@ -40,8 +42,13 @@ export type Interpolation =
 
 function render(value: Interpolation): string {
   if (value instanceof SafeHtml) return value.value
+  if (typeof value === 'string') return escapeHtml(value)
   if (value === null || value === undefined || value === false) return ''
-  if (Array.isArray(value)) return value.map(render).join('')
+  if (Array.isArray(value)) {
+    let out = ''
+    for (const item of value) out += render(item)
+    return out
+  }
   return escapeHtml(String(value))
 }
 

@@ -300,18 +300,24 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     const size = Math.min(RENDER_CHUNK, Math.ceil(paths.length / concurrency))
     const chunks: string[][] = []
     for (let i = 0; i < paths.length; i += size) chunks.push(paths.slice(i, i + size))
-    // a stop leaves the rest owed (the outbox rows stay): the next start renders them
+    // a stop leaves the rest owed (the outbox rows stay): the next start renders them; each
+    // chunk is purged as soon as it is stored, so a quick path never waits for a slow one
     await forEachLimit(
       chunks,
       concurrency,
       async (chunk) => {
         await before()
+        const started = performance.now()
         await renderer.refresh(chunk)
+        log.debug(
+          { paths: chunk.length, first: chunk[0], ms: Math.round(performance.now() - started) },
+          'rendered',
+        )
+        await purge(chunk)
       },
       () => stopped,
     )
     if (stopped) throw new Error('render stopped with paths still owed')
-    await purge(paths)
   }
 
   /** Exact paths first (the page, its neighbours, home): what a reader is waiting for. */
@@ -323,7 +329,11 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     if (rows.length === 0) return
     const paths = new Set<string>()
     for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
-    await renderAll([...paths])
+    // the pages (cheap, and what a reader who follows a link waits for) first, on their own;
+    // then the lists, feeds and indexes (a long series makes them long)
+    const pages = [...paths].filter(isPagePath)
+    await renderAll(pages)
+    await renderAll([...paths].filter((p) => !isPagePath(p)))
     const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
     const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)
     if (done.length > 0) await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [done])
@@ -460,6 +470,9 @@ async function batchSlugs(
 }
 
 /** Every view's stale paths for a batch, each path and series once. */
+/** A comic page or a redirect to one: rendered before the lists. */
+const isPagePath = (path: string) => path.startsWith('/comic/') || path.endsWith('/latest')
+
 export function affected(views: readonly View[], change: BatchChange): Affected {
   const paths = new Set<string>()
   const series = new Set<string>()

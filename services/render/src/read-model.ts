@@ -57,8 +57,13 @@ export interface PageRow extends PageSnapshot {
 export const toDbTime = (iso: string): string =>
   new Date(iso).toISOString().replace('T', ' ').replace('Z', '')
 
-/** DATETIME(3) text (UTC) back to ISO. */
-export const fromDbTime = (db: string): string => new Date(`${db.replace(' ', 'T')}Z`).toISOString()
+const DB_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/
+
+/** DATETIME(3) text (UTC) back to ISO (lists convert thousands: no Date for the usual form). */
+export const fromDbTime = (db: string): string =>
+  DB_TIME.test(db)
+    ? `${db.slice(0, 10)}T${db.slice(11)}Z`
+    : new Date(`${db.replace(' ', 'T')}Z`).toISOString()
 
 const dbTime = (iso: string | null) => (iso === null ? null : toDbTime(iso))
 const isoTime = (db: string | null) => (db === null ? null : fromDbTime(db))

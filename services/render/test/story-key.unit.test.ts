@@ -28,3 +28,20 @@ test('story key - chapter position, chapter, page position, page id; no chapter 
   assert.deepEqual(order, ['c2p9', 'c1p1', 'c1p1b', 'c1p2', 'loose'])
   assert.equal(keys.c1p1.length, 104)
 })
+
+test('db time - DATETIME(3) text to ISO without a Date for the usual form, the same as through one', async () => {
+  const { fromDbTime, toDbTime } = await import('../src/read-model.ts')
+  for (const iso of [
+    '2026-01-01T00:00:00.000Z',
+    '1999-12-31T23:59:59.999Z',
+    '2024-02-29T12:34:56.789Z',
+  ]) {
+    assert.equal(fromDbTime(toDbTime(iso)), iso)
+    assert.equal(
+      fromDbTime(toDbTime(iso)),
+      new Date(`${toDbTime(iso).replace(' ', 'T')}Z`).toISOString(),
+    )
+  }
+  // another form (no milliseconds) still goes through Date
+  assert.equal(fromDbTime('2026-01-01 00:00:00'), '2026-01-01T00:00:00.000Z')
+})

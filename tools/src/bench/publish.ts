@@ -1,14 +1,33 @@
 import { randomUUID } from 'node:crypto'
-import { type NatsConnection, request } from '@inkstream/chassis'
-import { names, wire } from '@inkstream/contracts'
+import { createPool, createRedis, type NatsConnection, request, sql } from '@inkstream/chassis'
+import {
+  ARCHIVE_PATH,
+  DATE_ARCHIVE_PATH,
+  feedPath,
+  HTML_FIELDS,
+  names,
+  pagePath,
+  RANDOM_PATH,
+  SITEMAP_PATH,
+  seriesArchivePath,
+  seriesDateArchivePath,
+  seriesLatestPath,
+  seriesPath,
+  wire,
+} from '@inkstream/contracts'
 import { commandSender, seedPages } from '../seed/demo.ts'
 import { sleep, type Timing, timing, waitFor } from './timing.ts'
 
 // Publish-to-visible with a long archive: `pages` pages published first, then one more page
-// after the last, many times over. Measured from the PublishPage command sent to (a) the new
-// page served by nginx with its title and (b) its previous neighbour served by nginx with a
-// rel="next" link to it. Both were fetched once before (the reader's cached 404, a cached
-// page), so the figure includes the purge.
+// after the last, many times over. Measured from the PublishPage command sent to every path
+// the publication changes showing the new state through nginx: the page with its title, its
+// previous neighbour's rel="next", the series' latest redirect, the series landing, the
+// archives (site and series, by chapter and by date), the feeds, the sitemap and the random
+// list. Each was fetched before (nginx held the old copy, or the reader's cached 404), so the
+// figure includes the purge.
+//
+// Then renders per change: for each kind of change, how many paths render wrote (HTML cache
+// entries stamped with the change's stream sequence), with the archive's size beside it.
 
 export interface PublishResult {
   archive: number
@@ -16,10 +35,22 @@ export interface PublishResult {
   archiveSeconds: number
   page: Timing
   neighbour: Timing
+  /** Until the last of every affected path showed the publication. */
+  every: Timing
+  /** How many paths `every` covers. */
+  paths: number
+  /** The slowest path of the slowest sample. */
+  slowest: string
+  renders: RendersPerChange[]
+}
+
+export interface RendersPerChange {
+  change: string
+  renders: number
 }
 
 /** Often enough for a 250 ms target, rarely enough not to load the two cores render needs. */
-const POLL_MS = 5
+const POLL_MS = 10
 
 const nextLink = (slug: string) =>
   new RegExp(`href="/comic/${slug}"[^>]*rel="next"|rel="next"[^>]*href="/comic/${slug}"`)
@@ -28,13 +59,14 @@ export async function publishToVisible(
   nc: NatsConnection,
   ns: string,
   site: string,
+  stores: { redisUrl: string; mariadbUrl: string },
   options: { pages: number; samples: number; timeoutMs: number },
 ): Promise<PublishResult> {
   const send = commandSender(nc, ns)
   const n = names(ns)
-  const fetchText = async (path: string) => {
-    const res = await fetch(`${site}${path}`)
-    return { status: res.status, text: await res.text() }
+  const fetchAnswer = async (path: string) => {
+    const res = await fetch(`${site}${path}`, { redirect: 'manual' })
+    return { status: res.status, text: await res.text(), location: res.headers.get('location') }
   }
   // 1. the archive
   const started = performance.now()
@@ -42,11 +74,12 @@ export async function publishToVisible(
   const last = archive.pages.at(-1)
   if (!last) throw new Error('no archive pages')
   await waitFor(
-    async () => (await fetchText(`/comic/${last.slug}`)).status === 200,
+    async () => (await fetchAnswer(pagePath(last.slug))).status === 200,
     options.timeoutMs,
-    `/comic/${last.slug} after publishing ${options.pages} pages`,
+    `${pagePath(last.slug)} after publishing ${options.pages} pages`,
   )
   const archiveSeconds = (performance.now() - started) / 1000
+  const series = 'archive-series'
   // render has caught up when it answers a catalog query at a sequence (a read of its own)
   const caughtUp = async (seq: number) => {
     try {
@@ -62,63 +95,159 @@ export async function publishToVisible(
       await sleep(200)
     }
   }
-
-  // 2. one more page after the last, `samples` times
-  const page: number[] = []
-  const neighbour: number[] = []
-  let previous = last.slug
-  for (let i = 1; i <= options.samples; i++) {
-    const pageId = randomUUID()
-    const slug = `visible-${i}-${pageId.slice(0, 6)}`
-    const title = `Visible ${i} ${pageId.slice(0, 8)}`
-    const drafted = await send({
-      type: 'DraftPage',
-      commandId: randomUUID(),
-      pageId,
-      seriesId: archive.seriesId,
-      chapterId: null,
-      position: options.pages + i,
-      slug,
-      title,
-      images: [archive.image],
-    })
-    await caughtUp(drafted.seq)
-    // what readers had cached before: the 404 and the neighbour without a next link
-    await fetchText(`/comic/${slug}`)
-    await fetchText(`/comic/${previous}`)
-    const start = performance.now()
-    await send({
-      type: 'PublishPage',
-      commandId: randomUUID(),
-      pageId,
-      expectedVersion: drafted.version,
-    })
-    const link = nextLink(slug)
-    const [a, b] = await Promise.all([
-      waitFor(
-        async () => {
-          const r = await fetchText(`/comic/${slug}`)
-          return r.status === 200 && r.text.includes(title)
-        },
-        5_000,
-        `/comic/${slug} with its title`,
-        POLL_MS,
-      ).then(() => performance.now() - start),
-      waitFor(
-        async () => link.test((await fetchText(`/comic/${previous}`)).text),
-        5_000,
-        `/comic/${previous} linking rel="next" to ${slug}`,
-        POLL_MS,
-      ).then(() => performance.now() - start),
-    ])
-    page.push(a)
-    neighbour.push(b)
-    previous = slug
+  const redis = createRedis(stores.redisUrl)
+  const pool = await createPool(stores.mariadbUrl, 1)
+  /**
+   * Render is idle when its outbox is empty (every owed path rendered and purged): the
+   * archive's series-wide rendering must not run beside a sample. (The bench reads render's
+   * table here, as an operator would; no service does.)
+   */
+  const renderIdle = () =>
+    waitFor(
+      async () => {
+        const [row] = await sql<{ n: number | bigint }[]>(
+          pool,
+          'SELECT COUNT(*) AS n FROM render_outbox',
+        )
+        return Number(row?.n ?? 1) === 0
+      },
+      options.timeoutMs,
+      'render outbox empty',
+      100,
+    )
+  const htmlPrefix = `${n.keyPrefix}html:`
+  /** Paths whose HTML cache entry carries this sequence (render stamps what it writes). */
+  const renderedAt = async (seq: number): Promise<number> => {
+    let count = 0
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${htmlPrefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length === 0) continue
+      const pipeline = redis.pipeline()
+      for (const k of keys) pipeline.hget(k, HTML_FIELDS.seq)
+      for (const [, v] of (await pipeline.exec()) ?? []) if (Number(v) === seq) count++
+    } while (cursor !== '0')
+    return count
   }
-  return {
-    archive: options.pages,
-    archiveSeconds,
-    page: timing(page),
-    neighbour: timing(neighbour),
+  /** Renders of one change: counted once render is idle (series-wide ones included). */
+  const rendersOf = async (seq: number): Promise<number> => {
+    await caughtUp(seq)
+    await renderIdle()
+    return renderedAt(seq)
+  }
+
+  try {
+    await renderIdle()
+    // 2. one more page after the last, `samples` times
+    const page: number[] = []
+    const neighbour: number[] = []
+    const every: number[] = []
+    let slowest = { ms: 0, path: '' }
+    let paths = 0
+    let previous = last.slug
+    let firstRenders = 0
+    for (let i = 1; i <= options.samples; i++) {
+      const pageId = randomUUID()
+      const slug = `visible-${i}-${pageId.slice(0, 6)}`
+      const title = `Visible ${i} ${pageId.slice(0, 8)}`
+      const drafted = await send({
+        type: 'DraftPage',
+        commandId: randomUUID(),
+        pageId,
+        seriesId: archive.seriesId,
+        chapterId: null,
+        position: options.pages + i,
+        slug,
+        title,
+        images: [archive.image],
+      })
+      await caughtUp(drafted.seq)
+      await renderIdle()
+      const linked = (a: { text: string }) => a.text.includes(`/comic/${slug}`)
+      const named = (a: { text: string }) => a.text.includes(`"${slug}"`)
+      const checks: Record<string, (a: Awaited<ReturnType<typeof fetchAnswer>>) => boolean> = {
+        [pagePath(slug)]: (a) => a.status === 200 && a.text.includes(title),
+        [pagePath(previous)]: (a) => nextLink(slug).test(a.text),
+        [seriesLatestPath(series)]: (a) => a.status === 302 && a.location === pagePath(slug),
+        [seriesPath(series)]: linked,
+        [seriesArchivePath(series)]: linked,
+        [seriesDateArchivePath(series)]: linked,
+        [ARCHIVE_PATH]: linked,
+        [DATE_ARCHIVE_PATH]: linked,
+        [feedPath('rss')]: linked,
+        [feedPath('atom')]: linked,
+        [feedPath('json')]: linked,
+        [feedPath('rss', series)]: linked,
+        [feedPath('atom', series)]: linked,
+        [feedPath('json', series)]: linked,
+        [SITEMAP_PATH]: linked,
+        [RANDOM_PATH]: named,
+      }
+      paths = Object.keys(checks).length
+      // what readers had cached before: the old copies (and the new page's 404)
+      await Promise.all(Object.keys(checks).map(fetchAnswer))
+      const start = performance.now()
+      const published = await send({
+        type: 'PublishPage',
+        commandId: randomUUID(),
+        pageId,
+        expectedVersion: drafted.version,
+      })
+      const times = await Promise.all(
+        Object.entries(checks).map(([path, check]) =>
+          waitFor(async () => check(await fetchAnswer(path)), 10_000, path, POLL_MS).then(() => ({
+            path,
+            ms: performance.now() - start,
+          })),
+        ),
+      )
+      const byPath = new Map(times.map((t) => [t.path, t.ms]))
+      page.push(byPath.get(pagePath(slug)) ?? Number.NaN)
+      neighbour.push(byPath.get(pagePath(previous)) ?? Number.NaN)
+      const worst = times.reduce((a, b) => (b.ms > a.ms ? b : a))
+      every.push(worst.ms)
+      if (worst.ms > slowest.ms) slowest = worst
+      previous = slug
+      // the renders of the first publication, counted once it is all done
+      if (i === 1) firstRenders = await rendersOf(published.seq)
+    }
+
+    // 3. renders per change, each on its own (nothing else is written meanwhile)
+    const renders: RendersPerChange[] = []
+    renders.push({ change: 'publish a page at the end', renders: firstRenders })
+    const middle = archive.pages[Math.floor(archive.pages.length / 2)]
+    if (!middle) throw new Error('no middle page')
+    let version = middle.version
+    const change = async (label: string, command: Record<string, unknown>) => {
+      const r = await send({
+        commandId: randomUUID(),
+        pageId: middle.pageId,
+        expectedVersion: version,
+        ...command,
+      } as Parameters<typeof send>[0])
+      version = r.version
+      renders.push({ change: label, renders: await rendersOf(r.seq) })
+    }
+    await change('edit the commentary of a page', {
+      type: 'EditPage',
+      commentary: `Edited ${randomUUID()}`,
+    })
+    await change('retitle a page', { type: 'EditPage', title: `Retitled ${randomUUID()}` })
+    await change('unpublish a page in the middle', { type: 'UnpublishPage' })
+    await change('publish it again (in the middle)', { type: 'PublishPage' })
+    return {
+      archive: options.pages,
+      archiveSeconds,
+      page: timing(page),
+      neighbour: timing(neighbour),
+      every: timing(every),
+      paths,
+      slowest: slowest.path,
+      renders,
+    }
+  } finally {
+    redis.disconnect()
+    await pool.end()
   }
 }

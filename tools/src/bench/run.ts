@@ -24,6 +24,7 @@ import { load } from './load.ts'
 import { bareNodeRss, type ServiceMemory, serviceMemory } from './memory.ts'
 import { type PublishResult, publishToVisible } from './publish.ts'
 import { projectionReplay, type ReplayResult } from './replay.ts'
+import { runServiceBench, SERVICE_BENCHES, type ServiceBench } from './services.ts'
 import { startStaticNginx } from './static-nginx.ts'
 import { sleep, waitFor } from './timing.ts'
 import { printVitals, type VitalsResult, webVitals } from './vitals.ts'
@@ -49,8 +50,12 @@ type Failed = { error: string }
 const failed = (r: unknown): r is Failed =>
   typeof r === 'object' && r !== null && 'error' in r && Object.keys(r).length === 1
 
+/** `BENCH_SECTIONS=memory,publish to visible`: only those sections (and no service benches). */
+const ONLY_SECTIONS = process.env.BENCH_SECTIONS?.split(',').map((s) => s.trim())
+
 /** Runs one section; a failure is recorded, printed, and does not stop the others. */
-async function section<T>(name: string, fn: () => Promise<T>): Promise<T | Failed> {
+async function section<T>(name: string, fn: () => Promise<T>): Promise<T | Failed | undefined> {
+  if (ONLY_SECTIONS && !ONLY_SECTIONS.includes(name)) return undefined
   const started = performance.now()
   try {
     const result = await fn()
@@ -177,11 +182,17 @@ async function main() {
 
     // 3. publish to visible through nginx, after an archive of ARCHIVE_PAGES pages
     results.publishToVisible = await section('publish to visible', () =>
-      publishToVisible(nc, stack.ns, siteRoot, {
-        pages: ARCHIVE_PAGES,
-        samples: PUBLISH_SAMPLES,
-        timeoutMs: 240_000,
-      }),
+      publishToVisible(
+        nc,
+        stack.ns,
+        siteRoot,
+        { redisUrl: stack.env.REDIS_URL as string, mariadbUrl: stack.env.MARIADB_URL as string },
+        {
+          pages: ARCHIVE_PAGES,
+          samples: PUBLISH_SAMPLES,
+          timeoutMs: 240_000,
+        },
+      ),
     )
 
     // 4. appends with expected version: many aggregates, each a chain of versions, in a
@@ -225,6 +236,19 @@ async function main() {
     await otlp.close()
     rmSync(tmp, { recursive: true, force: true })
   }
+  // 8. the services' own benchmarks, each in its own stack, after this one has stopped
+  const only = process.env.BENCH_SERVICES?.split(',') ?? (ONLY_SECTIONS ? [] : undefined)
+  const services: ServiceBench[] = []
+  for (const b of SERVICE_BENCHES) {
+    if (only && !only.includes(b.name)) continue
+    console.log(`\nbench: ${b.name} (${b.script})`)
+    const r = await runServiceBench(b.name, b.script)
+    console.log(
+      `bench: ${b.name} ${r.ok ? 'done' : `failed: ${r.error}`} in ${fmt(r.seconds, 1)} s`,
+    )
+    services.push(r)
+  }
+  console.log(`\n${JSON.stringify({ services })}`)
 }
 
 async function appends(nc: Awaited<ReturnType<typeof connectNats>>, ns: string) {
@@ -360,9 +384,23 @@ function report(r: Results) {
       'p99 < 250 ms',
       p.neighbour.p99 < 250,
     )
+    row(
+      `publish to every affected path fresh (${p.paths} paths), p50 / p99 (ms)`,
+      `${fmt(p.every.p50, 1)} / ${fmt(p.every.p99, 1)}`,
+      'p99 < 250 ms',
+      p.every.p99 < 250,
+    )
+    note(`(slowest path of the slowest sample: ${p.slowest})`)
     note(
       `(the archive: ${fmt(p.archive)} pages drafted, published and served in ${fmt(p.archiveSeconds, 1)} s)`,
     )
+    for (const c of p.renders)
+      row(
+        `renders per change, ${fmt(p.archive)}-page series: ${c.change}`,
+        fmt(c.renders),
+        'report',
+        true,
+      )
   })
   each('derivatives', r.derivatives, (d) => {
     row(

@@ -59,8 +59,10 @@ export async function readSitemap(db: Queryable): Promise<SitemapEntry[]> {
     if (cur === undefined) order.push(path)
     if (cur === undefined || at > cur) latest.set(path, at)
   }
+  const list = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]))
+  // DATETIME text sorts like the ISO time: compared as it comes, converted once per path
   for (const r of rows) {
-    const at = fromDbTime(r.published_at)
+    const at = r.published_at
     see(HOME_PATH, at)
     see(ARCHIVE_PATH, at)
     see(DATE_ARCHIVE_PATH, at)
@@ -73,13 +75,13 @@ export async function readSitemap(db: Queryable): Promise<SitemapEntry[]> {
     }
     see(pagePath(r.slug), at)
     const tags = tagsOf({
-      tags: JSON.parse(r.tags) as string[],
-      characters: JSON.parse(r.characters) as string[],
-      locations: JSON.parse(r.locations) as string[],
+      tags: list(r.tags),
+      characters: list(r.characters),
+      locations: list(r.locations),
     })
     for (const t of tags) see(tagPath(t.kind as TagKind, t.slug), at)
   }
-  return order.map((path) => ({ path, lastmod: latest.get(path) as string }))
+  return order.map((path) => ({ path, lastmod: fromDbTime(latest.get(path) as string) }))
 }
 
 export async function readRandom(db: Queryable): Promise<{ series: Record<string, string[]> }> {
