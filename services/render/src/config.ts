@@ -17,6 +17,8 @@ export const RenderConfig = {
   NGINX_PURGE_URL: OptionalHttpUrl(),
   SITE_URL: HttpUrl('http://localhost:8080'),
   SITE_NAME: Text('Inkstream'),
+  /** A WebSub hub the feeds name (`rel="hub"`, JSON Feed `hubs`); unset: none. */
+  WEBSUB_HUB_URL: OptionalHttpUrl(),
 }
 
 /** What startRender needs (RenderConfig's values; tests build it by hand). */
@@ -29,6 +31,7 @@ export interface RenderSettings {
   NGINX_PURGE_URL?: string | undefined
   SITE_URL: string
   SITE_NAME: string
+  WEBSUB_HUB_URL?: string | undefined
   /** The theme (a folder path or a name in services/render/themes/); unset: the default. */
   INK_THEME?: string | undefined
 }

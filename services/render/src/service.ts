@@ -94,7 +94,12 @@ export async function startRender(
   const store = await EventStore.open(nc, comicsLog(ns))
   await forgetConsumerAhead(store, ns.durable(name), pool, name, log)
   const replayUntil = (await store.jsm.streams.info(store.stream)).state.last_seq
-  const site = { name: config.SITE_NAME, url: config.SITE_URL.replace(/\/$/, '') }
+  const site = {
+    name: config.SITE_NAME,
+    url: config.SITE_URL.replace(/\/$/, ''),
+    // the WebSub hub the feeds name (notification pings it on each publication)
+    ...(config.WEBSUB_HUB_URL ? { hub: config.WEBSUB_HUB_URL } : {}),
+  }
   const htmlStore = createHtmlStore(redis, ns.keyPrefix)
   // the reader's script first (every page names it), at its content-addressed path
   await htmlStore.put(script.path, script.body, 0, SCRIPT_TYPE)

@@ -231,6 +231,22 @@ test('feeds - an empty feed is valid, and a site feed names the site, a series f
   )
 })
 
+test('feeds - a WebSub hub is named by each format when configured, and by none otherwise', () => {
+  const hub = 'https://hub.example/?a=1&b=2'
+  const withHub = { ...site, hub }
+  const rss = rssFeed(withHub, siteFeed)
+  assertWellFormed(rss)
+  assert.ok(rss.includes('<atom:link href="https://hub.example/?a=1&amp;b=2" rel="hub"/>'))
+  const atom = atomFeed(withHub, seriesFeed)
+  assertWellFormed(atom)
+  assert.ok(atom.includes('<link rel="hub" href="https://hub.example/?a=1&amp;b=2"/>'))
+  const json = JSON.parse(jsonFeed(withHub, siteFeed)) as { hubs?: { type: string; url: string }[] }
+  assert.deepEqual(json.hubs, [{ type: 'WebSub', url: hub }])
+  assert.ok(!rssFeed(site, siteFeed).includes('rel="hub"'))
+  assert.ok(!atomFeed(site, siteFeed).includes('rel="hub"'))
+  assert.equal((JSON.parse(jsonFeed(site, siteFeed)) as { hubs?: unknown }).hubs, undefined)
+})
+
 test('sitemap - well-formed sitemaps.org XML, absolute URLs with lastmod', () => {
   const xml = sitemap(site, [
     { path: '/', lastmod: '2024-05-03T07:08:09.000Z' },

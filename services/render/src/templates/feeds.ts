@@ -9,6 +9,11 @@ import { absolute, type SizedImage, sizedImage } from './seo.ts'
 // The site's and each series' feeds: RSS 2.0, Atom 1.0 and JSON Feed 1.1, newest first, each
 // item with the page's images (absolute URLs) and its commentary as HTML.
 
+/** The site, with the WebSub hub its feeds name (WEBSUB_HUB_URL; none when unset). */
+export interface FeedSite extends Site {
+  hub?: string | undefined
+}
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: characters XML 1.0 forbids
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
 
@@ -68,7 +73,7 @@ const isoDate = (iso: string): string => new Date(iso).toISOString()
 /** Stable across a page's renames. */
 const entryId = (page: PageView): string => `urn:uuid:${page.pageId}`
 
-export function rssFeed(site: Site, view: FeedView): string {
+export function rssFeed(site: FeedSite, view: FeedView): string {
   const scope = scopeOf(site, view)
   const items = view.items.map((page) => {
     const url = absolute(site, comicPath(page.slug))
@@ -95,12 +100,12 @@ ${page.tags.map((t) => `<category>${xml(t.name)}</category>\n`).join('')}${
 <language>en</language>
 <lastBuildDate>${rfc822(view.updated)}</lastBuildDate>
 <atom:link href="${xml(scope.self('rss'))}" rel="self" type="application/rss+xml"/>
-${items.join('')}</channel>
+${site.hub ? `<atom:link href="${xml(site.hub)}" rel="hub"/>\n` : ''}${items.join('')}</channel>
 </rss>
 `
 }
 
-export function atomFeed(site: Site, view: FeedView): string {
+export function atomFeed(site: FeedSite, view: FeedView): string {
   const scope = scopeOf(site, view)
   const entries = view.items.map((page) => {
     const url = absolute(site, comicPath(page.slug))
@@ -121,20 +126,21 @@ ${page.tags.map((t) => `<category term="${xml(t.name)}"/>\n`).join('')}<content 
 <subtitle>${xml(scope.description)}</subtitle>
 <updated>${isoDate(view.updated)}</updated>
 <link rel="self" type="application/atom+xml" href="${xml(scope.self('atom'))}"/>
-<link rel="alternate" type="text/html" href="${xml(scope.home)}"/>
+${site.hub ? `<link rel="hub" href="${xml(site.hub)}"/>\n` : ''}<link rel="alternate" type="text/html" href="${xml(scope.home)}"/>
 <author><name>${xml(site.name)}</name><uri>${xml(absolute(site, '/'))}</uri></author>
 <generator>Inkstream</generator>
 ${entries.join('')}</feed>
 `
 }
 
-export function jsonFeed(site: Site, view: FeedView): string {
+export function jsonFeed(site: FeedSite, view: FeedView): string {
   const scope = scopeOf(site, view)
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
     title: scope.title,
     home_page_url: scope.home,
     feed_url: scope.self('json'),
+    ...(site.hub ? { hubs: [{ type: 'WebSub', url: site.hub }] } : {}),
     description: scope.description,
     language: 'en',
     authors: [{ name: site.name, url: absolute(site, '/') }],
