@@ -1,5 +1,6 @@
 import { BaseConfig, Host, MariaDbConfig, Port, RedisConfig } from '@inkstream/chassis'
 import { type Static, type TObject, Type } from 'typebox'
+import { PushConfig } from './push-config.ts'
 
 /** The notification service's environment (validated once at start by runService). */
 export const NotificationConfig = {
@@ -43,6 +44,8 @@ export const NotificationConfig = {
   INK_WEBHOOKS_ALLOW_PRIVATE: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   /** A WebSub hub the feeds name; each publication pings it (hub.mode=publish). Unset: none. */
   WEBSUB_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  /** Web push: VAPID keys and subject, TTL, concurrency (push-config.ts). */
+  ...PushConfig,
 }
 
 export type NotificationConfig = Static<TObject<typeof NotificationConfig>>

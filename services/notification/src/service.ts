@@ -32,6 +32,7 @@ import type { NotificationConfig } from './config.ts'
 import type { Mail, Site } from './mail.ts'
 import { type Outbound, startOutbound } from './outbound.ts'
 import { runNotificationProjection } from './projection.ts'
+import { type Push, startPush } from './push.ts'
 import { MIGRATIONS } from './schema.ts'
 import { type Sender, startSender } from './sender.ts'
 import { caught, outbox, type Sink, startSink } from './sink.ts'
@@ -49,6 +50,8 @@ export interface NotificationService extends StartedService {
   subscribers: Subscribers
   /** The SMTP server mail goes to (the sink's when SMTP_URL is unset). */
   smtpUrl: string
+  /** The web push channel (push.ts). */
+  push: Push
   /** Webhook POSTs and WebSub pings. */
   outbound: Outbound
 }
@@ -176,6 +179,7 @@ export async function startNotification(
       websub: Boolean(config.WEBSUB_HUB_URL),
     })
 
+    const push = await startPush({ config, nc, pool, redis, store, names: n, log })
     const q = n.queue('notification')
     const failed = (error: import('@inkstream/contracts').ErrorBody) => ({
       ok: false as const,
@@ -289,11 +293,13 @@ export async function startNotification(
       lease,
       subscribers,
       smtpUrl,
+      push,
       outbound,
       checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
       async close() {
         if (nc.isClosed()) return
         await Promise.all(served.map((s) => s.stopServing()))
+        await push.close()
         await projection.stop()
         await sender.stop()
         await outbound.stop()

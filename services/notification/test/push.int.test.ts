@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { request, sql } from '@inkstream/chassis'
+import { pushSubject, pushWire } from '@inkstream/contracts'
+import { type NotificationService, startNotification } from '../src/service.ts'
+import {
+  CLIENT,
+  createWorld,
+  HASH,
+  quietLog,
+  SITE,
+  startSmtp,
+  until,
+  type World,
+} from './harness.ts'
+import {
+  type Browser,
+  browserKeys,
+  decryptPush,
+  startPushService,
+  verifyVapid,
+} from './push-harness.ts'
+
+// The push channel against real NATS, MariaDB and a push service on loopback http (the test
+// flag): subscriptions through the NATS requests the gateway sends, one encrypted push per
+// publication that the test decrypts with the browser's keys, 404/410 removing the
+// subscription, retries on 429/5xx, unpublishing cancelling.
+
+let smtp: Awaited<ReturnType<typeof startSmtp>>
+let pushService: Awaited<ReturnType<typeof startPushService>>
+let world: World
+let svc: NotificationService
+let seriesId: string
+
+const subscribe = (b: Browser, series = ['main']) =>
+  request(
+    svc.nc,
+    pushSubject(world.ns, 'subscribe'),
+    { subscription: b.subscription, series, client: CLIENT },
+    pushWire.subscribe,
+  )
+const unsubscribe = (endpoint: string, series?: string[]) =>
+  request(
+    svc.nc,
+    pushSubject(world.ns, 'unsubscribe'),
+    { endpoint, client: CLIENT, ...(series ? { series } : {}) },
+    pushWire.unsubscribe,
+  )
+const browser = () => browserKeys(`${pushService.url}/push/${randomUUID()}`)
+const pathOf = (b: Browser) => new URL(b.subscription.endpoint).pathname
+/** The page's push deliveries (to one browser's subscription when given). */
+const rows = (pageId: string, b?: Browser) =>
+  sql<{ status: string; attempts: number; answer_code: number | null }[]>(
+    svc.pool,
+    `SELECT d.status, d.attempts, d.answer_code FROM notification_push_deliveries d
+     JOIN notification_push_subscriptions s ON s.id = d.subscription_id
+     WHERE d.page_id = ? AND (? IS NULL OR s.endpoint = ?) ORDER BY d.id`,
+    [pageId, b?.subscription.endpoint ?? null, b?.subscription.endpoint ?? null],
+  )
+const subscriptions = async (endpoint: string) =>
+  Number(
+    (
+      await sql<{ n: number }[]>(
+        svc.pool,
+        'SELECT COUNT(*) AS n FROM notification_push_subscriptions WHERE endpoint = ?',
+        [endpoint],
+      )
+    )[0]?.n,
+  )
+
+/** The same point with one coordinate byte changed: no longer on P-256. */
+const offCurve = (p256dh: string) => {
+  const point = Buffer.from(p256dh, 'base64url')
+  point[40] = (point[40] as number) ^ 0x01
+  return point.toString('base64url')
+}
+
+describe('notification push', () => {
+  before(async () => {
+    smtp = await startSmtp()
+    pushService = await startPushService()
+    world = await createWorld(smtp.url, { PUSH_ALLOW_LOOPBACK_HTTP: true })
+    seriesId = await world.series('main')
+    await world.series('other')
+    svc = await startNotification(world.config, { log: quietLog })
+    await svc.projection.waitFor(await world.comics.lastSeq())
+  })
+  after(async () => {
+    await svc?.close()
+    await world?.cleanup()
+    await smtp?.close()
+    await pushService?.close()
+  })
+
+  test('push - the VAPID key pair is generated once, kept in MariaDB, and served', async () => {
+    const reply = await request(svc.nc, pushSubject(world.ns, 'key'), {}, pushWire.key)
+    assert.deepEqual(reply, { ok: true, key: svc.push.vapid.publicKey })
+    const kept = await sql<{ public_key: string }[]>(
+      svc.pool,
+      'SELECT public_key FROM notification_push_keys',
+    )
+    assert.deepEqual(
+      kept.map((k) => k.public_key),
+      [svc.push.vapid.publicKey],
+    )
+  })
+
+  test('push - subscribe, publish: one encrypted push the browser’s keys decrypt, VAPID-signed', async () => {
+    const b = browser()
+    assert.deepEqual(await subscribe(b), { ok: true })
+    assert.deepEqual(await subscribe(b), { ok: true }) // again: still one subscription
+    assert.equal(await subscriptions(b.subscription.endpoint), 1)
+    const { pageId, seq } = await world.page(seriesId, 'push-one')
+    await svc.push.projection.waitFor(seq)
+    await until('the push', () => pushService.at(pathOf(b)).length === 1)
+    const pushed = pushService.at(pathOf(b))[0]
+    assert.ok(pushed)
+    assert.equal(pushed.headers['content-encoding'], 'aes128gcm')
+    assert.equal(pushed.headers.ttl, '86400')
+    assert.equal(pushed.headers.urgency, 'normal')
+    assert.match(String(pushed.headers.topic), /^[A-Za-z0-9_-]{32}$/)
+    verifyVapid(pushed.headers.authorization, svc.push.vapid.publicKey, b.subscription.endpoint)
+    const payload = JSON.parse(decryptPush(pushed.body, b).toString('utf8'))
+    assert.deepEqual(payload, {
+      title: 'Page push-one',
+      url: `${SITE}/comic/push-one`,
+      image: `${SITE}/img/${HASH}-960.webp`,
+    })
+    await until('sent', async () => (await rows(pageId, b))[0]?.status === 'sent')
+    // unpublished and published again: announced once, no second push
+    await world.unpublish(pageId)
+    const again = await world.publish(pageId)
+    await svc.push.projection.waitFor(again)
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(pushService.at(pathOf(b)).length, 1)
+    assert.equal((await rows(pageId, b)).length, 1)
+  })
+
+  test('push - a 410 (or 404) from the push service removes the subscription', async () => {
+    const gone = browser()
+    const missing = browser()
+    await subscribe(gone)
+    await subscribe(missing)
+    pushService.state.answer = (path) => ({
+      status: path === pathOf(gone) ? 410 : path === pathOf(missing) ? 404 : 201,
+    })
+    const { seq } = await world.page(seriesId, 'push-gone')
+    await svc.push.projection.waitFor(seq)
+    await until('both answered', () =>
+      [gone, missing].every((b) => pushService.at(pathOf(b)).length === 1),
+    )
+    await until(
+      'the subscriptions removed',
+      async () =>
+        (await subscriptions(gone.subscription.endpoint)) === 0 &&
+        (await subscriptions(missing.subscription.endpoint)) === 0,
+    )
+    pushService.state.answer = () => ({ status: 201 })
+  })
+
+  test('push - 429 and 5xx are tried again with back-off (Retry-After kept), then sent', async () => {
+    const b = browser()
+    await subscribe(b, ['other'])
+    const otherId = (
+      await sql<{ series_id: string }[]>(
+        svc.pool,
+        "SELECT series_id FROM notification_series WHERE slug = 'other'",
+      )
+    )[0]?.series_id as string
+    pushService.state.answer = (path, n) =>
+      path !== pathOf(b)
+        ? { status: 201 }
+        : n === 1
+          ? { status: 503 }
+          : n === 2
+            ? { status: 429, headers: { 'retry-after': '1' } }
+            : { status: 201 }
+    const started = Date.now()
+    const { pageId, seq } = await world.page(otherId, 'push-retry')
+    await svc.push.projection.waitFor(seq)
+    await until('sent after two refusals', async () => (await rows(pageId))[0]?.status === 'sent')
+    assert.equal(pushService.at(pathOf(b)).length, 3)
+    assert.ok(Date.now() - started >= 1000, 'the Retry-After second was waited')
+    assert.deepEqual(await rows(pageId), [{ status: 'sent', attempts: 3, answer_code: 201 }])
+    // every copy carries the same payload and Topic
+    const topics = new Set(pushService.at(pathOf(b)).map((p) => p.headers.topic))
+    assert.equal(topics.size, 1)
+    pushService.state.answer = () => ({ status: 201 })
+  })
+
+  test('push - unpublishing before the push went out cancels it', async () => {
+    const b = browser()
+    await subscribe(b)
+    // the push service asks for a minute's pause: the delivery waits, queued
+    pushService.state.answer = (path) =>
+      path === pathOf(b) ? { status: 503, headers: { 'retry-after': '60' } } : { status: 201 }
+    const { pageId, seq } = await world.page(seriesId, 'push-cancel')
+    await svc.push.projection.waitFor(seq)
+    await until('refused once', () => pushService.at(pathOf(b)).length === 1)
+    await until('queued again', async () => (await rows(pageId, b))[0]?.status === 'queued')
+    const gone = await world.unpublish(pageId)
+    await svc.push.projection.waitFor(gone)
+    assert.equal((await rows(pageId, b))[0]?.status, 'cancelled')
+    assert.equal(pushService.at(pathOf(b)).length, 1)
+    pushService.state.answer = () => ({ status: 201 })
+  })
+
+  test('push - bad subscriptions are refused with the reason, nothing stored', async () => {
+    const good = browser()
+    const cases: [unknown, RegExp][] = [
+      [{ ...good.subscription, endpoint: 'http://push.example.net/x' }, /https/],
+      [{ ...good.subscription, endpoint: 'https://10.1.2.3/x' }, /public push service/],
+      [
+        {
+          ...good.subscription,
+          keys: { ...good.subscription.keys, p256dh: offCurve(good.subscription.keys.p256dh) },
+        },
+        /p256dh/,
+      ],
+      [{ ...good.subscription, keys: { p256dh: good.subscription.keys.p256dh } }, /auth/],
+    ]
+    for (const [subscription, why] of cases) {
+      const r = await svc.nc.request(
+        pushSubject(world.ns, 'subscribe'),
+        JSON.stringify({ subscription, series: ['main'], client: CLIENT }),
+      )
+      const reply = pushWire.subscribe.reply.decode(r.data)
+      assert.equal(reply.ok, false)
+      assert.ok(!reply.ok && reply.error.code === 'INK_ERR_VALIDATION')
+      assert.match(!reply.ok ? reply.error.message : '', why)
+    }
+    const unknown = await subscribe(good, ['nope'])
+    assert.ok(!unknown.ok && /unknown series/.test(unknown.error.message))
+    const stored = await sql<{ n: number }[]>(
+      svc.pool,
+      "SELECT COUNT(*) AS n FROM notification_push_subscriptions WHERE endpoint LIKE 'http://push.example.net/%' OR endpoint LIKE 'https://10.1.2.3/%' OR endpoint = ?",
+      [good.subscription.endpoint],
+    )
+    assert.equal(Number(stored[0]?.n), 0)
+  })
+
+  test('push - unsubscribing a series keeps the others; the last one removes the endpoint', async () => {
+    const b = browser()
+    await subscribe(b, ['main', 'other'])
+    assert.deepEqual(await unsubscribe(b.subscription.endpoint, ['main']), { ok: true })
+    assert.equal(await subscriptions(b.subscription.endpoint), 1)
+    const { seq } = await world.page(seriesId, 'push-after-unsubscribe')
+    await svc.push.projection.waitFor(seq)
+    assert.deepEqual(await unsubscribe(b.subscription.endpoint, ['other']), { ok: true })
+    assert.equal(await subscriptions(b.subscription.endpoint), 0)
+    assert.deepEqual(await unsubscribe(b.subscription.endpoint), { ok: true }) // already gone
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(pushService.at(pathOf(b)).length, 0)
+  })
+})
