@@ -25,6 +25,7 @@ import { CACHE_NOT_FOUND } from './headers.ts'
 import { type ImageStore, natsImageStore } from './image-store.ts'
 import errorPages from './plugins/error-pages.ts'
 import pageCache from './plugins/page-cache.ts'
+import pushRoutes from './push.ts'
 import beaconRoutes, { type BeaconStats, newBeaconStats } from './routes/beacon.ts'
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
@@ -148,6 +149,7 @@ export async function buildApp(
     redis: deps.redis,
     site: deps.site ?? { name: 'Inkstream', url: '' },
   })
+  await app.register(pushRoutes, { nc: deps.nc, ns: deps.ns, log: deps.log })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
 }

@@ -20,7 +20,7 @@ import {
 } from '@inkstream/chassis'
 import { comicsLog, GONE_PATH, type Names, NOT_FOUND_PATH, names, wire } from '@inkstream/contracts'
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
-import { bundleReaderScript } from './client/bundle.ts'
+import { bundleReaderScript, bundleServiceWorker } from './client/bundle.ts'
 import type { RenderSettings } from './config.ts'
 import { createHtmlStore } from './html-store.ts'
 import { startImageDerivatives } from './images/derivatives.ts'
@@ -103,6 +103,9 @@ export async function startRender(
   const htmlStore = createHtmlStore(redis, ns.keyPrefix)
   // the reader's script first (every page names it), at its content-addressed path
   await htmlStore.put(script.path, script.body, 0, SCRIPT_TYPE)
+  // the web push service worker at /sw.js (the gateway serves it uncached)
+  const sw = await bundleServiceWorker()
+  await htmlStore.put(sw.path, sw.body, 0, SCRIPT_TYPE)
   const context = renderContext(site, theme, script.path)
   const renderer = createRenderer({
     pool,

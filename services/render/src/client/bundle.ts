@@ -13,10 +13,14 @@ export interface ReaderScript {
 }
 
 const ENTRY = fileURLToPath(new URL('./reader.ts', import.meta.url))
+const SW_ENTRY = fileURLToPath(new URL('./push-sw.ts', import.meta.url))
 
-export async function bundleReaderScript(): Promise<ReaderScript> {
+/** The site's service worker lives at the root, so its scope is the whole site. */
+export const SERVICE_WORKER_PATH = '/sw.js'
+
+const bundle = async (entry: string): Promise<string> => {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'iife',
@@ -24,7 +28,19 @@ export async function bundleReaderScript(): Promise<ReaderScript> {
     minify: true,
     legalComments: 'none',
   })
-  const body = result.outputFiles[0]?.text ?? ''
+  return result.outputFiles[0]?.text ?? ''
+}
+
+export async function bundleReaderScript(): Promise<ReaderScript> {
+  const body = await bundle(ENTRY)
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16)
   return { path: `/assets/reader-${hash}.js`, body }
+}
+
+/**
+ * The web push service worker (push-sw.ts), stored in the HTML cache at `/sw.js`: a stable
+ * address (a registration is bound to its script's URL), which the gateway serves uncached.
+ */
+export async function bundleServiceWorker(): Promise<ReaderScript> {
+  return { path: SERVICE_WORKER_PATH, body: await bundle(SW_ENTRY) }
 }

@@ -18,6 +18,7 @@ import {
   resumeLink,
   swipeDirection,
 } from './progress.ts'
+import { setUpPush } from './push.ts'
 
 const KEYS = { progress: 'ink:progress', cw: 'ink:cw', theme: 'ink:theme' } as const
 
@@ -293,3 +294,6 @@ for (const input of document.querySelectorAll<HTMLInputElement>('input[type="sea
     }, 150)
   })
 }
+
+// 12. "Notify me of new pages": web push where the browser has it (push.ts)
+setUpPush()

@@ -92,11 +92,12 @@ export function subscribeLinks(series?: string): SafeHtml {
 /**
  * Subscribe by e-mail to a series' new pages (the notification service, through the gateway's
  * `POST /subscribe`; double opt-in). Works without JavaScript; the answer page says to check
- * the inbox.
+ * the inbox. The push button stays hidden unless the reader's script finds web push
+ * (client/push.ts), so the HTML is the same for everyone.
  */
 export function subscribeForm(series: string): SafeHtml {
   const id = `subscribe-${series}`
-  return html`<form class="site-search subscribe-form" method="post" action="/subscribe"><label for="${id}">New pages by e-mail</label> <input id="${id}" type="email" name="email" required autocomplete="email" maxlength="254"><input type="hidden" name="series" value="${series}"><input type="hidden" name="frequency" value="each"> <button type="submit">Subscribe</button></form>`
+  return html`<form class="site-search subscribe-form" method="post" action="/subscribe"><label for="${id}">New pages by e-mail</label> <input id="${id}" type="email" name="email" required autocomplete="email" maxlength="254"><input type="hidden" name="series" value="${series}"><input type="hidden" name="frequency" value="each"> <button type="submit">Subscribe</button></form><button type="button" class="push-button" data-ink-push="${series}" hidden>Notify me of new pages</button>`
 }
 
 /** JSON-LD in a script element: `<`, `>` and `&` as \u escapes, so no text can end it. */
