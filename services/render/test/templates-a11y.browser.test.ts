@@ -143,6 +143,7 @@ before(async () => {
         latest: item(9),
         chapters: [chapter(1), chapter(2)],
         unchaptered: [item(7)],
+        unchapteredCount: 30,
       },
       extras,
     ),

@@ -86,6 +86,7 @@ const landing: SeriesLandingView = {
   latest: item(5),
   chapters: [chapter(1, { cover: image(50) }), chapter(2, { pageCount: 1 })],
   unchaptered: [item(7)],
+  unchapteredCount: 1,
 }
 const archive: ArchiveView = {
   scope: series,
@@ -471,6 +472,7 @@ test('series page - a strip links its chapters to the continuous mode; empty and
     latest: null,
     chapters: [],
     unchaptered: [],
+    unchapteredCount: 0,
   })
   assert.match(empty, /Nothing published yet/)
   assert.match(
@@ -716,4 +718,23 @@ test('home page - offers to continue each series where the reader left off', () 
       `<meta property="og:image" content="https://moon.example/img/${image(2).hash}-960.png">`,
     ),
   )
+})
+
+test('series landing - a long series without chapters lists its latest pages and links the archive for all', () => {
+  const few = seriesPage(site, {
+    ...landing,
+    chapters: [],
+    unchaptered: [item(7)],
+    unchapteredCount: 1,
+  })
+  assert.match(few, /<h2 id="other-pages">Pages<\/h2>/)
+  assert.doesNotMatch(few, /pages in the archive/)
+  const long = seriesPage(site, {
+    ...landing,
+    chapters: [],
+    unchaptered: [item(7), item(8)],
+    unchapteredCount: 2000,
+  })
+  assert.match(long, /<h2 id="other-pages">Latest pages<\/h2>/)
+  assert.match(long, /<a href="\/series\/moons\/archive">All 2000 pages in the archive<\/a>/)
 })

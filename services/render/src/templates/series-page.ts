@@ -46,7 +46,9 @@ function chapterCard(series: SeriesRef, c: ChapterDetails): SafeHtml {
 }
 
 export function seriesPage(site: Site, view: SeriesLandingView, extras: PageExtras = {}): string {
-  const { series, first, latest, chapters, unchaptered } = view
+  const { series, first, latest, chapters, unchaptered, unchapteredCount } = view
+  const more = unchapteredCount - unchaptered.length
+  const pagesHeading = more > 0 ? 'Latest pages' : chapters.length > 0 ? 'Other pages' : 'Pages'
   const description = plainDescription(series.description, `${series.title}, a webcomic.`)
   const main = html`<h1>${series.title}</h1>
 <p class="note" data-ink-continue="${series.slug}" hidden></p>
@@ -69,10 +71,14 @@ ${
 }
 ${
   unchaptered.length > 0
-    ? html`<section aria-labelledby="other-pages"><h2 id="other-pages">${chapters.length > 0 ? 'Other pages' : 'Pages'}</h2>${
+    ? html`<section aria-labelledby="other-pages"><h2 id="other-pages">${pagesHeading}</h2>${
         chapters.length > 0
           ? html`<ol class="list">${unchaptered.map((p) => pageLine(p))}</ol>`
           : pageCards(unchaptered, isWarned(series))
+      }${
+        more > 0
+          ? html`<p><a href="${seriesArchivePath(series.slug)}">All ${unchapteredCount} pages in the archive</a></p>`
+          : ''
       }</section>`
     : ''
 }

@@ -99,8 +99,13 @@ export interface SeriesLandingView {
   first: PageListItem | null
   latest: PageListItem | null
   chapters: ChapterDetails[]
-  /** Published pages outside any chapter (listed after the chapters). */
+  /**
+   * Published pages outside any chapter (listed after the chapters): the latest ones only, so
+   * a long series' landing stays small; the archive lists them all.
+   */
   unchaptered: PageListItem[]
+  /** How many published pages are outside any chapter (more than `unchaptered` holds). */
+  unchapteredCount: number
 }
 
 /** A chapter of an archive; `chapter: null` holds the pages outside any chapter. */

@@ -19,6 +19,8 @@ import type { Queryable, View } from './view.ts'
 // series has a published page.
 
 const PATH = seriesPattern()
+/** Pages outside any chapter shown on the landing: the latest ones (the archive has all). */
+export const LANDING_PAGES = 24
 
 export async function readSeriesLanding(
   db: Queryable,
@@ -34,14 +36,14 @@ export async function readSeriesLanding(
   const latest = pages.at(-1)
   if (!first || !latest) return null
   const chapterIds = new Set(chapters.map((c) => c.chapter_id))
+  const unchaptered = pages.filter((p) => p.chapter_id === null || !chapterIds.has(p.chapter_id))
   return {
     series: seriesDetails(s),
     first: listItem(first),
     latest: listItem(latest),
     chapters: chapters.map((c) => chapterDetails(c, pages)),
-    unchaptered: pages
-      .filter((p) => p.chapter_id === null || !chapterIds.has(p.chapter_id))
-      .map(listItem),
+    unchaptered: unchaptered.slice(-LANDING_PAGES).map(listItem),
+    unchapteredCount: unchaptered.length,
   }
 }
 
