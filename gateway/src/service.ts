@@ -16,7 +16,7 @@ import {
   type Redis,
 } from '@inkstream/chassis'
 import { type Names, names } from '@inkstream/contracts'
-import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { type FastifyInstance, type FastifyServerOptions, fastify, LogController } from 'fastify'
 import type { GatewaySettings } from './config.ts'
 import { createDerivatives } from './derivatives.ts'
@@ -188,7 +188,7 @@ export async function startGateway(
   const redis = createRedis(config.REDIS_URL)
   // views: to the ANALYTICS stream in pipelined batches (whoever starts first creates it)
   await ensureAnalyticsStream(await jetstreamManager(nc), ns)
-  const publisher = createBeaconPublisher({ js: jetstream(nc), names: ns, log })
+  const publisher = createBeaconPublisher({ nc, names: ns, log })
   const salts = createSaltKeeper({ redis, names: ns })
   const beaconStats = newBeaconStats()
   const checks: Record<string, Check> = {

@@ -29,7 +29,7 @@ import {
   type ViewEvent,
   visitorHash,
 } from '@inkstream/contracts'
-import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import type { FastifyInstance } from 'fastify'
 import { type BeaconStats, newBeaconStats, PIXEL } from '../src/routes/beacon.ts'
 import { buildApp } from '../src/service.ts'
@@ -85,7 +85,7 @@ describe('gateway view beacon', () => {
     redis = createRedis(TEST_REDIS_URL)
     jsm = await jetstreamManager(nc)
     await ensureAnalyticsStream(jsm, ns)
-    publisher = createBeaconPublisher({ js: jetstream(nc), names: ns, log })
+    publisher = createBeaconPublisher({ nc, names: ns, log })
     stats = newBeaconStats()
     app = await buildApp({
       redis,
@@ -218,7 +218,7 @@ describe('gateway view beacon', () => {
   })
 
   test('beacon - the publisher refusing is a 503 with Retry-After, counted', async () => {
-    const full = createBeaconPublisher({ js: jetstream(nc), names: ns, log, maxBuffered: 0 })
+    const full = createBeaconPublisher({ nc, names: ns, log, maxBuffered: 0 })
     const refusing = newBeaconStats()
     const other = await buildApp({
       redis,

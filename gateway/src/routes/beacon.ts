@@ -62,6 +62,30 @@ export const PIXEL = Buffer.from(
   'base64',
 )
 
+/**
+ * isbot's verdict per user agent, remembered: its pattern is one large regular expression, and
+ * a site's readers send a few hundred distinct agents, again and again. Bounded (emptied when
+ * full), so a flood of made-up agents costs the regex, not memory.
+ */
+const BOT_MEMORY = 2_000
+const botVerdicts = new Map<string, boolean>()
+const isBotAgent = (userAgent: string): boolean => {
+  let verdict = botVerdicts.get(userAgent)
+  if (verdict === undefined) {
+    verdict = isbot(userAgent)
+    if (botVerdicts.size >= BOT_MEMORY) botVerdicts.clear()
+    botVerdicts.set(userAgent, verdict)
+  }
+  return verdict
+}
+
+/**
+ * The beacon routes make no trace: at thousands of views a second a span per beacon would cost
+ * more than the beacon (the gateway's process also leaves /a/ out of its HTTP spans, see
+ * INK_UNTRACED_PATHS); a publish that fails is logged.
+ */
+const UNTRACED = { otel: false }
+
 const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v
 
@@ -121,7 +145,7 @@ export default async function beaconRoutes(
     beacon: Beacon,
   ): Promise<'bot' | 'accepted' | 'refused'> => {
     const userAgent = first(request.headers['user-agent']) ?? ''
-    if (userAgent === '' || isbot(userAgent)) {
+    if (userAgent === '' || isBotAgent(userAgent)) {
       stats.bots++
       return 'bot'
     }
@@ -171,7 +195,7 @@ export default async function beaconRoutes(
     problem(reply.header('retry-after', RETRY_AFTER), 503, 'views cannot be taken right now')
 
   // sendBeacon(url, string) sends text/plain;charset=UTF-8; JSON is parsed by fastify itself.
-  app.post('/a/v', { bodyLimit: BEACON_MAX_BYTES }, async (request, reply) => {
+  app.post('/a/v', { bodyLimit: BEACON_MAX_BYTES, config: UNTRACED }, async (request, reply) => {
     let value: unknown = request.body
     if (typeof value === 'string') {
       try {
@@ -191,7 +215,7 @@ export default async function beaconRoutes(
   })
 
   // The <noscript> pixel: the same view, the path from `p`.
-  app.get('/a/v.gif', async (request, reply) => {
+  app.get('/a/v.gif', { config: UNTRACED }, async (request, reply) => {
     const { p, ...rest } = (request.query ?? {}) as Record<string, unknown>
     const beacon =
       Object.keys(rest).length === 0 && typeof p === 'string'

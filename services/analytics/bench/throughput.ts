@@ -92,7 +92,7 @@ export async function beaconThroughput(views = 40_000): Promise<ThroughputResult
 
     // 2. the publisher, as the gateway uses it: submit, and on a refusal wait a moment
     const publisher = createBeaconPublisher({
-      js,
+      nc,
       names: ns,
       log,
       maxInFlight: 512,

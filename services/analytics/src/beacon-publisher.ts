@@ -1,19 +1,21 @@
 import type { Logger } from '@inkstream/chassis'
 import { analyticsCodec, analyticsNames, type Names, type ViewEvent } from '@inkstream/contracts'
-import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream'
-import type { NatsConnection } from '@nats-io/nats-core'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/nats-core'
 import { ensureAnalyticsStream } from './stream.ts'
 
 export interface BeaconPublisherOptions {
-  js: JetStreamClient
+  nc: NatsConnection
   names: Pick<Names, 'ns' | 'keyPrefix'>
   log: Logger
-  /** Publishes awaiting their ack at once (pipelined); default 512. */
+  /** Publishes awaiting their ack at once (pipelined); default 1,024. */
   maxInFlight?: number
   /** Events accepted but not yet stored, in flight included; above it submit refuses. Default 20,000. */
   maxBuffered?: number
   /** Ack timeout of one publish, ms (default 5,000). */
   publishTimeoutMs?: number
+  /** How long an accepted view may wait for others to be published with (ms, default 2). */
+  batchMs?: number
 }
 
 export interface PublisherStats {
@@ -48,16 +50,23 @@ export interface BeaconPublisher {
  * counts by event id); up to `maxInFlight` publishes are pipelined, the rest wait in a bounded
  * buffer. A failed publish goes back to the front and is retried with a backoff: nothing
  * accepted is dropped while the process lives, and close() flushes before the connection goes.
+ *
+ * The publishes are JetStream's (a message with a reply subject, the stream's PubAck as the
+ * answer), written here over one wildcard inbox instead of `js.publish()`: that makes a request
+ * per message, with two Error objects (stack traces) and a timer each, which cost more than
+ * the rest of a beacon's handling. Here an ack is matched by its reply subject, and one sweep
+ * every `publishTimeoutMs / 4` times out what was not answered.
  */
 export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPublisher {
-  const { js, log } = options
+  const { nc, log } = options
   const subject = analyticsNames(options.names).viewSubject
-  const maxInFlight = options.maxInFlight ?? 512
+  const maxInFlight = options.maxInFlight ?? 1_024
   const maxBuffered = options.maxBuffered ?? 20_000
   const timeout = options.publishTimeoutMs ?? 5_000
-  const queue: { id: string; data: Uint8Array }[] = []
+  const batchMs = options.batchMs ?? 2
+  const batchSize = Math.min(256, maxInFlight)
+  const queue: Item[] = []
   let head = 0
-  let inFlight = 0
   let closed = false
   let backoffUntil = 0
   let backoffMs = 0
@@ -71,11 +80,70 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
     retries: 0,
     buffered: 0,
   }
+  // every publish gets its own reply subject under one inbox: `<inbox>.<token>`
+  const inbox = createInbox()
+  const prefixLength = inbox.length + 1
+  let nextToken = 0
+  const inFlight = new Map<string, { item: Item; at: number }>()
 
   const settleIdle = () => {
     if (stats.buffered !== 0) return
     for (const resolve of idle) resolve()
     idle.clear()
+  }
+
+  const failed = (item: Item, error: unknown) => {
+    stats.retries++
+    // back to the front: order does not matter to counting, loss does
+    if (head > 0) queue[--head] = item
+    else queue.unshift(item)
+    backoffMs = Math.min(Math.max(backoffMs * 2, 50), 2_000)
+    backoffUntil = Date.now() + backoffMs
+    if (stats.retries % 100 === 1)
+      log.warn({ err: error, buffered: stats.buffered }, 'view publish failed; retrying')
+  }
+
+  const onAck = (error: Error | null, msg: Msg) => {
+    if (error) return
+    const token = msg.subject.slice(prefixLength)
+    const entry = inFlight.get(token)
+    if (!entry) return // answered after its timeout: it is being retried (a duplicate then)
+    inFlight.delete(token)
+    const ack = readAck(msg)
+    if (ack instanceof Error) failed(entry.item, ack)
+    else {
+      stats.published++
+      if (ack.duplicate) stats.duplicates++
+      stats.buffered--
+      backoffMs = 0
+      settleIdle()
+    }
+    pump()
+  }
+  const sub = nc.subscribe(`${inbox}.*`, { callback: onAck })
+
+  // publishes not answered in time are failures (retried); a late answer is ignored
+  const sweep = setInterval(
+    () => {
+      if (inFlight.size === 0) return
+      const before = Date.now() - timeout
+      let expired = 0
+      for (const [token, entry] of inFlight) {
+        if (entry.at > before) break // insertion order is publish order
+        inFlight.delete(token)
+        failed(entry.item, new Error(`no JetStream ack in ${timeout} ms`))
+        expired++
+      }
+      if (expired > 0) pump()
+    },
+    Math.max(10, Math.floor(timeout / 4)),
+  )
+  sweep.unref()
+
+  let timer: NodeJS.Timeout | undefined
+  const flushBatch = () => {
+    timer = undefined
+    pump()
   }
 
   const pump = () => {
@@ -89,36 +157,25 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
       }, backoffUntil - now)
       return
     }
-    while (inFlight < maxInFlight && head < queue.length) {
-      const item = queue[head++] as { id: string; data: Uint8Array }
+    while (inFlight.size < maxInFlight && head < queue.length) {
+      const item = queue[head++] as Item
       if (head > 4096 && head * 2 > queue.length) {
         queue.splice(0, head)
         head = 0
       }
-      inFlight++
-      js.publish(subject, item.data, { msgID: item.id, timeout }).then(
-        (ack) => {
-          inFlight--
-          stats.published++
-          if (ack.duplicate) stats.duplicates++
-          stats.buffered--
-          backoffMs = 0
-          settleIdle()
-          pump()
-        },
-        (error: unknown) => {
-          inFlight--
-          stats.retries++
-          // back to the front: order does not matter to counting, loss does
-          if (head > 0) queue[--head] = item
-          else queue.unshift(item)
-          backoffMs = Math.min(Math.max(backoffMs * 2, 50), 2_000)
-          backoffUntil = Date.now() + backoffMs
-          if (stats.retries % 100 === 1)
-            log.warn({ err: error, buffered: stats.buffered }, 'view publish failed; retrying')
-          pump()
-        },
-      )
+      const token = (nextToken++).toString(36)
+      inFlight.set(token, { item, at: now })
+      const h = headers()
+      h.set('Nats-Msg-Id', item.id)
+      try {
+        nc.publish(subject, item.data, { reply: `${inbox}.${token}`, headers: h })
+      } catch (error) {
+        // the connection is closed or draining: keep it, retry later
+        inFlight.delete(token)
+        failed(item, error)
+        pump()
+        return
+      }
     }
   }
 
@@ -133,7 +190,10 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
       queue.push({ id: event.id, data })
       stats.accepted++
       stats.buffered++
-      pump()
+      // publish in batches: what arrived within `batchMs` goes out in one socket write to NATS
+      // (a write per view would cost more than the rest of the view), a full batch at once
+      if (queue.length - head >= batchSize) pump()
+      else if (!timer) timer = setTimeout(flushBatch, batchMs)
       return 'accepted'
     },
     flush() {
@@ -150,10 +210,37 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
         }),
       ])
       clearTimeout(t)
+      clearInterval(sweep)
+      clearTimeout(timer)
+      if (!sub.isClosed()) sub.unsubscribe()
       if (stats.buffered > 0)
         log.error({ lost: stats.buffered }, 'views still unpublished at shutdown')
     },
   }
+}
+
+interface Item {
+  id: string
+  data: Uint8Array
+}
+
+/**
+ * A publish's answer: the PubAck (`duplicate` when the id was stored before), or why it is not
+ * one: a status (503: no stream listens on the subject) or a JetStream API error.
+ */
+function readAck(msg: Msg): { duplicate: boolean } | Error {
+  const status = msg.headers?.code ?? 0
+  if (status >= 300 || msg.headers?.hasError)
+    return new Error(`publish answered ${status} ${msg.headers?.description ?? ''}`.trim())
+  let ack: { stream?: string; duplicate?: boolean; error?: { description?: string } }
+  try {
+    ack = msg.json()
+  } catch {
+    return new Error('publish answered something that is not a PubAck')
+  }
+  if (ack.error) return new Error(`JetStream refused the view: ${ack.error.description ?? ''}`)
+  if (!ack.stream) return new Error('publish answered without a stream')
+  return { duplicate: ack.duplicate === true }
 }
 
 /**
@@ -162,8 +249,8 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
  */
 export async function openBeaconPublisher(
   nc: NatsConnection,
-  options: Omit<BeaconPublisherOptions, 'js'>,
+  options: Omit<BeaconPublisherOptions, 'nc'>,
 ): Promise<BeaconPublisher> {
   await ensureAnalyticsStream(await jetstreamManager(nc), options.names)
-  return createBeaconPublisher({ ...options, js: jetstream(nc) })
+  return createBeaconPublisher({ ...options, nc })
 }

@@ -12,6 +12,7 @@ import {
 } from '@inkstream/contracts'
 import { Catalog } from '../src/catalog.ts'
 import { classify } from '../src/counter.ts'
+import { nodeVisitorHash } from '../src/salt.ts'
 import { view } from './harness.ts'
 
 test('visitor hash - sha256 as node:crypto computes it, for any length and text', () => {
@@ -28,6 +29,20 @@ test('visitor hash - changes with the salt (the day), the site, the address and 
   assert.notEqual(visitorHash('salt-monday', 'site', '192.0.2.2', 'UA'), base)
   assert.notEqual(visitorHash('salt-monday', 'site', '192.0.2.1', 'UA2'), base)
   assert.ok(!base.includes('192'))
+})
+
+test("visitor hash - the gateway's node:crypto version is contracts' visitorHash", () => {
+  for (const [salt, site, ip, ua] of [
+    ['s', 'http://localhost', '127.0.0.1', 'Mozilla/5.0'],
+    [
+      'a'.repeat(64),
+      'https://comic.example',
+      '2001:db8::1',
+      `Mozilla/5.0 (é漫) ${'x'.repeat(300)}`,
+    ],
+    ['', '', '', ''],
+  ] as const)
+    assert.equal(nodeVisitorHash(salt, site, ip, ua), visitorHash(salt, site, ip, ua))
 })
 
 test('beacon - a good one passes; extra fields, long paths, upper-case or ported referrers do not', () => {

@@ -8,7 +8,7 @@ import {
   testNamespace,
 } from '@inkstream/chassis/testing'
 import { analyticsNames, names } from '@inkstream/contracts'
-import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { createBeaconPublisher, openBeaconPublisher } from '../src/beacon-publisher.ts'
 import { ensureAnalyticsStream } from '../src/stream.ts'
 import { quietLog, view } from './harness.ts'
@@ -29,7 +29,7 @@ describe('beacon publisher', () => {
   test('publisher - refuses when the buffer is full, loses nothing it accepted once the stream is back', async () => {
     // no stream yet: every publish fails (no responders) and is retried
     const p = createBeaconPublisher({
-      js: jetstream(nc),
+      nc,
       names: ns,
       log: quietLog,
       maxInFlight: 4,
