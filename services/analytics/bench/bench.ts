@@ -1,0 +1,394 @@
+// The analytics figures of `npm run bench` (issue 8), in one run on real processes:
+//   1. JetStream's own pipelined publish rate of view events (the baseline),
+//   2. view beacons per second accepted through nginx (POST /a/v -> gateway -> ANALYTICS) with
+//      zero loss: every 204 is counted in MariaDB once the analytics consumer caught up,
+//   3. beacon latency p50/p99 while readers' pages are fetched through nginx at the same time,
+//   4. the dashboard's query times with a year of roll-ups (dashboard.ts).
+// `node services/analytics/bench/bench.ts`. Bounded (about 3 minutes; a hard limit of 6), its own
+// namespace, database and keys (tools/src/stack.ts, isolated), removed at the end; loopback
+// only. Prints a markdown table and, last, `BENCH_JSON {...}`. Exits 0 when a target is
+// missed, 1 when the bench itself broke.
+import { randomUUID } from 'node:crypto'
+import os from 'node:os'
+import { connectNats, createPool, type Pool, sql } from '@inkstream/chassis'
+import { analyticsCodec, analyticsNames, names, type ViewEvent } from '@inkstream/contracts'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { seedDemoComic } from '../../../tools/src/seed/demo.ts'
+import { SERVICES, startStack } from '../../../tools/src/stack.ts'
+import { ensureAnalyticsStream } from '../src/stream.ts'
+import { type DashboardResult, dashboardQueries } from './dashboard.ts'
+import { blast, getRequest, postRequest, quantile } from './pipeline.ts'
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const SECONDS = env('BENCH_ANALYTICS_SECONDS', 10)
+const CONNECTIONS = env('BENCH_ANALYTICS_CONNECTIONS', 32)
+const DEPTH = env('BENCH_ANALYTICS_DEPTH', 4)
+const LATENCY_RATE = env('BENCH_ANALYTICS_LATENCY_RATE', 1_000)
+const VISITORS = 4_000
+const HARD_LIMIT_MS = 6 * 60_000 - 15_000
+const RATIO_TARGET = 0.5
+const P99_TARGET_MS = 20
+const DASHBOARD_TARGET_MS = 1_000
+
+export interface AnalyticsBench {
+  date: string
+  cores: number
+  load: number[]
+  seconds: number
+  connections: number
+  depth: number
+  jetstream: { perSecond: number; messages: number }
+  beacons: {
+    sent: number
+    accepted: number
+    refused: number
+    other: number
+    perSecond: number
+    counted: number
+    rejected: Record<string, number>
+    lost: number
+    /** From the first beacon to the last one counted. */
+    countedPerSecond: number
+    catchUpSeconds: number
+  }
+  ratio: number
+  latency: {
+    rate: number
+    beacons: number
+    p50Ms: number
+    p99Ms: number
+    maxMs: number
+    pages: number
+    pagesPerSecond: number
+    pageP99Ms: number
+    non2xx: number
+  }
+  dashboard: DashboardResult & { slowestMs: number; slowest: string }
+  /** Everything the stack accepted during the run, and what was counted of it. */
+  total: { accepted: number; counted: number; lost: number }
+}
+
+const round = (x: number, digits = 0) => Number(x.toFixed(digits))
+
+/** A browser's agent, one per visitor: the gateway hashes it into the day's visitor. */
+const agent = (i: number) =>
+  `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.${i}.0 Safari/537.36`
+
+async function counted(pool: Pool): Promise<{ views: number; rejected: Record<string, number> }> {
+  const rows: { kind: string; dim_key: string; views: number }[] = await sql(
+    pool,
+    "SELECT kind, dim_key, CAST(SUM(views) AS INT) AS views FROM analytics_daily WHERE kind IN ('total', 'rejected') GROUP BY kind, dim_key",
+  )
+  const rejected: Record<string, number> = {}
+  let views = 0
+  for (const r of rows) {
+    if (r.kind === 'total') views += Number(r.views)
+    else rejected[r.dim_key] = Number(r.views)
+  }
+  return { views, rejected }
+}
+
+/** Waits until the analytics consumer's checkpoint reaches the stream's last message. */
+async function caughtUp(
+  pool: Pool,
+  lastSeq: () => Promise<number>,
+  timeoutMs: number,
+): Promise<number> {
+  const started = performance.now()
+  for (;;) {
+    const last = await lastSeq()
+    const rows: { seq: number }[] = await sql(
+      pool,
+      "SELECT seq FROM analytics_checkpoints WHERE name = 'analytics'",
+    )
+    if (Number(rows[0]?.seq ?? 0) >= last) return performance.now()
+    if (performance.now() - started > timeoutMs)
+      throw new Error(
+        `the analytics consumer is at ${rows[0]?.seq} of ${last} after ${timeoutMs} ms`,
+      )
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+export async function analyticsBench(): Promise<AnalyticsBench> {
+  const stack = await startStack({
+    isolated: true,
+    echo: false,
+    services: SERVICES.filter((s) => ['comic', 'render', 'gateway', 'analytics'].includes(s.name)),
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  })
+  const nc = await connectNats(stack.env.NATS_URL as string, 'analytics-bench')
+  const pool = await createPool(stack.env.MARIADB_URL as string, 2)
+  const ns = names(stack.ns)
+  const a = analyticsNames(ns)
+  const jsm = await jetstreamManager(nc)
+  const siteUrl = new URL(stack.urls.site)
+  const site = { host: '127.0.0.1', port: Number(siteUrl.port) }
+  const hostHeader = siteUrl.host
+  try {
+    // 0. readers' pages to serve and count: the demo comic, through the real write path
+    const seeded = await seedDemoComic({ natsUrl: stack.env.NATS_URL as string, ns: stack.ns })
+    const lastSlug = seeded.pages.at(-1)
+    if (!lastSlug) throw new Error('the demo seed published no pages')
+    const pagesDeadline = performance.now() + 60_000
+    while ((await fetch(`${stack.urls.site}/comic/${lastSlug}`)).status !== 200) {
+      if (performance.now() > pagesDeadline) throw new Error(`/comic/${lastSlug} never served`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // analytics' own catalog has them too (a view of an unknown page is rejected, not counted)
+    let pages: { page_id: string; slug: string }[] = []
+    while (pages.length < seeded.pages.length) {
+      pages = await sql(pool, 'SELECT page_id, slug FROM analytics_pages WHERE published = 1')
+      if (performance.now() > pagesDeadline) throw new Error('analytics never saw the pages')
+      if (pages.length < seeded.pages.length) await new Promise((r) => setTimeout(r, 100))
+    }
+    const screens = ['s', 'm', 'l', 'xl']
+    const beacon = (i: number) => {
+      const p = pages[i % pages.length] as { page_id: string; slug: string }
+      return {
+        path: `/comic/${p.slug}`,
+        pageId: p.page_id,
+        screen: screens[i % screens.length] as string,
+        ...(i % 3 === 0 ? { referrer: 'news.example.com' } : {}),
+      }
+    }
+    // the same bytes a browser's sendBeacon sends, from VISITORS different readers
+    const beaconRequests = Array.from({ length: VISITORS }, (_, i) =>
+      postRequest(hostHeader, '/a/v', JSON.stringify(beacon(i)), {
+        'User-Agent': agent(i),
+        Origin: stack.urls.site,
+        'Sec-Fetch-Site': 'same-origin',
+      }),
+    )
+    const lastSeq = async () => (await jsm.streams.info(a.stream)).state.last_seq
+    let accepted = 0
+
+    // 1. the baseline: JetStream's pipelined publish (512 publishes awaiting their ack) of the
+    // events the gateway makes of these beacons, to a stream of the same settings
+    const js = jetstream(nc)
+    const scratch = names(`${stack.ns}_base`)
+    await ensureAnalyticsStream(jsm, scratch)
+    const baseSubject = analyticsNames(scratch).viewSubject
+    const event = (i: number): ViewEvent => {
+      const b = beacon(i)
+      return {
+        id: randomUUID(),
+        at: new Date().toISOString(),
+        path: b.path,
+        pageId: b.pageId,
+        referrer: b.referrer ?? null,
+        screen: b.screen,
+        visitor: 'f'.repeat(64),
+      }
+    }
+    const pipelined = async (seconds: number) => {
+      const until = performance.now() + seconds * 1000
+      let n = 0
+      const worker = async () => {
+        while (performance.now() < until) {
+          const e = event(n++)
+          await js.publish(baseSubject, analyticsCodec.encode(e), { msgID: e.id })
+        }
+      }
+      const t = performance.now()
+      await Promise.all(Array.from({ length: 512 }, worker))
+      return { messages: n, perSecond: n / ((performance.now() - t) / 1000) }
+    }
+    await pipelined(2) // warm-up
+    const base = await pipelined(SECONDS)
+    await jsm.streams.delete(analyticsNames(scratch).stream)
+
+    // 2. beacons through nginx as fast as they are taken; warm-up first (counted too)
+    const warm = await blast({
+      ...site,
+      requests: beaconRequests,
+      connections: CONNECTIONS,
+      depth: DEPTH,
+      seconds: 2,
+    })
+    accepted += warm.status[204] ?? 0
+    await caughtUp(pool, lastSeq, 60_000)
+    const before = await counted(pool)
+    const started = performance.now()
+    const run = await blast({
+      ...site,
+      requests: beaconRequests,
+      connections: CONNECTIONS,
+      depth: DEPTH,
+      seconds: SECONDS,
+    })
+    const runAccepted = run.status[204] ?? 0
+    accepted += runAccepted
+    const done = await caughtUp(pool, lastSeq, 120_000)
+    const after = await counted(pool)
+    const runCounted = after.views - before.views
+    const rejected: Record<string, number> = {}
+    for (const [k, v] of Object.entries(after.rejected))
+      if (v - (before.rejected[k] ?? 0) > 0) rejected[k] = v - (before.rejected[k] ?? 0)
+
+    // 3. latency: beacons at LATENCY_RATE a second (one connection per reader, no pipelining)
+    // while readers' pages are fetched through nginx at the same rate (a view is a page and
+    // its beacon)
+    const pageRequests = pages.map((p) =>
+      getRequest(hostHeader, `/comic/${p.slug}`, { 'Accept-Encoding': 'gzip' }),
+    )
+    const [beacons, readers] = await Promise.all([
+      blast({
+        ...site,
+        requests: beaconRequests,
+        connections: 32,
+        depth: 1,
+        seconds: SECONDS,
+        rate: LATENCY_RATE,
+        latencies: true,
+      }),
+      blast({
+        ...site,
+        requests: pageRequests,
+        connections: 32,
+        depth: 1,
+        seconds: SECONDS,
+        rate: LATENCY_RATE,
+        latencies: true,
+      }),
+    ])
+    accepted += beacons.status[204] ?? 0
+    await caughtUp(pool, lastSeq, 120_000)
+    const final = await counted(pool)
+    const lat = beacons.latencyMs ?? []
+    const pageLat = readers.latencyMs ?? []
+    const pageOk = (readers.status[200] ?? 0) + (readers.status[304] ?? 0)
+
+    const result: Omit<AnalyticsBench, 'dashboard'> = {
+      date: new Date().toISOString(),
+      cores: os.cpus().length,
+      load: os.loadavg().map((l) => round(l, 2)),
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      depth: DEPTH,
+      jetstream: { perSecond: round(base.perSecond), messages: base.messages },
+      beacons: {
+        sent: run.sent,
+        accepted: runAccepted,
+        refused: run.status[503] ?? 0,
+        other: run.answered - runAccepted - (run.status[503] ?? 0),
+        perSecond: round(runAccepted / run.seconds),
+        counted: runCounted,
+        rejected,
+        lost: runAccepted - runCounted,
+        countedPerSecond: round(runCounted / ((done - started) / 1000)),
+        catchUpSeconds: round((done - started) / 1000 - run.seconds, 1),
+      },
+      ratio: round(runAccepted / run.seconds / base.perSecond, 2),
+      latency: {
+        rate: LATENCY_RATE,
+        beacons: lat.length,
+        p50Ms: round(quantile(lat, 0.5), 1),
+        p99Ms: round(quantile(lat, 0.99), 1),
+        maxMs: round(Math.max(...lat), 1),
+        pages: pageOk,
+        pagesPerSecond: round(pageOk / readers.seconds),
+        pageP99Ms: round(quantile(pageLat, 0.99), 1),
+        non2xx: readers.answered - pageOk + (beacons.answered - (beacons.status[204] ?? 0)),
+      },
+      total: { accepted, counted: final.views, lost: accepted - final.views },
+    }
+    await pool.end()
+    await nc.close()
+    await stack.stop()
+    // 4. the dashboard, with the stack stopped (its own namespace and analytics instance)
+    const dash = await dashboardQueries()
+    const slowest = Object.entries(dash.queries).sort((x, y) => y[1].medianMs - x[1].medianMs)[0]
+    return {
+      ...result,
+      dashboard: { ...dash, slowest: slowest?.[0] ?? '', slowestMs: slowest?.[1].medianMs ?? 0 },
+    }
+  } catch (error) {
+    await pool.end().catch(() => {})
+    await nc.close().catch(() => {})
+    await stack.stop()
+    throw error
+  }
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+function report(r: AnalyticsBench): void {
+  const ok = (pass: boolean) => (pass ? 'PASS' : 'MISS')
+  const b = r.beacons
+  const l = r.latency
+  const rows: [string, string, string, string][] = [
+    [
+      'JetStream pipelined publish of view events (baseline, msg/s)',
+      fmt(r.jetstream.perSecond),
+      'report',
+      '',
+    ],
+    [
+      `beacons accepted through nginx (204/s, ${r.connections} connections x ${r.depth} pipelined)`,
+      fmt(b.perSecond),
+      'report',
+      '',
+    ],
+    [
+      'beacons accepted / JetStream publish',
+      fmt(r.ratio, 2),
+      `>= ${RATIO_TARGET}`,
+      ok(r.ratio >= RATIO_TARGET),
+    ],
+    [
+      'beacons lost (accepted, not counted after catch-up)',
+      `${fmt(b.lost)} of ${fmt(b.accepted)}`,
+      '0',
+      ok(b.lost === 0 && r.total.lost === 0),
+    ],
+    [
+      'views counted per second (first beacon to last counted)',
+      `${fmt(b.countedPerSecond)} (catch-up ${fmt(b.catchUpSeconds, 1)} s)`,
+      '>= accepted/s',
+      ok(b.countedPerSecond >= b.perSecond * 0.95),
+    ],
+    [
+      `beacon latency p50 / p99 (ms) at ${fmt(l.rate)}/s with ${fmt(l.pagesPerSecond)} pages/s`,
+      `${fmt(l.p50Ms, 1)} / ${fmt(l.p99Ms, 1)}`,
+      `p99 < ${P99_TARGET_MS} ms`,
+      ok(l.p99Ms < P99_TARGET_MS),
+    ],
+    [
+      `dashboard query, a year (${fmt(r.dashboard.dailyRows)} roll-ups), slowest median (ms)`,
+      `${fmt(r.dashboard.slowestMs, 1)} (${r.dashboard.slowest})`,
+      `< ${DASHBOARD_TARGET_MS} ms`,
+      ok(r.dashboard.slowestMs < DASHBOARD_TARGET_MS),
+    ],
+  ]
+  console.log('')
+  console.log('| analytics | value | target | |')
+  console.log('| --- | --- | --- | --- |')
+  for (const [what, value, target, verdict] of rows)
+    console.log(`| ${what} | ${value} | ${target} | ${verdict} |`)
+  for (const [label, q] of Object.entries(r.dashboard.queries))
+    console.log(
+      `| dashboard: ${label}, median / max (ms) | ${fmt(q.medianMs, 1)} / ${fmt(q.maxMs, 1)} | | |`,
+    )
+  console.log(
+    `\n(${r.cores} cores, load ${r.load.join(' ')}; beacons: ${fmt(b.sent)} sent, ${fmt(b.refused)} refused (503), ${fmt(b.other)} other; rejected by the counter: ${JSON.stringify(b.rejected)}; whole run: ${fmt(r.total.accepted)} accepted, ${fmt(r.total.counted)} counted; pages p99 ${fmt(l.pageP99Ms, 1)} ms, ${l.non2xx} non-2xx)`,
+  )
+}
+
+const limit = setTimeout(() => {
+  console.error(`analytics bench: over ${HARD_LIMIT_MS / 1000} s, giving up`)
+  process.exit(1)
+}, HARD_LIMIT_MS)
+limit.unref()
+try {
+  const started = performance.now()
+  const result = await analyticsBench()
+  report(result)
+  console.log(`(analytics bench: ${fmt((performance.now() - started) / 1000, 1)} s)`)
+  console.log(`BENCH_JSON ${JSON.stringify(result)}`)
+  process.exit(0)
+} catch (error) {
+  console.error('analytics bench failed:', error)
+  process.exit(1)
+}
