@@ -27,6 +27,7 @@ import { type EditorConfig, trustProxyOption } from './config.ts'
 import { editorSocketRoutes, socketErrorHandler } from './editor-socket.ts'
 import { httpErrors, parseJsonBody } from './http-errors.ts'
 import type { LoginLimitOptions } from './login-limit.ts'
+import { notificationRoutes } from './notification-routes.ts'
 import { connections, sameOrigin, securityHeaders, sessions } from './plugins.ts'
 import { bootstrapOwner, EDITOR_MIGRATIONS } from './users.ts'
 
@@ -134,6 +135,10 @@ export function buildEditor(deps: EditorDeps): FastifyInstance {
     ...(deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {}),
   })
   app.register(analyticsRoutes, deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {})
+  app.register(
+    notificationRoutes,
+    deps.queryTimeoutMs ? { queryTimeoutMs: deps.queryTimeoutMs } : {},
+  )
   app.register(
     editorSocketRoutes,
     deps.commandTimeoutMs ? { commandTimeoutMs: deps.commandTimeoutMs } : {},
