@@ -5,6 +5,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { connectNats, EventStore, NO_EVENTS } from '@inkstream/chassis'
@@ -127,13 +128,15 @@ async function main() {
     }
     if (cached?.headers.get('x-cache-status') !== 'HIT')
       throw new Error(`${site} never became a cache HIT`)
-    // the exact bytes readers get: gzip body and its headers
-    const raw = await fetch(`${stack.urls.gateway}${pagePath}`, { headers: GZIP })
-    const body = new Uint8Array(await raw.arrayBuffer())
+    // the exact bytes readers get: gzip body and its headers (node:http: fetch would
+    // decompress the body, and the static baseline would serve other bytes)
+    const raw = await rawGet(`${stack.urls.gateway}${pagePath}`, GZIP)
+    if (raw.headers['content-encoding'] !== 'gzip') throw new Error(`${pagePath} is not gzip`)
+    const body = raw.body
     const headers = {
       'Content-Encoding': 'gzip',
-      ETag: raw.headers.get('etag') ?? '',
-      'Cache-Control': raw.headers.get('cache-control') ?? '',
+      ETag: String(raw.headers.etag ?? ''),
+      'Cache-Control': String(raw.headers['cache-control'] ?? ''),
     }
     console.log(
       `bench: page ${pagePath}, ${body.length} bytes gzip; ${SECONDS}s per run, ${CONNECTIONS} connections`,
@@ -249,6 +252,23 @@ async function main() {
     services.push(r)
   }
   console.log(`\n${JSON.stringify({ services })}`)
+}
+
+/** A GET whose body comes as it was sent (no decompression). */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ body: Buffer; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ body: Buffer.concat(chunks), headers: res.headers }))
+        res.on('error', reject)
+      })
+      .on('error', reject)
+  })
 }
 
 async function appends(nc: Awaited<ReturnType<typeof connectNats>>, ns: string) {
