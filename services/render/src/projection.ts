@@ -254,7 +254,24 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
          ON DUPLICATE KEY UPDATE page_id = VALUES(page_id)`,
         renamed.flatMap((p) => [p.before?.slug, p.after?.pageId]),
       )
+    // every former slug of a page renamed again or no longer public (or public again): their
+    // tombstones point at where it is now, in one hop (a 301 to the current slug, or 410)
+    const moved = pageChanges.filter(
+      (p) =>
+        p.before &&
+        p.after &&
+        (p.before.slug !== p.after.slug || isPublished(p.before) !== isPublished(p.after)),
+    )
+    const formerSlugs = new Map<string, string[]>()
+    if (moved.length > 0)
+      for (const r of await sql<{ slug: string; page_id: string }[]>(
+        tx,
+        'SELECT slug, page_id FROM render_slug_history WHERE page_id IN (?)',
+        [moved.map((p) => p.after?.pageId)],
+      ))
+        formerSlugs.set(r.page_id, [...(formerSlugs.get(r.page_id) ?? []), r.slug])
     const change: BatchChange = {
+      formerSlugs,
       slugs: names,
       pages: pageChanges,
       series: changedSeries.map((after) => ({

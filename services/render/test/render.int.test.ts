@@ -244,6 +244,18 @@ describe('render projection', () => {
     assert.equal((await nav('a3')).prev, 'a2-new')
   })
 
+  test('paths - renamed again: every former slug answers one hop to the current one', async () => {
+    const again = await step(pageSubject('a2'), ev.pageEdited(page('a2'), { slug: 'a2-two' }))
+    assert.ok(again.paths.includes('/comic/a2'), 'the first slug is refreshed too')
+    assert.equal((await world.fields('/comic/a2')).loc, '/comic/a2-two')
+    assert.equal((await world.fields('/comic/a2-new')).loc, '/comic/a2-two')
+    // and back: the slug it had is its own again, the others point at it
+    await step(pageSubject('a2'), ev.pageEdited(page('a2'), { slug: 'a2-new' }))
+    assert.equal((await world.fields('/comic/a2')).loc, '/comic/a2-new')
+    assert.equal((await world.fields('/comic/a2-two')).loc, '/comic/a2-new')
+    assert.match(await html('/comic/a2-new'), /A Two/)
+  })
+
   test('paths - a page moved to another chapter: every page of its series', async () => {
     // late: between a1 and a2-new -> between b1 and b2
     const { paths } = await step(pageSubject('late'), ev.moved(page('late'), chapterB, 1.5))

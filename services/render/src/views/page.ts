@@ -229,8 +229,11 @@ export const pageView: View = {
     for (const p of change.pages) {
       const { before, after } = p
       if (!isPublic(before) && !isPublic(after)) continue
-      // 1. the page itself, where it was and where it is (an old slug gets its tombstone)
+      // 1. the page itself, where it was and where it is (an old slug gets its tombstone, and
+      //    so does every slug it had before: one hop to where it is now)
       if (isPublic(before)) paths.add(pagePath(before.slug))
+      for (const slug of change.formerSlugs?.get((after ?? before)?.pageId ?? '') ?? [])
+        if (slug !== after?.slug) paths.add(pagePath(slug))
       if (isPublic(after) && !(change.bulk && p.placeChanged)) paths.add(pagePath(after.slug))
       if (!p.placeChanged) continue
       // every later page's place among the published ones (its index) shifts: the whole

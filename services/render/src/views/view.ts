@@ -53,6 +53,11 @@ export interface BatchChange {
    */
   bulk: boolean
   /**
+   * Former slugs (render_slug_history) of the pages the batch renamed or made public or not:
+   * their tombstones are rewritten to answer where the page is now. Absent: none.
+   */
+  formerSlugs?: Map<string, string[]>
+  /**
    * Current slugs of every series and chapter the batch touches (pages' too), by id: list
    * views name paths with them (`/series/<slug>/...`). Absent: views name whole series.
    */
