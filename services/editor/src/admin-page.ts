@@ -4,6 +4,7 @@ import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import { build } from 'esbuild'
 import type { FastifyInstance } from 'fastify'
 import { DASHBOARD_STYLE, dashboardPane } from './dashboard-page.ts'
+import { NOTIFICATION_STYLE, notificationPane } from './notification-page.ts'
 import type { ActiveSession } from './sessions.ts'
 
 // GET /admin: the login form, or the studio when logged in. The studio's TypeScript
@@ -110,7 +111,7 @@ th, td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(-
 .tz { font-size: .85rem; color: var(--muted); }
 .login { max-width: 24rem; margin: 12vh auto; padding: 1.25rem; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; }
 `
-const STYLE = BASE_STYLE + DASHBOARD_STYLE
+const STYLE = BASE_STYLE + DASHBOARD_STYLE + NOTIFICATION_STYLE
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
 
 export const adminCsp = (script: string) =>
@@ -297,7 +298,7 @@ export const editorPage = (
     'Studio',
     script,
     html`<header class="top"><h1>Inkstream studio</h1>
-<nav aria-label="Studio"><a href="#/dashboard">Dashboard</a> <a href="#/scheduled">Scheduled</a> <a href="#/tokens">API tokens</a>
+<nav aria-label="Studio"><a href="#/dashboard">Dashboard</a> <a href="#/scheduled">Scheduled</a> <a href="#/notifications">Notifications</a> <a href="#/tokens">API tokens</a>
 <span class="who">${session.email} (${session.role})</span>
 <button id="logout" type="button">Log out</button></nav></header>
 <div class="layout">
@@ -314,6 +315,7 @@ ${pagePane}
 ${schedulePane}
 ${tokensPane}
 ${dashboardPane}
+${notificationPane}
 </main>
 </div>`,
   )

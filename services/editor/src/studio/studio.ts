@@ -5,6 +5,7 @@ import * as inCatalog from './catalog.ts'
 import { dashboardPane } from './dashboard.ts'
 import { byId, errorText, fill, h, keepingFocus, uuid } from './dom.ts'
 import { renderImageList } from './images-list.ts'
+import { notificationPane } from './notification.ts'
 import {
   type CommandResult,
   PageEditor,
@@ -38,6 +39,7 @@ const PANES = [
   'schedule-pane',
   'tokens-pane',
   'dashboard-pane',
+  'notification-pane',
 ] as const
 type Pane = (typeof PANES)[number]
 
@@ -49,6 +51,7 @@ type Route =
   | { pane: 'schedule-pane' }
   | { pane: 'tokens-pane' }
   | { pane: 'dashboard-pane' }
+  | { pane: 'notification-pane' }
 
 function parseRoute(hash: string): Route {
   const [, kind, id] = hash.replace(/^#/, '').split('/')
@@ -58,6 +61,7 @@ function parseRoute(hash: string): Route {
   if (kind === 'scheduled') return { pane: 'schedule-pane' }
   if (kind === 'tokens') return { pane: 'tokens-pane' }
   if (kind === 'dashboard') return { pane: 'dashboard-pane' }
+  if (kind === 'notifications') return { pane: 'notification-pane' }
   return { pane: 'welcome-pane' }
 }
 
@@ -712,6 +716,7 @@ export function startStudio(): void {
 
   const tokens = tokensPane(say, zone)
   const dashboard = dashboardPane()
+  const notifications = notificationPane()
 
   // ---- routes, session
 
@@ -724,6 +729,7 @@ export function startStudio(): void {
       showPane(route.pane)
     }
     if (route.pane === 'tokens-pane') tokens.load()
+    if (route.pane === 'notification-pane') notifications.show()
     if (route.pane === 'dashboard-pane') dashboard.show()
     else dashboard.hide()
     keepingFocus(renderAll)
