@@ -1,6 +1,6 @@
 import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
 import type { Vapid } from './push-keys.ts'
-import { pushPayload, pushRequest, topicOf } from './push-payload.ts'
+import { pushPayload, pushRequest, topicOf, vapidSigner } from './push-payload.ts'
 
 // The push sender: one process at a time (it holds the `notification.push` lease) takes queued
 // push deliveries and POSTs them to the push services. Per delivery:
@@ -60,6 +60,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number {
 export function startPushSender(o: PushSenderOptions): PushSender {
   const stats = { sent: 0, failed: 0, retried: 0, gone: 0 }
   const timeoutMs = o.timeoutMs ?? 10_000
+  const authorization = vapidSigner(o.vapid)
   let stopped = false
   let recovered = false
   let wake: (() => void) | undefined
@@ -117,7 +118,12 @@ export function startPushSender(o: PushSenderOptions): PushSender {
     const request = pushRequest(
       { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } },
       pushPayload(o.siteUrl, { slug: r.slug, title: r.title, imageHash: r.image_hash }),
-      { vapid: o.vapid, ttlS: o.ttlS, urgency: 'normal', topic: topicOf(r.publication) },
+      {
+        authorization: authorization(r.endpoint),
+        ttlS: o.ttlS,
+        urgency: 'normal',
+        topic: topicOf(r.publication),
+      },
     )
     let response: Response
     try {

@@ -118,13 +118,18 @@ export interface Pushed {
   body: Buffer
 }
 
+export interface PushAnswer {
+  status: number
+  headers?: Record<string, string>
+  /** Answer after this long (ms): what a push service's latency looks like. */
+  delayMs?: number
+}
+
 /** A push service on 127.0.0.1: keeps every POST; `answer(path, n)` picks the status. */
 export async function startPushService() {
   const received: Pushed[] = []
   const state = {
-    answer: (_path: string, _n: number): { status: number; headers?: Record<string, string> } => ({
-      status: 201,
-    }),
+    answer: (_path: string, _n: number): PushAnswer => ({ status: 201 }),
   }
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -134,7 +139,9 @@ export async function startPushService() {
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks) })
       const n = received.filter((r) => r.path === path).length
       const a = state.answer(path, n)
-      res.writeHead(a.status, a.headers ?? {}).end()
+      const send = () => res.writeHead(a.status, a.headers ?? {}).end()
+      if (a.delayMs) setTimeout(send, a.delayMs)
+      else send()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))

@@ -5,7 +5,7 @@ import { pushWire } from '@inkstream/contracts'
 import webpush from 'web-push'
 import { readPayload } from '../../render/src/client/push-payload.ts'
 import { publicKeyOf } from '../src/push-keys.ts'
-import { pushPayload, pushRequest, topicOf } from '../src/push-payload.ts'
+import { pushPayload, pushRequest, topicOf, vapidSigner } from '../src/push-payload.ts'
 import { retryAfterMs } from '../src/push-sender.ts'
 import { endpointProblem, keysProblem } from '../src/push-subscriptions.ts'
 import { browserKeys, decryptPush, verifyVapid } from './push-harness.ts'
@@ -35,7 +35,7 @@ describe('push payload', () => {
     const browser = browserKeys(endpoint)
     const payload = pushPayload(SITE, { slug: 'page-one', title: 'Page one', imageHash: HASH })
     const r = pushRequest(browser.subscription, payload, {
-      vapid,
+      authorization: vapidSigner(vapid)(endpoint),
       ttlS: 3600,
       urgency: 'normal',
       topic: topicOf('12:page'),
@@ -53,6 +53,18 @@ describe('push payload', () => {
     assert.ok(claims.exp * 1000 > Date.now() && claims.exp * 1000 <= Date.now() + 24 * 3600_000)
     // another browser's keys cannot read it
     assert.throws(() => decryptPush(r.body, browserKeys(endpoint)))
+  })
+
+  test('push payload - one VAPID signature per push service an hour, renewed before it expires', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z')
+    const sign = vapidSigner(vapid, () => now)
+    const a = sign('https://push.example.net/a')
+    assert.equal(sign('https://push.example.net/b'), a)
+    const other = sign('https://fcm.example.com/a')
+    assert.notEqual(other, a)
+    verifyVapid(other, keys.publicKey, 'https://fcm.example.com/a')
+    now += 3600_001
+    assert.notEqual(sign('https://push.example.net/a'), a)
   })
 
   test('push payload - the Topic is stable per publication and differs between them', () => {
