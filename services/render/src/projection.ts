@@ -348,9 +348,13 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
     // the pages (cheap, and what a reader who follows a link waits for) first, on their own;
     // then the lists, feeds and indexes (a long series makes them long)
+    // (the lists from one snapshot: they share its reads of the series' pages)
     const pages = [...paths].filter(isPagePath)
     await renderAll(pages)
-    await renderAll([...paths].filter((p) => !isPagePath(p)))
+    await renderAll(
+      [...paths].filter((p) => !isPagePath(p)),
+      1,
+    )
     const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
     const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)
     if (done.length > 0) await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [done])

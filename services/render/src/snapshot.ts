@@ -1,5 +1,6 @@
 import type { Pool } from '@inkstream/chassis'
 import { sql } from '@inkstream/chassis'
+import { closeMemo, openMemo } from './views/memo.ts'
 import type { Output, RenderContext, Tombstone, View } from './views/view.ts'
 
 // Rendering reads one consistent snapshot of the read model, together with the checkpoint
@@ -25,6 +26,7 @@ export async function renderSnapshot(
   tombstones = false,
 ): Promise<Rendering> {
   const conn = await pool.getConnection()
+  openMemo(conn)
   try {
     // pipelined: one round trip for both
     const [, cp] = await Promise.all([
@@ -61,6 +63,7 @@ export async function renderSnapshot(
       }
     return { seq: cp[0]?.seq ?? 0, html, tombstones: tombs }
   } finally {
+    closeMemo(conn)
     await conn.query('COMMIT').catch(() => {})
     conn.release()
   }

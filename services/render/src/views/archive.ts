@@ -83,9 +83,9 @@ export async function readDateArchive(
     .sort((a, b) => (a.publishedAt < b.publishedAt ? -1 : a.publishedAt > b.publishedAt ? 1 : 0))
   const years: DateArchiveView['years'] = []
   for (const page of dated) {
-    const at = new Date(page.publishedAt)
-    const year = at.getUTCFullYear()
-    const month = at.getUTCMonth() + 1
+    // ISO time in UTC: its year and month are its first characters (no Date per page)
+    const year = Number(page.publishedAt.slice(0, 4))
+    const month = Number(page.publishedAt.slice(5, 7))
     let y = years.find((e) => e.year === year)
     if (!y) {
       y = { year, months: [] }

@@ -1,6 +1,7 @@
 import { sql } from '@inkstream/chassis'
 import { type ImageRef, SLUG_PATTERN } from '@inkstream/contracts'
 import { fromDbTime, type PageRow } from '../read-model.ts'
+import { memoized } from './memo.ts'
 import type { ChapterDetails, PageListItem, SeriesDetails, SeriesRef } from './model.ts'
 import type { Affected, BatchChange, Output, PageChange, Queryable } from './view.ts'
 import { isPublic } from './view.ts'
@@ -70,11 +71,14 @@ export const listItem = (
 /** Published pages of some series in story order. */
 export async function publishedList(db: Queryable, seriesIds: string[]): Promise<ListDb[]> {
   if (seriesIds.length === 0) return []
-  return sql<ListDb[]>(
-    db,
-    `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id IN (?) AND p.status = 'published'
-     ORDER BY p.series_id, p.story_key`,
-    [seriesIds],
+  // the landing, the archive and the chapters of a series read the same rows: once per snapshot
+  return memoized(db, `publishedList:${seriesIds.join(',')}`, () =>
+    sql<ListDb[]>(
+      db,
+      `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id IN (?) AND p.status = 'published'
+       ORDER BY p.series_id, p.story_key`,
+      [seriesIds],
+    ),
   )
 }
 

@@ -16,6 +16,7 @@ import {
   tagPath,
 } from '@inkstream/contracts'
 import { fromDbTime } from '../read-model.ts'
+import { memoized } from './memo.ts'
 import type { SitemapEntry } from './model.ts'
 import { tagsOf } from './page.ts'
 import { type BatchChange, isPublic, type PageChange, type Queryable, type View } from './view.ts'
@@ -39,7 +40,12 @@ interface Row {
   locations: string
 }
 
-async function published(db: Queryable): Promise<Row[]> {
+/** Every published page with its series and chapter (the sitemap and the random list share it). */
+function published(db: Queryable): Promise<Row[]> {
+  return memoized(db, 'discovery:published', () => publishedRows(db))
+}
+
+async function publishedRows(db: Queryable): Promise<Row[]> {
   return sql<Row[]>(
     db,
     `SELECT s.slug AS s_slug, c.slug AS c_slug, p.slug, CAST(p.published_at AS CHAR) AS published_at,
