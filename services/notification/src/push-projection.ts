@@ -17,14 +17,26 @@ import type { Commit, Names } from '@inkstream/contracts'
 // queued pushes. What a push shows (title, slug, image) is read at send time from the e-mail
 // projection's notification_pages, once that projection has applied the publication (the
 // sender waits for its checkpoint), so the page's data is folded in one place only.
+// A publication older than `maxAgeMs` when it is projected (a first start replaying the log, a
+// long outage) is marked announced and pushed to nobody: a reader who subscribed during the
+// replay gets no pushes about old pages, and a push service would not keep it that long anyway.
 
 export const PUSH_PROJECTION = 'notification-push'
+
+export interface ApplyPushOptions {
+  /** Publications older than this when projected are not pushed (ms). */
+  maxAgeMs: number
+  now?: () => number
+}
 
 export async function applyPush(
   tx: PoolConnection,
   batch: { seq: number; commit: Commit }[],
+  o: ApplyPushOptions,
 ): Promise<void> {
+  const now = (o.now ?? Date.now)()
   for (const { seq, commit } of batch) {
+    const stale = now - Date.parse(commit.at) > o.maxAgeMs
     for (const e of commit.events) {
       switch (e.type) {
         case 'PageDrafted':
@@ -42,7 +54,7 @@ export async function applyPush(
             'UPDATE notification_push_pages SET announced = 1 WHERE page_id = ? AND announced = 0',
             [e.data.pageId],
           )
-          if (first.affectedRows !== 1) break
+          if (first.affectedRows !== 1 || stale) break
           await sql(
             tx,
             `INSERT IGNORE INTO notification_push_deliveries (publication, seq, page_id, subscription_id, status)
@@ -72,6 +84,8 @@ export function runPushProjection(options: {
   pool: Pool
   names: Names
   log: Logger
+  /** Publications older than this when projected are not pushed (ms). */
+  maxAgeMs: number
   onQueued?: () => void
 }): Promise<Projection> {
   return runProjection({
@@ -81,7 +95,7 @@ export function runPushProjection(options: {
     pool: options.pool,
     checkpointTable: 'notification_checkpoints',
     log: options.log,
-    apply: applyPush,
+    apply: (tx, batch) => applyPush(tx, batch, { maxAgeMs: options.maxAgeMs }),
     afterCommit: async () => options.onQueued?.(),
   })
 }

@@ -84,12 +84,13 @@ export async function startPush(d: PushDeps): Promise<Push> {
     ttlMs: 10_000,
     log,
   })
+  const ttlS = config.PUSH_TTL_S ?? 86_400
   const sender = startPushSender({
     pool,
     lease,
     vapid,
     siteUrl: config.SITE_URL,
-    ttlS: config.PUSH_TTL_S ?? 86_400,
+    ttlS,
     concurrency: config.PUSH_CONCURRENCY ?? 10,
     maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
     backoffMs: (n) => Math.min(3_600_000, config.NOTIFICATION_RETRY_BASE_MS * 2 ** (n - 1)),
@@ -101,6 +102,8 @@ export async function startPush(d: PushDeps): Promise<Push> {
     pool,
     names: d.names,
     log,
+    // a publication is pushed while a push service would still keep it (at least an hour)
+    maxAgeMs: Math.max(ttlS, 3600) * 1000,
     onQueued: () => sender.kick(),
   })
   const q = d.names.queue('notification')

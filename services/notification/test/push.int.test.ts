@@ -137,6 +137,36 @@ describe('notification push', () => {
     assert.equal((await rows(pageId, b)).length, 1)
   })
 
+  test('push - a publication projected long after it happened (a replay, an outage) is not pushed', async () => {
+    const b = browser()
+    await subscribe(b)
+    const { pageId } = await world.page(seriesId, 'push-old', { publish: false })
+    const version = await world.comics.version(world.ns.pageEvents(pageId))
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString()
+    const { seq } = await world.comics.append(
+      world.ns.pageEvents(pageId),
+      {
+        commandId: randomUUID(),
+        at: twoDaysAgo,
+        events: [{ type: 'PagePublished', v: 1, data: { pageId, publishedAt: twoDaysAgo } }],
+      },
+      version,
+    )
+    await svc.push.projection.waitFor(seq)
+    const announced = await sql<{ announced: number }[]>(
+      svc.pool,
+      'SELECT announced FROM notification_push_pages WHERE page_id = ?',
+      [pageId],
+    )
+    assert.equal(Number(announced[0]?.announced), 1)
+    assert.deepEqual(await rows(pageId, b), [])
+    // and published again now: announced once already, still nothing
+    await world.unpublish(pageId)
+    await svc.push.projection.waitFor(await world.publish(pageId))
+    assert.deepEqual(await rows(pageId, b), [])
+    assert.equal(pushService.at(pathOf(b)).length, 0)
+  })
+
   test('push - a 410 (or 404) from the push service removes the subscription', async () => {
     const gone = browser()
     const missing = browser()
