@@ -33,6 +33,8 @@ export interface PublishResult {
   archive: number
   /** Seconds from the first publication of the archive to its last page served. */
   archiveSeconds: number
+  /** The PublishPage command answered (appended to the log): the floor of the others. */
+  answered: Timing
   page: Timing
   neighbour: Timing
   /** Until the last of every affected path showed the publication. */
@@ -144,6 +146,7 @@ export async function publishToVisible(
   try {
     await renderIdle()
     // 2. one more page after the last, `samples` times
+    const answered: number[] = []
     const page: number[] = []
     const neighbour: number[] = []
     const every: number[] = []
@@ -198,6 +201,7 @@ export async function publishToVisible(
         pageId,
         expectedVersion: drafted.version,
       })
+      answered.push(performance.now() - start)
       const times = await Promise.all(
         Object.entries(checks).map(([path, check]) =>
           waitFor(
@@ -248,6 +252,7 @@ export async function publishToVisible(
     return {
       archive: options.pages,
       archiveSeconds,
+      answered: timing(answered),
       page: timing(page),
       neighbour: timing(neighbour),
       every: timing(every),

@@ -412,6 +412,9 @@ function report(r: Results) {
     )
     note(`(slowest path of the slowest sample: ${p.slowest})`)
     note(
+      `(the PublishPage command answered, appended to the log: p50 / p99 ${fmt(p.answered.p50, 1)} / ${fmt(p.answered.p99, 1)} ms)`,
+    )
+    note(
       `(the archive: ${fmt(p.archive)} pages drafted, published and served in ${fmt(p.archiveSeconds, 1)} s)`,
     )
     for (const c of p.renders)
