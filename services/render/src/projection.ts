@@ -83,9 +83,10 @@ const isPublished = (p: PageRow | null) => p?.status === 'published'
  * The projection's two halves, for runProjection. `apply` folds a batch per aggregate in
  * memory (each touched row loaded once, written once), works out which paths the batch made
  * stale (each view's `pathsAffected`) and records them in `render_outbox`, all in the batch's
- * transaction. `afterCommit` renders each owed path once, purges them at nginx in one go and
- * clears the outbox; whole series (a replay, a moved chapter, a new last page) are rendered in
- * the background once the projection has caught up. A redelivery finds what is still owed.
+ * transaction. `afterCommit` renders each owed path once (the pages first, then the lists),
+ * purges each chunk at nginx as soon as it is stored and clears the outbox; whole series (a
+ * replay, a moved chapter, a page inserted in the middle) are rendered in the background once
+ * the projection has caught up. A redelivery finds what is still owed.
  */
 export function renderProjection(options: RenderProjectionOptions): RenderProjection {
   const { pool, renderer, purge, views, log, batchSize } = options
