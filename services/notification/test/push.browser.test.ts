@@ -1,9 +1,11 @@
 // Web push on the reader's site, through the real stack (comic, render, gateway, notification
 // as their own processes, nginx in front) in headless Chromium: the "Notify me of new pages"
-// button is hidden without JavaScript and shown with it on a series page; a click registers
+// button is hidden without JavaScript or PushManager and shown with them on a series page; a
+// click registers
 // the service worker at /sw.js (served uncached, with its scope allowed), subscribes with the
 // site's VAPID key and hands the subscription to POST /push/subscribe; the next publication
-// reaches the push service encrypted for that browser. Headless Chromium has no push service
+// reaches the push service encrypted for that browser, and the worker shows a push as the
+// page's notification (title, image, one tag per page). Headless Chromium has no push service
 // of its own, so PushManager.subscribe is replaced in the page by one that returns a
 // subscription to a push service on loopback (the stack's test flag allows loopback http),
 // with keys this test holds; everything after the browser is real.
@@ -167,6 +169,20 @@ test('push browser - without JavaScript the button stays hidden', async () => {
   await context.close()
 })
 
+test('push browser - a browser without PushManager keeps the button hidden', async () => {
+  const context = await newContext()
+  await context.addInitScript(() => {
+    delete (window as { PushManager?: unknown }).PushManager
+  })
+  const tab = await context.newPage()
+  await tab.goto(`${site()}/series/${SERIES}`)
+  // the reader's script ran (it shows the colour-scheme toggle), and left this one hidden
+  await tab.locator('button[data-ink-theme]').waitFor({ state: 'visible' })
+  assert.equal(await tab.evaluate(() => 'PushManager' in window), false)
+  assert.equal(await tab.locator(`button[data-ink-push="${SERIES}"]`).isVisible(), false)
+  await context.close()
+})
+
 test('push browser - the button subscribes, the service worker registers at /sw.js, a publication is pushed', async () => {
   const b = browserKeys(`${pushService.url}/push/${randomUUID()}`)
   const context = await newContext()
@@ -217,6 +233,48 @@ test('push browser - the button subscribes, the service worker registers at /sw.
     await tab.evaluate(() => (window as { __inkPush?: { key: string } }).__inkPush?.key),
     key.key,
   )
+
+  // the worker shows a push as the page's notification (a push event dispatched in the
+  // worker itself: headless Chromium has no push service to deliver one)
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'))
+  const shown = await worker.evaluate(async (origin) => {
+    const sw = self as unknown as {
+      registration: { getNotifications(): Promise<Notification[]> }
+      dispatchEvent(e: Event): boolean
+    }
+    const payload = {
+      title: 'A pushed page',
+      url: `${origin}/comic/first-moon`,
+      image: `${origin}/img/x.webp`,
+    }
+    const PushEventClass = (
+      self as unknown as { PushEvent: new (t: string, i: { data: string }) => Event }
+    ).PushEvent
+    sw.dispatchEvent(new PushEventClass('push', { data: JSON.stringify(payload) }))
+    for (let i = 0; i < 100; i++) {
+      const all = await sw.registration.getNotifications()
+      if (all.length > 0)
+        return all.map((n) => ({
+          title: n.title,
+          image: (n as Notification & { image?: string }).image,
+          tag: n.tag,
+          data: n.data,
+        }))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return []
+  }, site())
+  assert.deepEqual(shown, [
+    {
+      title: 'A pushed page',
+      image: `${site()}/img/x.webp`,
+      tag: `${site()}/comic/first-moon`,
+      data: { url: `${site()}/comic/first-moon` },
+    },
+  ])
+
+  // (its click opens the page: clients.openWindow refuses a dispatched click, which carries
+  // no user activation, so that part is not exercised here)
 
   // the next page of the series reaches this browser, encrypted for its keys
   await publishPage('second-moon')
