@@ -1,7 +1,9 @@
 // The notification bench (issue 9): 10,000 confirmed subscribers, the time from a page's
 // publication to the last newsletter accepted by a local SMTP server (smtp-server in this
 // process), against that same server's own acceptance rate measured in the same run with a
-// plain nodemailer loop (the baseline: what the server and the machine allow at all).
+// plain nodemailer loop (the baseline: what the server and the machine allow at all); then a
+// kill -9 of the sending process mid-send (a subset of the subscribers), counting who got the
+// newsletter twice or not at all after another process took the lease over.
 //
 //   node services/notification/bench/bench.ts
 //
@@ -9,9 +11,12 @@
 // phase has a deadline; the whole run stops after 5 minutes), on 127.0.0.1 only. Prints a
 // markdown table and a last line `BENCH_JSON {...}`; exits 0 even when a target is missed.
 
+import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { sql } from '@inkstream/chassis'
+import { fileURLToPath } from 'node:url'
+import { createPool, sql } from '@inkstream/chassis'
 import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
 import { type NotificationService, startNotification } from '../src/service.ts'
@@ -23,7 +28,24 @@ const TARGET_S = 60
 const BASELINE_MAILS = 3_000
 const BASELINE_MAX_MS = 20_000
 const SEND_MAX_MS = 180_000
-const RUN_MAX_MS = 300_000
+const RUN_MAX_MS = 330_000
+/** Recipients of the kill -9 phase (a subset of the subscribers: bounded time). */
+const CRASH_N = Math.min(SUBSCRIBERS, Number(process.env.BENCH_CRASH_SUBSCRIBERS ?? 3_000))
+const CRASH_MAX_MS = 90_000
+const CHILD = fileURLToPath(new URL('../test/child.ts', import.meta.url))
+const children: ChildProcess[] = []
+
+/** The service in a child process (test/child.ts), for the kill -9 phase. */
+async function child(world: World): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--no-warnings', CHILD], {
+    env: { ...process.env, NOTIFICATION_TEST_CONFIG: JSON.stringify(world.config) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.push(c)
+  const [line] = (await once(c.stdout as NodeJS.ReadableStream, 'data')) as [Buffer]
+  if (!/ready/.test(line.toString())) throw new Error(`child: ${line}`)
+  return c
+}
 
 const started = Date.now()
 const hardStop = setTimeout(() => {
@@ -101,9 +123,12 @@ async function baseline(port: number): Promise<{ mails: number; ms: number; perS
   return { mails: done, ms, perS: (done / ms) * 1000 }
 }
 
+const seeded: string[] = []
+
 async function seed(svc: NotificationService, seriesId: string, n: number) {
   for (let i = 0; i < n; i += 1000) {
     const ids = Array.from({ length: Math.min(1000, n - i) }, () => randomUUID())
+    seeded.push(...ids)
     await sql(
       svc.pool,
       `INSERT INTO notification_subscribers (id, email, status, frequency, confirmed_at) VALUES ${ids
@@ -171,6 +196,72 @@ async function main() {
       deliveries: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
     })
 
+    // kill -9 mid-send: a second series, CRASH_N of the subscribers, the sender in a child
+    // process killed after a third went out; a new child takes the lease over (10 s TTL)
+    const crashSeries = await world.series('bench-crash')
+    await svc.projection.waitFor(await world.comics.lastSeq())
+    for (let i = 0; i < CRASH_N; i += 1000) {
+      const part = seeded.slice(i, Math.min(CRASH_N, i + 1000))
+      await sql(
+        svc.pool,
+        `INSERT INTO notification_subscriptions (subscriber_id, series_id, frequency) VALUES ${part
+          .map(() => "(?, ?, 'each')")
+          .join(',')}`,
+        part.flatMap((id) => [id, crashSeries]),
+      )
+    }
+    await svc.close()
+    svc = undefined
+    const crashPool = await createPool(world.config.MARIADB_URL, 2)
+    try {
+      const copiesBefore = new Map(smtp.state.byRcpt)
+      const first = await child(world)
+      const c0 = performance.now()
+      const crashPage = await world.page(crashSeries, 'bench-crash-page')
+      const sentOf = async () =>
+        Number(
+          (
+            await sql<{ n: number }[]>(
+              crashPool,
+              "SELECT COUNT(*) AS n FROM notification_deliveries WHERE page_id = ? AND status = 'sent'",
+              [crashPage.pageId],
+            )
+          )[0]?.n,
+        )
+      while ((await sentOf()) < CRASH_N / 3 && performance.now() - c0 < CRASH_MAX_MS)
+        await new Promise((r) => setTimeout(r, 20))
+      first.kill('SIGKILL')
+      await once(first, 'exit')
+      const doubt = Number(
+        (
+          await sql<{ n: number }[]>(
+            crashPool,
+            "SELECT COUNT(*) AS n FROM notification_deliveries WHERE page_id = ? AND status = 'sending'",
+            [crashPage.pageId],
+          )
+        )[0]?.n,
+      )
+      const second = await child(world)
+      while ((await sentOf()) < CRASH_N && performance.now() - c0 < CRASH_MAX_MS)
+        await new Promise((r) => setTimeout(r, 100))
+      const crashMs = performance.now() - c0
+      second.kill('SIGTERM')
+      await once(second, 'exit')
+      let lost = 0
+      let twice = 0
+      for (let i = 0; i < CRASH_N; i++) {
+        const to = `reader${i}@example.com`
+        const got = (smtp.state.byRcpt.get(to) ?? 0) - (copiesBefore.get(to) ?? 0)
+        if (got === 0) lost++
+        if (got > 1) twice++
+      }
+      Object.assign(result, {
+        crash: { recipients: CRASH_N, inDoubt: doubt, lost, twice, ms: Math.round(crashMs) },
+      })
+    } finally {
+      await crashPool.end()
+    }
+
     console.log('| measure | value |')
     console.log('| --- | --- |')
     console.log(`| subscribers (confirmed) | ${SUBSCRIBERS} |`)
@@ -186,10 +277,21 @@ async function main() {
     )
     console.log(`| recipients mailed twice | ${twice} |`)
     console.log(`| delivery rows | ${JSON.stringify(result.deliveries)} |`)
+    const crash = result.crash as {
+      recipients: number
+      inDoubt: number
+      lost: number
+      twice: number
+      ms: number
+    }
+    console.log(
+      `| kill -9 after a third of ${crash.recipients}, a new process takes over | ${crash.lost} lost, ${crash.twice} mailed twice (${crash.inDoubt} rows in doubt at the kill), all sent in ${(crash.ms / 1000).toFixed(1)} s |`,
+    )
   } catch (error) {
     result.error = String((error as Error).stack ?? error)
     console.log(`bench failed: ${result.error}`)
   } finally {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
     await svc?.close().catch(() => {})
     await world?.cleanup().catch(() => {})
     await smtp.close()
