@@ -1,14 +1,13 @@
 // Web push on the reader's site, through the real stack (comic, render, gateway, notification
 // as their own processes, nginx in front) in headless Chromium: the "Notify me of new pages"
 // button is hidden without JavaScript or PushManager and shown with them on a series page; a
-// click registers
-// the service worker at /sw.js (served uncached, with its scope allowed), subscribes with the
-// site's VAPID key and hands the subscription to POST /push/subscribe; the next publication
-// reaches the push service encrypted for that browser, and the worker shows a push as the
-// page's notification (title, image, one tag per page). Headless Chromium has no push service
-// of its own, so PushManager.subscribe is replaced in the page by one that returns a
-// subscription to a push service on loopback (the stack's test flag allows loopback http),
-// with keys this test holds; everything after the browser is real.
+// click registers the service worker at /sw.js (served uncached, with its scope allowed),
+// subscribes with the site's VAPID key and hands the subscription to POST /push/subscribe; the
+// next publication reaches the push service encrypted for that browser, and the worker shows a
+// push as the page's notification (title, image, one tag per page). Headless Chromium has no
+// push service of its own, so PushManager.subscribe is replaced in the page by one that
+// returns a subscription to a push service on loopback (the stack's test flag allows loopback
+// http), with keys this test holds; everything after the browser is real.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'

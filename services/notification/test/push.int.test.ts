@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { request, sql } from '@inkstream/chassis'
 import { pushSubject, pushWire } from '@inkstream/contracts'
+import webpush from 'web-push'
+import { vapidKeys } from '../src/push-keys.ts'
 import { type NotificationService, startNotification } from '../src/service.ts'
 import {
   CLIENT,
@@ -104,6 +106,41 @@ describe('notification push', () => {
       kept.map((k) => k.public_key),
       [svc.push.vapid.publicKey],
     )
+  })
+
+  test('push - configured VAPID keys are used as they are; half a pair or a wrong pair stops the start', async () => {
+    const pair = webpush.generateVAPIDKeys()
+    const site = { siteUrl: SITE, mailFrom: 'Comic <comic@comic.test>' }
+    assert.deepEqual(await vapidKeys(svc.pool, { ...pair, ...site }), {
+      ...pair,
+      subject: SITE, // an https site is its own subject
+    })
+    assert.equal(
+      (
+        await vapidKeys(svc.pool, {
+          ...pair,
+          siteUrl: 'http://localhost:8080',
+          mailFrom: site.mailFrom,
+        })
+      ).subject,
+      'mailto:comic@comic.test',
+    )
+    await assert.rejects(vapidKeys(svc.pool, { publicKey: pair.publicKey, ...site }), /both/)
+    const other = webpush.generateVAPIDKeys()
+    await assert.rejects(
+      vapidKeys(svc.pool, { publicKey: pair.publicKey, privateKey: other.privateKey, ...site }),
+      /not the public key/,
+    )
+    // the generated pair stays the one kept
+    const kept = await sql<{ public_key: string }[]>(
+      svc.pool,
+      'SELECT public_key FROM notification_push_keys',
+    )
+    assert.deepEqual(
+      kept.map((k) => k.public_key),
+      [svc.push.vapid.publicKey],
+    )
+    assert.equal((await vapidKeys(svc.pool, site)).publicKey, svc.push.vapid.publicKey)
   })
 
   test('push - subscribe, publish: one encrypted push the browser’s keys decrypt, VAPID-signed', async () => {
