@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
-import type { Logger, NatsConnection } from '@inkstream/chassis'
+import { createHmac, randomBytes } from 'node:crypto'
+import type { Logger, NatsConnection, Redis } from '@inkstream/chassis'
 import { request as ask } from '@inkstream/chassis'
 import {
   type ErrorBody,
@@ -24,6 +24,12 @@ export interface PushRoutesOptions {
   ns: Names
   log: Logger
   timeoutMs?: number
+  /**
+   * Where the key of the client hashes is kept: the same `<ns>:gateway:subscribe:key` as the
+   * e-mail form's (routes/subscribe.ts), so a reader is one client to both; absent: a key of
+   * this process only.
+   */
+  redis?: Redis
 }
 
 /** Where render stores the service worker in the HTML cache, and where browsers find it. */
@@ -84,11 +90,31 @@ export default async function pushRoutes(
     app.getDefaultJsonParser('error', 'error'),
   )
 
-  /** The reader's address, hashed with the namespace: rate limits without keeping the IP. */
-  const client = (request: FastifyRequest) => {
+  // The client key, as routes/subscribe.ts makes it: HMAC-SHA256 of the reader's address under
+  // a random server key shared through Redis (SET NX), so a rate-limit key cannot be reversed
+  // by hashing every IPv4 address.
+  let key: Promise<Buffer> | undefined
+  const loadKey = async (): Promise<Buffer> => {
+    const fresh = randomBytes(32).toString('base64url')
+    if (!o.redis) return Buffer.from(fresh)
+    const k = `${o.ns.keyPrefix}gateway:subscribe:key`
+    await o.redis.set(k, fresh, 'NX')
+    const kept = await o.redis.get(k)
+    if (!kept) throw new Error('the subscribe client key vanished from Redis')
+    return Buffer.from(kept)
+  }
+  const client = async (request: FastifyRequest) => {
+    if (!key) {
+      key = loadKey()
+      key.catch(() => {
+        key = undefined
+      })
+    }
     const real = request.headers['x-real-ip']
     const ip = (Array.isArray(real) ? real[0] : real)?.trim() || request.ip
-    return createHash('sha256').update(`${o.ns.ns}\n${ip}`).digest('hex')
+    return createHmac('sha256', await key)
+      .update(`${o.ns.ns}\n${ip}`)
+      .digest('hex')
   }
 
   /** Asks notification: its reply, or null once a problem or a 503 was sent. */
@@ -125,11 +151,11 @@ export default async function pushRoutes(
   app.post('/push/subscribe', { bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
     const b = objectBody(request)
     if (!b) return noBody(reply, '{ subscription, series }')
-    const r = await call(reply, () =>
+    const r = await call(reply, async () =>
       ask(
         o.nc,
         pushSubject(o.ns, 'subscribe'),
-        { ...b, client: client(request) } as Parameters<
+        { ...b, client: await client(request) } as Parameters<
           typeof pushWire.subscribe.request.encode
         >[0],
         pushWire.subscribe,
@@ -144,11 +170,11 @@ export default async function pushRoutes(
   app.post('/push/unsubscribe', { bodyLimit: PUSH_MAX_BYTES }, async (request, reply) => {
     const b = objectBody(request)
     if (!b) return noBody(reply, '{ endpoint, series? }')
-    const r = await call(reply, () =>
+    const r = await call(reply, async () =>
       ask(
         o.nc,
         pushSubject(o.ns, 'unsubscribe'),
-        { ...b, client: client(request) } as Parameters<
+        { ...b, client: await client(request) } as Parameters<
           typeof pushWire.unsubscribe.request.encode
         >[0],
         pushWire.unsubscribe,

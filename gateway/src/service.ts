@@ -149,7 +149,7 @@ export async function buildApp(
     redis: deps.redis,
     site: deps.site ?? { name: 'Inkstream', url: '' },
   })
-  await app.register(pushRoutes, { nc: deps.nc, ns: deps.ns, log: deps.log })
+  await app.register(pushRoutes, { nc: deps.nc, ns: deps.ns, log: deps.log, redis: deps.redis })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
 }
