@@ -44,6 +44,10 @@ export const NotificationConfig = {
   INK_WEBHOOKS_ALLOW_PRIVATE: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   /** A WebSub hub the feeds name; each publication pings it (hub.mode=publish). Unset: none. */
   WEBSUB_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+  /** Where DSN bounce reports are received over SMTP (the bounce address's MX); unset: none. */
+  NOTIFICATION_BOUNCE_SMTP_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  /** Its address (default 127.0.0.1). */
+  NOTIFICATION_BOUNCE_SMTP_HOST: Type.Optional(Type.String({ minLength: 1 })),
   /** Web push: VAPID keys and subject, TTL, concurrency (push-config.ts). */
   ...PushConfig,
 }

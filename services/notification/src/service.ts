@@ -28,6 +28,7 @@ import {
 } from '@inkstream/contracts'
 import type { Transporter } from 'nodemailer'
 import { createAdmin } from './admin.ts'
+import { type BounceReceiver, startBounceReceiver } from './bounces.ts'
 import type { NotificationConfig } from './config.ts'
 import type { Mail, Site } from './mail.ts'
 import { type Outbound, startOutbound } from './outbound.ts'
@@ -54,6 +55,8 @@ export interface NotificationService extends StartedService {
   push: Push
   /** Webhook POSTs and WebSub pings. */
   outbound: Outbound
+  /** The DSN bounce receiver's smtp:// URL (NOTIFICATION_BOUNCE_SMTP_PORT set). */
+  bounceUrl?: string
 }
 
 export interface NotificationOptions {
@@ -86,6 +89,7 @@ export async function startNotification(
   const pool = await createPool(config.MARIADB_URL, 8)
   const redis = createRedis(config.REDIS_URL)
   let sink: Sink | undefined
+  let bounces: BounceReceiver | undefined
   let transport: Transporter | undefined
   try {
     await migrate(pool, 'notification', MIGRATIONS)
@@ -167,6 +171,14 @@ export async function startNotification(
     })
     lease.onChange((held) => held && sender.kick())
     lease.onChange((held) => held && outbound.kick())
+    if (config.NOTIFICATION_BOUNCE_SMTP_PORT !== undefined)
+      bounces = await startBounceReceiver({
+        pool,
+        siteHost: new URL(config.SITE_URL).hostname,
+        host: config.NOTIFICATION_BOUNCE_SMTP_HOST ?? '127.0.0.1',
+        port: config.NOTIFICATION_BOUNCE_SMTP_PORT,
+        log,
+      })
     const projection = await runNotificationProjection({
       store,
       pool,
@@ -295,6 +307,7 @@ export async function startNotification(
       smtpUrl,
       push,
       outbound,
+      ...(bounces ? { bounceUrl: bounces.url } : {}),
       checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
       async close() {
         if (nc.isClosed()) return
@@ -303,6 +316,7 @@ export async function startNotification(
         await projection.stop()
         await sender.stop()
         await outbound.stop()
+        await bounces?.close()
         await lease.release()
         t.close()
         await sink?.close()
@@ -314,6 +328,7 @@ export async function startNotification(
   } catch (error) {
     transport?.close()
     await sink?.close().catch(() => {})
+    await bounces?.close().catch(() => {})
     await nc.close().catch(() => {})
     await pool.end().catch(() => {})
     redis.disconnect()

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { request, sql } from '@inkstream/chassis'
 import { notificationSubject, notificationWire } from '@inkstream/contracts'
+import nodemailer from 'nodemailer'
 import { type NotificationService, startNotification } from '../src/service.ts'
 import { CLIENT, createWorld, linkIn, quietLog, startSmtp, until, type World } from './harness.ts'
 
@@ -93,5 +94,116 @@ describe('notification retries', () => {
     )
     assert.equal(Number(rows[0]?.n), 1, 'only the bounced one')
     assert.equal(smtp.to('gone-away@example.com').length, 1, 'only the confirmation arrived')
+  })
+})
+
+describe('notification DSN bounce reports', () => {
+  let dsnSmtp: Awaited<ReturnType<typeof startSmtp>>
+  let dsnWorld: World
+  let dsnSvc: NotificationService
+  before(async () => {
+    dsnSmtp = await startSmtp()
+    dsnWorld = await createWorld(dsnSmtp.url, { NOTIFICATION_BOUNCE_SMTP_PORT: 0 })
+    const s = await dsnWorld.series('main')
+    dsnSvc = await startNotification(dsnWorld.config, { log: quietLog })
+    await dsnSvc.projection.waitFor(await dsnWorld.comics.lastSeq())
+    seriesId = s
+  })
+  after(async () => {
+    await dsnSvc?.close()
+    await dsnWorld?.cleanup()
+    await dsnSmtp?.close()
+  })
+
+  /** A DSN as a receiving server mails it back (RFC 3464), for a mail we sent. */
+  const dsn = (recipient: string, messageId: string, action: string, status: string) =>
+    [
+      'From: Mail Delivery System <mailer-daemon@mx.example.net>',
+      'To: comic@comic.test',
+      'Subject: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status;',
+      ' boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example.net',
+      '',
+      `Final-Recipient: rfc822; ${recipient}`,
+      `Action: ${action}`,
+      `Status: ${status}`,
+      'Diagnostic-Code: smtp; 550 5.1.1 mailbox gone',
+      '',
+      '--b1',
+      'Content-Type: text/rfc822-headers',
+      '',
+      `Message-ID: ${messageId}`,
+      'Subject: Series main: Page x',
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n')
+
+  test('bounces - a DSN report (Action: failed, 5.x.x) for a sent newsletter marks the address bounced', async () => {
+    const email = 'later-gone@example.com'
+    await request(
+      dsnSvc.nc,
+      notificationSubject(dsnWorld.ns, 'subscribe'),
+      { email, series: ['main'], frequency: 'each', client: CLIENT },
+      notificationWire.subscribe,
+    )
+    await until('confirmation', () => dsnSmtp.to(email).length > 0)
+    await request(
+      dsnSvc.nc,
+      notificationSubject(dsnWorld.ns, 'confirm'),
+      { token: linkIn(dsnSmtp.to(email)[0]?.raw ?? '', '/subscribe/confirm'), client: CLIENT },
+      notificationWire.token,
+    )
+    const { seq } = await dsnWorld.page(seriesId, 'dsn-page')
+    await dsnSvc.projection.waitFor(seq)
+    await until('the newsletter', () => dsnSmtp.to(email).length === 2)
+    const messageId = dsnSmtp.to(email)[1]?.messageId as string
+    const status = async () =>
+      (
+        await sql<{ status: string }[]>(
+          dsnSvc.pool,
+          'SELECT status FROM notification_subscribers WHERE email = ?',
+          [email],
+        )
+      )[0]?.status
+    await until('sent', async () => {
+      const r = await sql<{ status: string }[]>(
+        dsnSvc.pool,
+        'SELECT d.status FROM notification_deliveries d JOIN notification_subscribers u ON u.id = d.subscriber_id WHERE u.email = ?',
+        [email],
+      )
+      return r[0]?.status === 'sent'
+    })
+    const mx = nodemailer.createTransport({
+      url: dsnSvc.bounceUrl as string,
+      ignoreTLS: true,
+    } as never)
+    const report = (raw: string) =>
+      mx.sendMail({ envelope: { from: '', to: 'comic@comic.test' }, raw })
+    // a delay (4.x.x), and a report naming another address for the same mail: believed by no one
+    await report(dsn(email, messageId, 'delayed', '4.4.7'))
+    await report(dsn('someone-else@example.com', messageId, 'failed', '5.1.1'))
+    assert.equal(await status(), 'confirmed')
+    await report(dsn(email, messageId, 'failed', '5.1.1'))
+    assert.equal(await status(), 'bounced')
+    const [row] = await sql<{ status: string; last_error: string }[]>(
+      dsnSvc.pool,
+      'SELECT d.status, d.last_error FROM notification_deliveries d JOIN notification_subscribers u ON u.id = d.subscriber_id WHERE u.email = ?',
+      [email],
+    )
+    assert.equal(row?.status, 'bounced')
+    assert.equal(row?.last_error, 'DSN: 5.1.1')
+    mx.close()
   })
 })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { parseDsn } from '../src/bounces.ts'
 import { digestMail } from '../src/mail.ts'
 import { isHardBounce, weekStart } from '../src/sender.ts'
 import {
@@ -130,6 +131,65 @@ describe('digest and bounces', () => {
     assert.equal(
       mail.headers['List-Unsubscribe'],
       '<https://c.test/unsubscribe?t=x>, <mailto:c@c.test?subject=unsubscribe>',
+    )
+  })
+})
+
+describe('DSN reports', () => {
+  const report = (headers: string, body: string) => `${headers}\r\n\r\n${body}`
+  const HEAD =
+    'Content-Type: multipart/report; report-type=delivery-status;\r\n boundary="x"\r\nSubject: failure'
+  const BODY = (action: string, status: string, id: string) =>
+    `--x\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; <Gone@Example.com>\r\nAction: ${action}\r\nStatus: ${status}\r\n\r\n--x\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: ${id}\r\n\r\n--x--`
+  const SUB = '0b6f6a4e-8d7a-4c3e-9a51-2f1d8c9e7b10'
+  const PAGE = '1c6f6a4e-8d7a-4c3e-9a51-2f1d8c9e7b11'
+  test('dsn - a permanent failure names the delivery by its Message-ID', () => {
+    assert.deepEqual(
+      parseDsn(
+        report(HEAD, BODY('failed', '5.1.1', `<12.${PAGE}.${SUB}@comic.test>`)),
+        'comic.test',
+      ),
+      [
+        {
+          subscriberId: SUB,
+          publication: `12:${PAGE}`,
+          recipient: 'gone@example.com',
+          status: '5.1.1',
+        },
+      ],
+    )
+    assert.deepEqual(
+      parseDsn(
+        report(HEAD, BODY('failed', '5.2.2', `<digest.2026-11-23.${SUB}@comic.test>`)),
+        'comic.test',
+      )[0]?.publication,
+      'digest:2026-11-23',
+    )
+  })
+  test('dsn - delays, other hosts, and mail that is no report are ignored', () => {
+    assert.deepEqual(
+      parseDsn(
+        report(HEAD, BODY('delayed', '4.4.7', `<12.${PAGE}.${SUB}@comic.test>`)),
+        'comic.test',
+      ),
+      [],
+    )
+    assert.deepEqual(
+      parseDsn(
+        report(HEAD, BODY('failed', '5.1.1', `<12.${PAGE}.${SUB}@other.test>`)),
+        'comic.test',
+      ),
+      [],
+    )
+    assert.deepEqual(
+      parseDsn(
+        report(
+          'Content-Type: text/plain',
+          BODY('failed', '5.1.1', `<12.${PAGE}.${SUB}@comic.test>`),
+        ),
+        'comic.test',
+      ),
+      [],
     )
   })
 })
