@@ -35,6 +35,7 @@ export interface PushDeps {
   config: PushConfig &
     Pick<
       NotificationConfig,
+      | 'NODE_ENV'
       | 'SITE_URL'
       | 'MAIL_FROM'
       | 'NOTIFICATION_RATE_PER_CLIENT'
@@ -61,6 +62,8 @@ export interface Push {
 
 export async function startPush(d: PushDeps): Promise<Push> {
   const { config, nc, pool, log } = d
+  if (config.PUSH_ALLOW_LOOPBACK_HTTP && config.NODE_ENV === 'production')
+    throw new Error('PUSH_ALLOW_LOOPBACK_HTTP is for tests: not with NODE_ENV=production')
   await migrate(pool, 'notification_push', PUSH_MIGRATIONS)
   const vapid = await vapidKeys(pool, {
     publicKey: config.VAPID_PUBLIC_KEY,

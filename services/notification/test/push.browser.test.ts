@@ -207,8 +207,8 @@ test('push browser - the button subscribes, the service worker registers at /sw.
           .replace(/\//g, '_')
           .replace(/=+$/, ''),
       }
-      current = fake
-      return fake as unknown as PushSubscription
+      current = { ...fake, options: { userVisibleOnly: true, applicationServerKey: key.buffer } }
+      return current as PushSubscription
     }
     PushManager.prototype.getSubscription = async () => current as PushSubscription | null
   }, b.subscription)

@@ -32,6 +32,9 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return out
 }
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i])
+
 const canPush = () =>
   window.isSecureContext &&
   'serviceWorker' in navigator &&
@@ -52,16 +55,20 @@ async function subscribe(series: string): Promise<void> {
   if ((await Notification.requestPermission()) !== 'granted')
     throw new Error('Notifications are blocked for this site in the browser settings.')
   const ready = await navigator.serviceWorker.ready
+  const res = await fetch('/push/key')
+  if (!res.ok) throw new Error(`/push/key: ${res.status}`)
+  const key = keyBytes(((await res.json()) as { key: string }).key)
   let subscription = await ready.pushManager.getSubscription()
-  if (!subscription) {
-    const res = await fetch('/push/key')
-    if (!res.ok) throw new Error(`/push/key: ${res.status}`)
-    const { key } = (await res.json()) as { key: string }
-    subscription = await registration.pushManager.subscribe({
-      userVisibleOnly: true,
-      applicationServerKey: keyBytes(key),
-    })
+  // made with a key the site no longer signs with (it was rotated): push services would refuse
+  const made = subscription?.options?.applicationServerKey
+  if (subscription && made && !sameBytes(new Uint8Array(made), key)) {
+    await subscription.unsubscribe()
+    subscription = null
   }
+  subscription ??= await registration.pushManager.subscribe({
+    userVisibleOnly: true,
+    applicationServerKey: key,
+  })
   await post('/push/subscribe', { subscription: subscription.toJSON(), series: [series] })
 }
 
