@@ -12,6 +12,13 @@ import { contract } from './validate.ts'
 // each publication to them, encrypted (aes128gcm). The endpoint is a capability URL: whoever
 // knows it may unsubscribe it, nobody else learns it.
 
+/**
+ * The site's service worker: render bundles it into the HTML cache at this path, the gateway
+ * serves it from there (uncached). At the root, so its scope is the whole site; a stable
+ * address, since a registration is bound to its script's URL.
+ */
+export const SERVICE_WORKER_PATH = '/sw.js'
+
 /** Largest push subscribe / unsubscribe body the gateway accepts, in bytes (413 above it). */
 export const PUSH_MAX_BYTES = 4096
 

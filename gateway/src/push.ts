@@ -9,6 +9,7 @@ import {
   PUSH_MAX_BYTES,
   pushSubject,
   pushWire,
+  SERVICE_WORKER_PATH,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RETRY_AFTER } from './headers.ts'
@@ -32,8 +33,6 @@ export interface PushRoutesOptions {
   redis?: Redis
 }
 
-/** Where render stores the service worker in the HTML cache, and where browsers find it. */
-export const SERVICE_WORKER_PATH = '/sw.js'
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 const noStore = (reply: FastifyReply) =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { SERVICE_WORKER_PATH } from '@inkstream/contracts'
 import { build } from 'esbuild'
 
 // The reader's script is bundled once when render starts (esbuild, in memory) and stored in
@@ -14,9 +15,6 @@ export interface ReaderScript {
 
 const ENTRY = fileURLToPath(new URL('./reader.ts', import.meta.url))
 const SW_ENTRY = fileURLToPath(new URL('./push-sw.ts', import.meta.url))
-
-/** The site's service worker lives at the root, so its scope is the whole site. */
-export const SERVICE_WORKER_PATH = '/sw.js'
 
 const bundle = async (entry: string): Promise<string> => {
   const result = await build({
