@@ -13,7 +13,7 @@ import {
   WebhookListReply,
   WebhookLogReply,
 } from '@inkstream/contracts'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { EDGE_ERROR_CODES, ErrorReply, sendError } from './http-errors.ts'
 import { requireAuth } from './plugins.ts'
@@ -65,6 +65,12 @@ export async function notificationRoutes(
     const a = await ask(reply, op, body)
     return a === undefined ? reply : reply.code(status).header('cache-control', 'no-store').send(a)
   }
+
+  /** Webhooks send the site's publications elsewhere: the owner's decision, not an editor's. */
+  const ownerOnly = (request: FastifyRequest, reply: FastifyReply) =>
+    request.principal?.role === 'owner'
+      ? undefined
+      : sendError(reply, EDGE_ERROR_CODES.FORBIDDEN, 'only the owner adds or removes webhooks')
 
   const tags = ['notification']
   const limit = (max: number) =>
@@ -148,14 +154,16 @@ export async function notificationRoutes(
     {
       schema: {
         tags,
-        summary: 'Registers a webhook; the answer carries its signing secret, shown once',
+        summary:
+          'Registers a webhook (the owner only); the answer carries its signing secret, shown once',
         description:
           'Each publication is POSTed as JSON with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">). A URL on a private or loopback address is refused unless INK_WEBHOOKS_ALLOW_PRIVATE=1.',
         body: WebhookCreateRequest,
         response: { 201: WebhookCreateReply, ...ErrorReply },
       },
     },
-    (request, reply) => answered(reply, 'webhooks.create', request.body, 201),
+    (request, reply) =>
+      ownerOnly(request, reply) ?? answered(reply, 'webhooks.create', request.body, 201),
   )
 
   app.delete(
@@ -163,12 +171,13 @@ export async function notificationRoutes(
     {
       schema: {
         tags,
-        summary: 'Removes a webhook and its delivery log',
+        summary: 'Removes a webhook and its delivery log (the owner only)',
         params: IdParams,
         response: { 200: Type.Object({ ok: Type.Literal(true) }), ...ErrorReply },
       },
     },
     (request, reply) =>
+      ownerOnly(request, reply) ??
       answered(reply, 'webhooks.delete', { id: (request.params as { id: string }).id }),
   )
 

@@ -5,6 +5,7 @@ import { createLogger, sql } from '@inkstream/chassis'
 import { dropTestDatabase, testDatabaseUrl } from '@inkstream/chassis/testing'
 // the real notification service on the editor's namespace (its local SMTP sink: no SMTP_URL)
 import { type NotificationService, startNotification } from '../../notification/src/service.ts'
+import { createToken } from '../src/tokens.ts'
 import { OWNER_EMAIL, startTestEditor } from './harness.ts'
 
 const ORIGIN = { origin: 'http://localhost' }
@@ -181,5 +182,31 @@ describe('notification admin API (the real notification service)', () => {
     assert.equal((await del()).statusCode, 404)
     assert.equal((await get(`/admin/api/webhooks/${webhook.id}/deliveries`)).statusCode, 404)
     assert.equal((await get('/admin/api/webhooks/not-an-id/deliveries')).statusCode, 400)
+  })
+
+  test('notification admin - an editor (not the owner) may read but not add webhooks', async () => {
+    const userId = randomUUID()
+    await sql(
+      editor.pool,
+      "INSERT INTO editor_users (id, email, password_hash, role) VALUES (?, 'ed@example.test', 'x', 'editor')",
+      [userId],
+    )
+    const { token } = await createToken(editor.pool, userId, 'script')
+    const auth = { authorization: `Bearer ${token}` }
+    const add = await editor.app.inject({
+      method: 'POST',
+      url: '/admin/api/webhooks',
+      headers: auth,
+      payload: { url: 'https://93.184.216.34/hook' },
+    })
+    assert.equal(add.statusCode, 403)
+    assert.match(add.json().error.message, /only the owner/)
+    const list = await editor.app.inject({
+      method: 'GET',
+      url: '/admin/api/webhooks',
+      headers: auth,
+    })
+    assert.equal(list.statusCode, 200)
+    assert.deepEqual(list.json().webhooks, [])
   })
 })

@@ -48,6 +48,27 @@ interface HookRow {
   published: number | null
 }
 
+/** The start of an answer's body (for the log), the rest never read. */
+async function head(res: Response, max = 1024): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      parts.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // a body cut short is still an answer
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+  return Buffer.concat(parts).toString('utf8', 0, Math.min(size, max))
+}
+
 export function startOutbound(o: OutboundOptions): Outbound {
   const clock = o.clock ?? Date.now
   const timeoutMs = o.timeoutMs ?? 10_000
@@ -108,7 +129,7 @@ export function startOutbound(o: OutboundOptions): Outbound {
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       })
-      const text = await res.text().catch(() => '')
+      const text = await head(res)
       return {
         code: res.status,
         error: res.ok ? null : `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
