@@ -1,7 +1,10 @@
+import { lookup as dnsLookup } from 'node:dns'
+import { request as httpRequest, type RequestOptions } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
 import { derivativeUrl, type WebhookPayload } from '@inkstream/contracts'
 import type { Site } from './mail.ts'
-import { openSecret, signWebhook, webhookUrlProblem } from './signing.ts'
+import { isPrivateAddress, openSecret, signWebhook, webhookUrlProblem } from './signing.ts'
 import { webhookMessageId } from './webhooks.ts'
 
 // The HTTP side of a publication, sent by the lease holder (like the mails): each webhook's
@@ -48,25 +51,95 @@ interface HookRow {
   published: number | null
 }
 
-/** The start of an answer's body (for the log), the rest never read. */
-async function head(res: Response, max = 1024): Promise<string> {
-  if (!res.body) return ''
-  const reader = res.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read()
-      if (done) break
-      parts.push(value)
-      size += value.byteLength
+type Lookup = NonNullable<RequestOptions['lookup']>
+
+/**
+ * A DNS lookup that refuses private addresses at connect time, so a name that resolved to a
+ * public address when it was checked cannot be re-pointed at a private one (DNS rebinding).
+ */
+const publicOnly: Lookup = (hostname, options, callback) => {
+  dnsLookup(hostname, options, (error, address, family) => {
+    if (error) return callback(error, address, family)
+    const all = Array.isArray(address) ? address : [{ address, family }]
+    const bad = all.find((a) => isPrivateAddress(a.address))
+    if (bad)
+      return callback(
+        Object.assign(
+          new Error(`refused: ${hostname} resolves to ${bad.address}, a private address`),
+          {
+            code: 'EPRIVATE',
+          },
+        ),
+        address,
+        family,
+      )
+    callback(null, address, family)
+  })
+}
+
+/**
+ * One POST (node:http, no redirects followed): the status and the start of the answer (1 KB,
+ * for the log; the rest is never read), or the connection's error.
+ */
+export function postOnce(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  o: { allowPrivate: boolean; timeoutMs: number },
+): Promise<{ code: number | null; error: string | null }> {
+  const u = new URL(url)
+  const send = u.protocol === 'https:' ? httpsRequest : httpRequest
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (r: { code: number | null; error: string | null }) => {
+      if (settled) return
+      settled = true
+      resolve(r)
     }
-  } catch {
-    // a body cut short is still an answer
-  } finally {
-    reader.cancel().catch(() => {})
-  }
-  return Buffer.concat(parts).toString('utf8', 0, Math.min(size, max))
+    const req = send(
+      u,
+      {
+        method: 'POST',
+        headers: {
+          'user-agent': 'Inkstream-Webhooks/1',
+          'content-length': Buffer.byteLength(body),
+          ...headers,
+        },
+        timeout: o.timeoutMs,
+        ...(o.allowPrivate ? {} : { lookup: publicOnly }),
+      },
+      (res) => {
+        const code = res.statusCode ?? 0
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          if (text.length < 1024) text += chunk
+          else res.destroy()
+        })
+        const finish = () =>
+          done({
+            code,
+            error:
+              code >= 200 && code < 300
+                ? null
+                : `HTTP ${code}${text ? `: ${text.slice(0, 200)}` : ''}`,
+          })
+        res.on('end', finish)
+        res.on('close', finish)
+        res.on('error', finish)
+      },
+    )
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
+    )
+    req.on('error', (error: Error & { code?: string }) =>
+      done({
+        code: null,
+        error: String(error.code === 'EPRIVATE' ? error.message : (error.code ?? error.message)),
+      }),
+    )
+    req.end(body)
+  })
 }
 
 export function startOutbound(o: OutboundOptions): Outbound {
@@ -114,30 +187,6 @@ export function startOutbound(o: OutboundOptions): Outbound {
       stats.retried++
     }
     return ok
-  }
-
-  const post = async (
-    url: string,
-    headers: Record<string, string>,
-    body: string,
-  ): Promise<{ code: number | null; error: string | null }> => {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'user-agent': 'Inkstream-Webhooks/1', ...headers },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      })
-      const text = await head(res)
-      return {
-        code: res.status,
-        error: res.ok ? null : `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-      }
-    } catch (error) {
-      const e = error as { message?: string; cause?: { code?: string; message?: string } }
-      return { code: null, error: String(e.cause?.code ?? e.cause?.message ?? e.message) }
-    }
   }
 
   const sendHook = async (r: HookRow) => {
@@ -188,7 +237,7 @@ export function startOutbound(o: OutboundOptions): Outbound {
       })
       return
     }
-    const outcome = await post(
+    const outcome = await postOnce(
       r.url,
       {
         'content-type': 'application/json',
@@ -197,6 +246,7 @@ export function startOutbound(o: OutboundOptions): Outbound {
         'webhook-signature': signWebhook(secret, id, ts, body),
       },
       body,
+      { allowPrivate: o.allowPrivate, timeoutMs },
     )
     if (await settle('notification_webhook_deliveries', r.id, attempts, outcome)) stats.webhooks++
   }
@@ -204,10 +254,12 @@ export function startOutbound(o: OutboundOptions): Outbound {
   const sendPing = async (r: { id: number; feed: string; attempts: number }) => {
     if (!o.hub) return
     const form = new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': `${o.site.url}${r.feed}` })
-    const outcome = await post(
+    // the hub is the operator's own setting: not held to the webhooks' address rule
+    const outcome = await postOnce(
       o.hub,
       { 'content-type': 'application/x-www-form-urlencoded' },
       form.toString(),
+      { allowPrivate: true, timeoutMs },
     )
     if (await settle('notification_websub_pings', r.id, r.attempts + 1, outcome)) stats.pings++
   }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
 import { parseDsn } from '../src/bounces.ts'
 import { digestMail } from '../src/mail.ts'
+import { postOnce } from '../src/outbound.ts'
 import { isHardBounce, weekStart } from '../src/sender.ts'
 import {
   isPrivateAddress,
@@ -191,5 +194,37 @@ describe('DSN reports', () => {
       ),
       [],
     )
+  })
+})
+
+describe('webhook POSTs', () => {
+  test('post - a name resolving to a private address is refused at connect time (no request made)', async () => {
+    let hits = 0
+    const server = createServer((_req, res) => {
+      hits++
+      res.statusCode = 204
+      res.end()
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const { port } = server.address() as AddressInfo
+    try {
+      const refused = await postOnce(`http://localhost:${port}/hook`, {}, '{}', {
+        allowPrivate: false,
+        timeoutMs: 2000,
+      })
+      assert.equal(refused.code, null)
+      assert.match(refused.error ?? '', /refused: localhost resolves to .*a private address/)
+      assert.equal(hits, 0)
+      assert.deepEqual(
+        await postOnce(`http://localhost:${port}/hook`, {}, '{}', {
+          allowPrivate: true,
+          timeoutMs: 2000,
+        }),
+        { code: 204, error: null },
+      )
+      assert.equal(hits, 1)
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()))
+    }
   })
 })
