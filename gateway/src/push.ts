@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import type { Logger, NatsConnection, Redis } from '@inkstream/chassis'
 import { request as ask } from '@inkstream/chassis'
 import {
@@ -12,6 +11,7 @@ import {
   SERVICE_WORKER_PATH,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createClientKey } from './client-key.ts'
 import { RETRY_AFTER } from './headers.ts'
 import { sendPage } from './send.ts'
 
@@ -89,32 +89,7 @@ export default async function pushRoutes(
     app.getDefaultJsonParser('error', 'error'),
   )
 
-  // The client key, as routes/subscribe.ts makes it: HMAC-SHA256 of the reader's address under
-  // a random server key shared through Redis (SET NX), so a rate-limit key cannot be reversed
-  // by hashing every IPv4 address.
-  let key: Promise<Buffer> | undefined
-  const loadKey = async (): Promise<Buffer> => {
-    const fresh = randomBytes(32).toString('base64url')
-    if (!o.redis) return Buffer.from(fresh)
-    const k = `${o.ns.keyPrefix}gateway:subscribe:key`
-    await o.redis.set(k, fresh, 'NX')
-    const kept = await o.redis.get(k)
-    if (!kept) throw new Error('the subscribe client key vanished from Redis')
-    return Buffer.from(kept)
-  }
-  const client = async (request: FastifyRequest) => {
-    if (!key) {
-      key = loadKey()
-      key.catch(() => {
-        key = undefined
-      })
-    }
-    const real = request.headers['x-real-ip']
-    const ip = (Array.isArray(real) ? real[0] : real)?.trim() || request.ip
-    return createHmac('sha256', await key)
-      .update(`${o.ns.ns}\n${ip}`)
-      .digest('hex')
-  }
+  const client = createClientKey(o)
 
   /** Asks notification: its reply, or null once a problem or a 503 was sent. */
   const call = async <R>(reply: FastifyReply, fn: () => Promise<R>): Promise<R | null> => {

@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import type { Logger, NatsConnection, Redis } from '@inkstream/chassis'
 import { request as ask } from '@inkstream/chassis'
 import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
@@ -14,6 +13,7 @@ import {
   SUBSCRIBE_MAX_BYTES,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createClientKey } from '../client-key.ts'
 import { CSP_HTML, HTML_TYPE, RETRY_AFTER } from '../headers.ts'
 
 // Reader subscriptions (issue 9): the forms and mail links of the newsletter, answered by the
@@ -152,35 +152,8 @@ export default async function subscribeRoutes(
     return unavailable(request, reply)
   })
 
-  /**
-   * The server's key of the client hashes: random, shared by the replicas through Redis
-   * (`SET NX`), never logged. Without it a hash cannot be recomputed from an address, so the
-   * rate-limit keys notification keeps cannot be reversed by trying every IPv4 address.
-   */
-  let key: Promise<Buffer> | undefined
-  const loadKey = async (): Promise<Buffer> => {
-    const fresh = randomBytes(32).toString('base64url')
-    if (!o.redis) return Buffer.from(fresh)
-    const k = `${o.ns.keyPrefix}gateway:subscribe:key`
-    await o.redis.set(k, fresh, 'NX')
-    const kept = await o.redis.get(k)
-    if (!kept) throw new Error('the subscribe client key vanished from Redis')
-    return Buffer.from(kept)
-  }
-  const clientKey = () => {
-    if (!key) {
-      key = loadKey()
-      key.catch(() => {
-        key = undefined
-      })
-    }
-    return key
-  }
   /** The reader's address, keyed (HMAC-SHA256): rate limits without keeping the IP. */
-  const client = async (request: FastifyRequest) =>
-    createHmac('sha256', await clientKey())
-      .update(`${o.ns.ns}\n${first(request.headers['x-real-ip'])?.trim() || request.ip}`)
-      .digest('hex')
+  const client = createClientKey(o)
 
   /** Asks notification; an error reply or a bad request becomes the ErrorBody. */
   const call = async <R>(
