@@ -1,6 +1,6 @@
 // Relevance and speed of the search index, in process, against baselines measured in the
 // same run:
-//   node --expose-gc services/search/bench/relevance.ts [sizes...]   (default 2000 20000)
+//   node --expose-gc services/search/bench/relevance.ts [sizes...] [--ours]   (default 2000 20000)
 // For each size: build the index from a generated log (the service's own code), then MRR@10,
 // recall@3 and leaks (non-public pages found) over the graded queries, and query latency
 // p50/p99 over the graded queries plus 300 two-word queries with one typo.
@@ -15,6 +15,8 @@ import { type Corpus, generateCorpus } from './corpus.ts'
 import { type GradedQuery, QUERIES } from './queries.ts'
 
 const sizes = process.argv.slice(2).map(Number).filter(Boolean)
+/** `--ours`: only the service's index, not the MiniSearch baselines (faster). */
+const onlyOurs = process.argv.includes('--ours')
 const SIZES = sizes.length ? sizes : [2_000, 20_000]
 const ns = names('bench')
 
@@ -27,7 +29,9 @@ interface Engine {
 const gc = (globalThis as { gc?: () => void }).gc
 const heapMb = () => {
   gc?.()
-  return process.memoryUsage().heapUsed / 2 ** 20
+  const m = process.memoryUsage()
+  // typed arrays live outside the JS heap
+  return (m.heapUsed + m.arrayBuffers) / 2 ** 20
 }
 
 function ours(corpus: Corpus): { engine: Engine; buildMs: number; heap: number } {
@@ -137,19 +141,20 @@ console.log(`graded queries: ${QUERIES.length}`)
 for (const size of SIZES) {
   const corpus = generateCorpus(size, ns)
   const built = ours(corpus)
-  const engines: Engine[] = [
-    built.engine,
-    miniSearch('MiniSearch defaults', corpus, {}, () => ({})),
-    miniSearch('MiniSearch typo+prefix+AND', corpus, {}, () => ({
-      combineWith: 'AND',
-      prefix: true,
-      fuzzy: (term: string) => typosAllowed(term),
-      boost: { title: 8, tags: 5, transcript: 3, alt: 2.5, commentary: 1.5 },
-    })),
-  ]
+  const engines: Engine[] = [built.engine]
+  if (!onlyOurs)
+    engines.push(
+      miniSearch('MiniSearch defaults', corpus, {}, () => ({})),
+      miniSearch('MiniSearch typo+prefix+AND', corpus, {}, () => ({
+        combineWith: 'AND',
+        prefix: true,
+        fuzzy: (term: string) => typosAllowed(term),
+        boost: { title: 8, tags: 5, transcript: 3, alt: 2.5, commentary: 1.5 },
+      })),
+    )
   const speed = [...QUERIES.map((q) => q.request), ...typoQueries(corpus, 300)]
   console.log(
-    `\n${size} pages (${corpus.commits.length} commits): build ${fmt(built.buildMs / 1000, 2)} s, ${Math.round(size / (built.buildMs / 1000))} pages/s, heap ${Math.round(built.heap)} MB`,
+    `\n${size} pages (${corpus.commits.length} commits): build ${fmt(built.buildMs / 1000, 2)} s, ${Math.round(size / (built.buildMs / 1000))} pages/s, heap + array buffers ${Math.round(built.heap)} MB`,
   )
   console.log('| engine | MRR@10 | recall@3 | leaks | p50 ms | p99 ms |')
   console.log('| --- | --- | --- | --- | --- | --- |')

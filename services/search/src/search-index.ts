@@ -10,14 +10,14 @@ import {
   transcriptLineId,
   transcriptLines,
 } from '@inkstream/contracts'
-import MiniSearch, { type Query, type SearchOptions, type SearchResult } from 'minisearch'
 import { Content, type PageState } from './content.ts'
 import { type ParsedQuery, parseQuery, typosAllowed } from './query.ts'
+import { type Match, type Matches, type TermGroup, TermIndex } from './term-index.ts'
 import { snippet, stripMarkdown, textFragment, tokenize, words } from './text.ts'
 
-// The in-memory index: the content folded from the log, published pages in a MiniSearch
-// index (one document per page, a field per kind of text), and a small second index of titles
-// and tag names for suggestions. Every replica holds all of it.
+// The in-memory index: the content folded from the log, published pages in a term index (one
+// document per page, a field per kind of text, src/term-index.ts), and a small second index
+// of titles and tag names for suggestions. Every replica holds all of it.
 
 /** Field boosts, in the issue's order. */
 export const BOOSTS: Record<SearchField, number> = {
@@ -29,11 +29,10 @@ export const BOOSTS: Record<SearchField, number> = {
   chapter: 1,
   series: 0.7,
 }
+const FIELD_BOOSTS = Float64Array.from(SEARCH_FIELDS.map((f) => BOOSTS[f]))
 
-type Doc = { id: string } & Record<SearchField, string>
-
-/** Terms with their weights: what one query word stands for in the dictionary. */
-type Expansion = Map<string, number>
+/** Terms (ids) with their weights: what one query word stands for in the dictionary. */
+type Expansion = Map<number, number>
 
 /** Weights of a prefix or typo match against an exact one (MiniSearch's formulas). */
 const PREFIX_WEIGHT = 0.6
@@ -42,6 +41,8 @@ const FUZZY_WEIGHT = 0.45
 export const MAX_EXPANSION = 64
 /** Of which at most this many for typos (a typo rarely means a rare word). */
 export const MAX_TYPO_EXPANSION = 12
+/** Prefix completions looked at before choosing the most useful. */
+const PREFIX_SCAN = 2_000
 /** A word on more than this share of the pages is checked, not scored, when the query has
  *  rarer words: it hardly ranks, and scoring it means visiting most of the index. */
 export const COMMON_SHARE = 0.5
@@ -53,105 +54,72 @@ export const SCORED_SHARE = 0.05
 const COMMON_MIN_PAGES = 500
 const isCommon = (df: number, pages: number): boolean =>
   df > COMMON_MIN_PAGES && df > COMMON_SHARE * pages
+/** Expansions kept between queries (the dictionary changes only with the log). */
+const EXPANSION_CACHE_MAX = 20_000
 
-/**
- * MiniSearch, with its term dictionary opened up: the service expands each typed word itself
- * (exact, prefix, typos, swapped letters), capped at MAX_EXPANSION words, instead of letting a
- * short prefix or a typo reach thousands of words.
- */
-class Dictionary<T> extends MiniSearch<T> {
-  hasTerm(term: string): boolean {
-    return this._index.has(term)
-  }
-
-  /** Pages (upper bound: summed over fields) holding the term. */
-  docFrequency(term: string): number {
-    const data = this._index.get(term)
-    if (!data) return 0
-    let n = 0
-    for (const docs of data.values()) n += docs.size
-    return n
-  }
-
-  /** Does the page hold the term in any field? */
-  holds(id: string, term: string): boolean {
-    const short = this._idToShortId.get(id)
-    const data = this._index.get(term)
-    if (short === undefined || !data) return false
-    for (const docs of data.values()) if (docs.has(short)) return true
-    return false
-  }
-
-  /** The boosts of the fields of the page that hold the term, summed. */
-  boostHeld(id: string, term: string, boosts: Record<string, number>): number {
-    const short = this._idToShortId.get(id)
-    const data = this._index.get(term)
-    if (short === undefined || !data) return 0
-    this.fieldNames ??= Object.fromEntries(
-      Object.entries(this._fieldIds).map(([name, fieldId]) => [fieldId, name]),
-    )
-    let sum = 0
-    for (const [fieldId, docs] of data)
-      if (docs.has(short)) sum += boosts[this.fieldNames[fieldId] as string] ?? 1
-    return sum
-  }
-  private fieldNames: Record<number, string> | undefined
-
-  /** The `max` candidates of most weight × log(pages holding them). */
-  private mostUseful(candidates: [string, number][], max: number): [string, number][] {
-    if (candidates.length <= max) return candidates
-    const value = new Map(candidates.map(([k, w]) => [k, w * Math.log1p(this.docFrequency(k))]))
-    return candidates.sort((a, b) => (value.get(b[0]) ?? 0) - (value.get(a[0]) ?? 0)).slice(0, max)
-  }
-
-  expand(term: string, options: { prefix: boolean; typos: number }): Expansion {
-    const out: Expansion = new Map()
-    const len = term.length
-    if (this._index.has(term)) out.set(term, 1)
-    const candidates: [string, number][] = []
-    if (options.prefix) {
-      let seen = 0
-      for (const key of this._index.atPrefix(term).keys()) {
-        if (key === term) continue
-        candidates.push([
-          key,
-          (PREFIX_WEIGHT * key.length) / (key.length + 0.3 * (key.length - len)),
-        ])
-        if (++seen >= 2_000) break
-      }
-    }
-    if (options.typos > 0) {
-      const typos: [string, number][] = []
-      // one edit first: two (words of 9+ letters) only when one finds nothing, as the
-      // search with two edits is the costly one
-      let near = this._index.fuzzyGet(term, 1)
-      if (options.typos > 1 && near.size === 0) near = this._index.fuzzyGet(term, options.typos)
-      for (const [key, [, distance]] of near)
-        if (distance > 0) typos.push([key, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
-      for (const key of swapsOf(term))
-        if (this._index.has(key)) typos.push([key, (FUZZY_WEIGHT * len) / (len + 1)])
-      candidates.push(...this.mostUseful(typos, MAX_TYPO_EXPANSION))
-    }
-    // a two-letter prefix stands for a few words, a longer one for more
-    const kept = this.mostUseful(candidates, Math.min(MAX_EXPANSION, 4 * 2 ** Math.max(0, len - 1)))
-    for (const [key, weight] of kept) if ((out.get(key) ?? 0) < weight) out.set(key, weight)
-    return out
-  }
+/** The `max` candidates of most weight × log(pages holding them). */
+function mostUseful(
+  index: TermIndex,
+  candidates: [number, number][],
+  max: number,
+): [number, number][] {
+  if (candidates.length <= max) return candidates
+  const value = new Map(candidates.map(([k, w]) => [k, w * Math.log1p(index.docFrequency(k))]))
+  return candidates.sort((a, b) => (value.get(b[0]) ?? 0) - (value.get(a[0]) ?? 0)).slice(0, max)
 }
 
-/** A query tree, the words only checked, and how those still rank. */
+/**
+ * What a typed word stands for: the word, its prefix completions (8 for a two-letter prefix,
+ * 16 for three, up to 64), its typo neighbours (at most 12: Levenshtein within `typos`, two
+ * only when one finds nothing) and swaps of neighbouring letters, the most useful kept.
+ */
+function expand(
+  index: TermIndex,
+  term: string,
+  options: { prefix: boolean; typos: number },
+): Expansion {
+  const out: Expansion = new Map()
+  const len = term.length
+  const exact = index.termId(term)
+  if (exact !== undefined && index.hasTerm(term)) out.set(exact, 1)
+  const candidates: [number, number][] = []
+  if (options.prefix)
+    for (const id of index.withPrefix(term, PREFIX_SCAN)) {
+      const key = index.termOf(id)
+      candidates.push([id, (PREFIX_WEIGHT * key.length) / (key.length + 0.3 * (key.length - len))])
+    }
+  if (options.typos > 0) {
+    const typos: [number, number][] = []
+    // one edit first: two (words of 9+ letters) only when one finds nothing
+    let near = index.near(term, 1)
+    if (options.typos > 1 && near.size === 0) near = index.near(term, options.typos)
+    for (const [id, distance] of near) {
+      const key = index.termOf(id)
+      typos.push([id, (FUZZY_WEIGHT * key.length) / (key.length + distance)])
+    }
+    for (const key of swapsOf(term)) {
+      const id = index.termId(key)
+      if (id !== undefined && index.hasTerm(key)) typos.push([id, (FUZZY_WEIGHT * len) / (len + 1)])
+    }
+    candidates.push(...mostUseful(index, typos, MAX_TYPO_EXPANSION))
+  }
+  // a two-letter prefix stands for a few words, a longer one for more
+  const kept = mostUseful(index, candidates, Math.min(MAX_EXPANSION, 4 * 2 ** Math.max(0, len - 1)))
+  for (const [id, weight] of kept) if ((out.get(id) ?? 0) < weight) out.set(id, weight)
+  return out
+}
+
+/** A query: the word groups scored, the words only checked, and how those still rank. */
 interface Built {
-  query: Query
-  mustHold: string[][]
-  rerank: { terms: [string, number][]; idf: number }[]
+  combineWith: 'AND' | 'OR'
+  groups: TermGroup[]
+  mustHold: number[][]
+  rerank: { terms: [number, number][]; idf: number }[]
 }
 /** A checked word's share of a scored one's weight. */
 const RERANK_WEIGHT = 1
 
-/** What query building asks of a dictionary (either index). */
-type Terms = Pick<Dictionary<never>, 'hasTerm' | 'docFrequency' | 'expand' | 'documentCount'>
-
-/** What the index keeps of a page besides MiniSearch's postings. */
+/** What the index keeps of a page besides its postings. */
 interface Indexed {
   /** Suggestion ids of its tags, characters, locations. */
   tagKeys: string[]
@@ -182,30 +150,22 @@ const SEP = ' · '
 
 export class SearchIndex {
   readonly content = new Content()
-  private readonly index: Dictionary<Doc>
+  private readonly index = new TermIndex(SEARCH_FIELDS)
   private readonly indexed = new Map<string, Indexed>()
-  private readonly suggestIndex: Dictionary<Suggestion>
+  private readonly suggestIndex = new TermIndex(['text'])
   private readonly suggestions = new Map<string, Suggestion>()
   private readonly options: Required<SearchIndexOptions>
   /** Pages changed while deferred (catching up): indexed at `flush()`. */
   private pending = new Set<string>()
   private deferred = false
+  /** Expansions of typed words, per index, until the next change of the index. */
+  private readonly expansions = new Map<TermIndex, Map<string, Expansion>>([
+    [this.index, new Map()],
+    [this.suggestIndex, new Map()],
+  ])
 
   constructor(options: SearchIndexOptions = {}) {
     this.options = { fuzzyUnknownOnly: true, ...options }
-    this.index = new Dictionary<Doc>({
-      fields: [...SEARCH_FIELDS],
-      storeFields: [],
-      tokenize,
-      processTerm: (term) => term,
-      searchOptions: { tokenize, processTerm: (term) => term },
-    })
-    this.suggestIndex = new Dictionary<Suggestion>({
-      fields: ['text'],
-      storeFields: [],
-      tokenize,
-      processTerm: (term) => term,
-    })
   }
 
   get size(): number {
@@ -220,14 +180,23 @@ export class SearchIndex {
   apply(seq: number, commit: Commit): void {
     const dirty = this.content.apply(seq, commit)
     if (this.deferred) for (const id of dirty) this.pending.add(id)
-    else for (const id of dirty) this.reindex(id)
+    else if (dirty.size > 0) {
+      for (const id of dirty) this.reindex(id)
+      for (const cache of this.expansions.values()) cache.clear()
+    }
   }
 
   flush(): void {
     this.deferred = false
     const pending = this.pending
     this.pending = new Set()
+    // appended in bulk, then made searchable at once
+    this.index.startBulk()
+    this.suggestIndex.startBulk()
     for (const id of pending) this.reindex(id)
+    this.index.commit()
+    this.suggestIndex.commit()
+    for (const cache of this.expansions.values()) cache.clear()
   }
 
   private reindex(pageId: string): void {
@@ -235,7 +204,7 @@ export class SearchIndex {
     const before = this.indexed.get(pageId)
     const visible = page?.status === 'published'
     if (before) {
-      this.index.discard(pageId)
+      this.index.remove(pageId)
       this.indexed.delete(pageId)
       this.dropSuggestion(`p:${pageId}`)
       for (const key of before.tagKeys) this.countTag(key, '', -1)
@@ -255,27 +224,43 @@ export class SearchIndex {
         this.countTag(key, name, 1)
       }
     }
-    this.indexed.set(pageId, {
-      tagKeys,
-    })
-    this.index.add({ id: pageId, ...text })
+    this.indexed.set(pageId, { tagKeys })
+    this.index.add(
+      pageId,
+      SEARCH_FIELDS.map((f) => tokenize(text[f])),
+    )
     this.addSuggestion({ id: `p:${pageId}`, text: page.title, slug: page.slug, weight: 1 })
   }
 
   private fieldsOf(page: PageState): Record<SearchField, string> {
-    const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
-    const alts = page.images.map((i) => i.alt.trim()).filter(Boolean)
-    if (page.hoverText.trim()) alts.push(page.hoverText.trim())
-    return {
-      title: page.title,
-      tags: [...page.tags, ...page.characters, ...page.locations].join(', '),
-      transcript: transcriptLines(page.transcript)
-        .map((l) => l.trim())
-        .join('\n'),
-      alt: alts.join(SEP),
-      commentary: stripMarkdown(page.commentary).replace(/\s+/g, ' ').trim(),
-      chapter: chapter?.title ?? '',
-      series: this.content.series.get(page.seriesId)?.title ?? '',
+    const out = {} as Record<SearchField, string>
+    for (const f of SEARCH_FIELDS) out[f] = this.fieldOf(page, f)
+    return out
+  }
+
+  /** One field's text as indexed (made again for the few hits shown, not kept). */
+  private fieldOf(page: PageState, field: SearchField): string {
+    switch (field) {
+      case 'title':
+        return page.title
+      case 'tags':
+        return [...page.tags, ...page.characters, ...page.locations].join(', ')
+      case 'transcript':
+        return transcriptLines(page.transcript)
+          .map((l) => l.trim())
+          .join('\n')
+      case 'alt': {
+        const alts = page.images.map((i) => i.alt.trim()).filter(Boolean)
+        const hover = page.hoverText.trim()
+        if (hover) alts.push(hover)
+        return alts.join(SEP)
+      }
+      case 'commentary':
+        return stripMarkdown(page.commentary).replace(/\s+/g, ' ').trim()
+      case 'chapter':
+        return (page.chapterId && this.content.chapters.get(page.chapterId)?.title) || ''
+      case 'series':
+        return this.content.series.get(page.seriesId)?.title ?? ''
     }
   }
 
@@ -291,39 +276,46 @@ export class SearchIndex {
 
   private addSuggestion(s: Suggestion): void {
     this.suggestions.set(s.id, s)
-    this.suggestIndex.add(s)
+    this.suggestIndex.add(s.id, [tokenize(s.text)])
   }
 
   private dropSuggestion(id: string): void {
     if (!this.suggestions.delete(id)) return
-    this.suggestIndex.discard(id)
+    this.suggestIndex.remove(id)
   }
 
   /**
-   * The MiniSearch query of a parsed query: one group per word (its expansion, OR), groups
-   * combined with `combineWith`. Common words are left to `mustHold` (AND) or dropped (OR)
-   * while rarer words carry the query. Null: nothing to look for.
+   * The query of a parsed query: one group per word (its expansion, OR), groups combined
+   * with `combineWith`. Common words are left to `mustHold` (AND) or dropped (OR) while rarer
+   * words carry the query. Null: nothing to look for.
    */
   private queryOf(
     parsed: ParsedQuery,
     combineWith: 'AND' | 'OR',
-    index: Terms,
+    index: TermIndex,
     minPrefix = 2,
-    cache = new Map<string, Expansion>(),
   ): Built | null {
     const last = parsed.terms.length - 1
+    const cache = this.expansions.get(index) as Map<string, Expansion>
     const groups = parsed.terms.map((term, i) => {
       const known = index.hasTerm(term)
       const typos = this.options.fuzzyUnknownOnly && known ? 0 : typosAllowed(term)
       const prefix = i === last && parsed.prefixLast && [...term].length >= minPrefix
-      // the fallback asks again: expanding a long word with two typos is not free
+      // the fallback and the next readers ask again: expanding is not free
       const key = `${term}|${prefix}|${typos}`
-      const expansion = cache.get(key) ?? index.expand(term, { prefix, typos })
-      cache.set(key, expansion)
+      let expansion = cache.get(key)
+      if (!expansion) {
+        expansion = expand(index, term, { prefix, typos })
+        if (cache.size >= EXPANSION_CACHE_MAX) cache.clear()
+        cache.set(key, expansion)
+      }
       const common = typos === 0 && isCommon(index.docFrequency(term), index.documentCount)
       let df: number | undefined
       const groupDf = () => {
-        df ??= [...expansion.keys()].reduce((n, t) => n + index.docFrequency(t), 0)
+        if (df === undefined) {
+          df = 0
+          for (const t of (expansion as Expansion).keys()) df += index.docFrequency(t)
+        }
         return df
       }
       return { expansion, common, df: groupDf }
@@ -346,20 +338,10 @@ export class SearchIndex {
       scored = scored.filter((g) => !frequent.includes(g))
       checked = [...checked, ...frequent]
     }
-    const used = scored
-    const query: Query = {
-      combineWith,
-      queries: used.map((g) => ({
-        combineWith: 'OR',
-        queries: [...g.expansion.keys()],
-        fuzzy: false,
-        prefix: false,
-        boostTerm: (t: string) => g.expansion.get(t) ?? 1,
-      })),
-    }
     const n = index.documentCount
     return {
-      query,
+      combineWith,
+      groups: scored.map((g) => ({ terms: [...g.expansion] })),
       mustHold: combineWith === 'AND' ? checked.map((g) => [...g.expansion.keys()]) : [],
       // a checked word still ranks a little: its best few forms, by field, weighted by rarity
       rerank:
@@ -372,29 +354,54 @@ export class SearchIndex {
     }
   }
 
-  /** Results of a query tree, with the common words checked. */
-  private run(built: Built | null, options: SearchOptions): SearchResult[] {
-    if (!built) return []
-    const { query, mustHold, rerank } = built
-    const filter = options.filter
-    const results = this.index.search(query, {
-      ...options,
-      filter: (r) =>
-        mustHold.every((terms) => terms.some((t) => this.index.holds(r.id as string, t))) &&
-        (!filter || filter(r)),
+  /** Matches of a query, with the common words checked, best first. */
+  private run(
+    built: Built | null,
+    index: TermIndex,
+    accept?: (doc: number) => boolean,
+    docBoost?: (doc: number) => number,
+  ): Matches {
+    if (!built) return NONE
+    const { mustHold, rerank } = built
+    const results = index.match(built.groups, {
+      combineWith: built.combineWith,
+      boosts: index === this.index ? FIELD_BOOSTS : ONE_BOOST,
+      accept: (doc) => {
+        for (const terms of mustHold) {
+          let held = false
+          for (const t of terms)
+            if (index.holds(doc, t)) {
+              held = true
+              break
+            }
+          if (!held) return false
+        }
+        return !accept || accept(doc)
+      },
+      ...(docBoost ? { docBoost } : {}),
     })
-    if (rerank.length === 0) return results
-    for (const r of results) {
-      let bonus = 0
-      for (const group of rerank) {
-        let best = 0
-        for (const [term, weight] of group.terms)
-          best = Math.max(best, weight * this.index.boostHeld(r.id as string, term, BOOSTS))
-        bonus += best * group.idf * RERANK_WEIGHT
+    if (rerank.length > 0)
+      for (let i = 0; i < results.n; i++) {
+        const doc = results.docs[i] as number
+        let bonus = 0
+        for (const group of rerank) {
+          let best = 0
+          for (const [term, weight] of group.terms)
+            best = Math.max(best, weight * this.boostHeld(doc, term))
+          bonus += best * group.idf * RERANK_WEIGHT
+        }
+        results.scores[i] = (results.scores[i] as number) + bonus
       }
-      r.score += bonus
-    }
-    return results.sort((a, b) => b.score - a.score)
+    return results
+  }
+
+  /** The boosts of the fields of the page that hold the term, summed. */
+  private boostHeld(doc: number, term: number): number {
+    const mask = this.index.fieldsHolding(doc, term)
+    let sum = 0
+    for (let f = 0; f < SEARCH_FIELDS.length; f++)
+      if (mask & (1 << f)) sum += FIELD_BOOSTS[f] as number
+    return sum
   }
 
   search(request: SearchRequest): SearchResultPage {
@@ -403,30 +410,26 @@ export class SearchIndex {
     const offset = request.offset ?? 0
     if (parsed.terms.length === 0)
       return { total: 0, hits: [], fallback: false, normalised: parsed.normalised }
-    const accept = this.filterOf(request, parsed)
-    const options: SearchOptions = {
-      boost: BOOSTS,
-      ...(accept ? { filter: (r: SearchResult) => accept(r.id as string) } : {}),
-      weights: { fuzzy: 0.45, prefix: 0.6 },
-    }
+    const accepts = this.filterOf(request, parsed)
+    const accept = accepts ? (doc: number) => accepts(this.index.idOf(doc)) : undefined
     let fallback = false
-    const cache = new Map<string, Expansion>()
-    let results = this.run(this.queryOf(parsed, 'AND', this.index, 2, cache), options)
-    if (results.length === 0 && parsed.terms.length > 1) {
-      results = this.run(this.queryOf(parsed, 'OR', this.index, 2, cache), options)
-      fallback = results.length > 0
+    let built = this.queryOf(parsed, 'AND', this.index)
+    let results = this.run(built, this.index, accept)
+    if (results.n === 0 && parsed.terms.length > 1) {
+      built = this.queryOf(parsed, 'OR', this.index)
+      results = this.run(built, this.index, accept)
+      fallback = results.n > 0
     }
+    let shown: Match[]
     if (request.order === 'story') {
       const pages = this.content.pages
-      results.sort((a, b) =>
-        this.content.compareStory(
-          pages.get(a.id as string) as PageState,
-          pages.get(b.id as string) as PageState,
-        ),
-      )
-    }
-    const hits = results.slice(offset, offset + limit).map((r) => this.hitOf(r))
-    return { total: results.length, hits, fallback, normalised: parsed.normalised }
+      const pageOf = (r: Match) => pages.get(this.index.idOf(r.doc)) as PageState
+      shown = all(results).sort((a, b) => this.content.compareStory(pageOf(a), pageOf(b)))
+    } else shown = best(results, offset + limit)
+    const hits = shown
+      .slice(offset, offset + limit)
+      .map((r) => this.hitOf(r, (built as Built).groups))
+    return { total: results.n, hits, fallback, normalised: parsed.normalised }
   }
 
   /** Filters (series, chapter, tag) and phrases as one test of a page id. */
@@ -474,16 +477,24 @@ export class SearchIndex {
     }
   }
 
-  private hitOf(result: SearchResult): SearchHit {
-    const pageId = result.id as string
+  private hitOf(result: Match, groups: TermGroup[]): SearchHit {
+    const pageId = this.index.idOf(result.doc)
     const page = this.content.pages.get(pageId) as PageState
     const series = this.content.series.get(page.seriesId)
     const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
-    const matched = new Set(result.terms)
-    const fieldsMatched = new Set(Object.values(result.match).flat())
-    const field = SEARCH_FIELDS.find((f) => fieldsMatched.has(f)) ?? 'title'
+    // the scored words the page holds, and in which fields
+    const matched = new Set<string>()
+    let fields = 0
+    for (const group of groups)
+      for (const [term] of group.terms) {
+        const mask = this.index.fieldsHolding(result.doc, term)
+        if (mask === 0) continue
+        matched.add(this.index.termOf(term))
+        fields |= mask
+      }
+    const field = SEARCH_FIELDS.find((_, f) => fields & (1 << f)) ?? 'title'
     // made again for the few hits shown rather than kept for every page
-    const text = this.fieldsOf(page)[field]
+    const text = this.fieldOf(page, field)
     const cut = snippet(text, (w) => matched.has(w))
     return {
       pageId,
@@ -504,15 +515,21 @@ export class SearchIndex {
   suggest(q: string): { text: string; slug: string | null }[] {
     const parsed = parseQuery(q, { strict: false })
     if (parsed.terms.length === 0) return []
-    const built = this.queryOf({ ...parsed, prefixLast: true }, 'AND', this.suggestIndex, 1)
-    if (!built) return []
-    const results = this.suggestIndex.search(built.query, {
-      boostDocument: (id) => 1 + Math.log2(this.suggestions.get(id as string)?.weight ?? 1),
-    })
+    const index = this.suggestIndex
+    const built = this.queryOf({ ...parsed, prefixLast: true }, 'AND', index, 1)
+    const results = best(
+      this.run(
+        built,
+        index,
+        undefined,
+        (doc) => 1 + Math.log2(this.suggestions.get(index.idOf(doc))?.weight ?? 1),
+      ),
+      4 * SUGGEST_MAX,
+    )
     const out: { text: string; slug: string | null }[] = []
     const seen = new Set<string>()
     for (const r of results) {
-      const s = this.suggestions.get(r.id as string)
+      const s = this.suggestions.get(index.idOf(r.doc))
       if (!s) continue
       const key = `${s.text.toLowerCase()}|${s.slug}`
       if (seen.has(key)) continue
@@ -522,6 +539,58 @@ export class SearchIndex {
     }
     return out
   }
+}
+
+const ONE_BOOST = Float64Array.of(1)
+
+const NONE: Matches = { n: 0, docs: new Uint32Array(0), scores: new Float64Array(0) }
+
+/** Every match as an object (story order sorts them all). */
+function all(matches: Matches): Match[] {
+  const out: Match[] = []
+  for (let i = 0; i < matches.n; i++)
+    out.push({ doc: matches.docs[i] as number, score: matches.scores[i] as number })
+  return out
+}
+
+/** The `k` best matches, best first, ties in the order found: a heap of k, not a sort of all. */
+function best(matches: Matches, k: number): Match[] {
+  const { n, scores } = matches
+  if (n <= k) return all(matches).sort((a, b) => b.score - a.score)
+  // min-heap of indexes: the worst kept on top (lower score, or found later on a tie)
+  const heap: number[] = []
+  const worse = (a: number, b: number) =>
+    (scores[a] as number) < (scores[b] as number) ||
+    ((scores[a] as number) === (scores[b] as number) && a > b)
+  const down = (at: number) => {
+    for (;;) {
+      const l = 2 * at + 1
+      const r = l + 1
+      let top = at
+      if (l < heap.length && worse(heap[l] as number, heap[top] as number)) top = l
+      if (r < heap.length && worse(heap[r] as number, heap[top] as number)) top = r
+      if (top === at) return
+      ;[heap[at], heap[top]] = [heap[top] as number, heap[at] as number]
+      at = top
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (heap.length < k) {
+      heap.push(i)
+      for (let at = heap.length - 1; at > 0; ) {
+        const parent = (at - 1) >> 1
+        if (!worse(heap[at] as number, heap[parent] as number)) break
+        ;[heap[at], heap[parent]] = [heap[parent] as number, heap[at] as number]
+        at = parent
+      }
+    } else if (worse(heap[0] as number, i)) {
+      heap[0] = i
+      down(0)
+    }
+  }
+  return heap
+    .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b)
+    .map((i) => ({ doc: matches.docs[i] as number, score: scores[i] as number }))
 }
 
 /** Where on the page the match is: the transcript line, or a text fragment in commentary. */

@@ -2,6 +2,8 @@
 // the way back from a folded match to the original text for snippets.
 
 const MARKS = /\p{M}+/gu
+const ASCII = /^[ -~\t\n\r]*$/
+const ASCII_WORD = /[A-Za-z0-9]+/g
 const WORD = /[\p{L}\p{N}]+/gu
 
 /** Case and accent folding: "Éclair" and "eclair" are one word. */
@@ -62,6 +64,12 @@ export interface WordSpan {
 /** The words of a text with their places in the original (folding can change lengths). */
 export function wordSpans(text: string): WordSpan[] {
   const spans: WordSpan[] = []
+  // ASCII (most text): folding is lower-casing and keeps places, no per-word normalising
+  if (ASCII.test(text)) {
+    for (const m of text.matchAll(ASCII_WORD))
+      spans.push({ start: m.index, end: m.index + m[0].length, folded: m[0].toLowerCase() })
+    return spans
+  }
   for (const m of text.matchAll(/[\p{L}\p{N}\p{M}]+/gu)) {
     const start = m.index
     // a word folds to one or more words (ligatures, marks): keep their pieces together
