@@ -1,3 +1,4 @@
+export * from './activitypub.ts'
 export * from './analytics.ts'
 export * from './commands.ts'
 export * from './common.ts'

@@ -18,6 +18,7 @@ import {
 import { type Names, names } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { type FastifyInstance, type FastifyServerOptions, fastify, LogController } from 'fastify'
+import activityPubRoutes from './activitypub.ts'
 import type { GatewaySettings } from './config.ts'
 import { createDerivatives } from './derivatives.ts'
 import { ERROR_PAGES } from './error-pages.ts'
@@ -150,6 +151,7 @@ export async function buildApp(
     site: deps.site ?? { name: 'Inkstream', url: '' },
   })
   await app.register(pushRoutes, { nc: deps.nc, ns: deps.ns, log: deps.log, redis: deps.redis })
+  await app.register(activityPubRoutes, { nc: deps.nc, ns: deps.ns, log: deps.log })
   await app.register(readerRoutes)
   return app as unknown as FastifyInstance
 }

@@ -1,5 +1,6 @@
 import { BaseConfig, Host, MariaDbConfig, Port, RedisConfig } from '@inkstream/chassis'
 import { type Static, type TObject, Type } from 'typebox'
+import { ActivityPubConfig } from './activitypub-config.ts'
 import { PushConfig } from './push-config.ts'
 
 /** The notification service's environment (validated once at start by runService). */
@@ -50,6 +51,8 @@ export const NotificationConfig = {
   NOTIFICATION_BOUNCE_SMTP_HOST: Type.Optional(Type.String({ minLength: 1 })),
   /** Web push: VAPID keys and subject, TTL, concurrency (push-config.ts). */
   ...PushConfig,
+  /** ActivityPub: the loopback test flag (activitypub-config.ts). */
+  ...ActivityPubConfig,
 }
 
 export type NotificationConfig = Static<TObject<typeof NotificationConfig>>

@@ -27,6 +27,7 @@ import {
   notificationWire,
 } from '@inkstream/contracts'
 import type { Transporter } from 'nodemailer'
+import { type ActivityPub, startActivityPub } from './activitypub.ts'
 import { createAdmin } from './admin.ts'
 import { type BounceReceiver, startBounceReceiver } from './bounces.ts'
 import type { NotificationConfig } from './config.ts'
@@ -53,6 +54,8 @@ export interface NotificationService extends StartedService {
   smtpUrl: string
   /** The web push channel (push.ts). */
   push: Push
+  /** The ActivityPub channel (activitypub.ts). */
+  activityPub: ActivityPub
   /** Webhook POSTs and WebSub pings. */
   outbound: Outbound
   /** The DSN bounce receiver's smtp:// URL (NOTIFICATION_BOUNCE_SMTP_PORT set). */
@@ -192,6 +195,7 @@ export async function startNotification(
     })
 
     const push = await startPush({ config, nc, pool, redis, store, names: n, log })
+    const activityPub = await startActivityPub({ config, nc, pool, store, names: n, log })
     const q = n.queue('notification')
     const failed = (error: import('@inkstream/contracts').ErrorBody) => ({
       ok: false as const,
@@ -306,6 +310,7 @@ export async function startNotification(
       subscribers,
       smtpUrl,
       push,
+      activityPub,
       outbound,
       ...(bounces ? { bounceUrl: bounces.url } : {}),
       checks: storeChecks({ nc, pool, redis }, { dbName: 'mariadb' }),
@@ -313,6 +318,7 @@ export async function startNotification(
         if (nc.isClosed()) return
         await Promise.all(served.map((s) => s.stopServing()))
         await push.close()
+        await activityPub.close()
         await projection.stop()
         await sender.stop()
         await outbound.stop()
