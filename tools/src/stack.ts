@@ -209,8 +209,9 @@ function serviceEnv(
     // nginx on loopback is the only proxy: the login rate limit keys on the reader's address.
     EDITOR_TRUST_PROXY: '127.0.0.1',
     // The gateway's cache hits are one HMGET each: no span for them (misses are traced from
-    // the render request on). Only the gateway serves these paths.
-    INK_UNTRACED_PATHS: '^/(comic/|$)',
+    // the render request on). Only the gateway serves these paths. View beacons (/a/v) neither:
+    // thousands a second, each a 204 (analytics' publisher logs what fails).
+    INK_UNTRACED_PATHS: '^/(comic/|a/v|$)',
     ...inherited('INK_OWNER_PASSWORD'),
     ...inherited('OTEL_EXPORTER_OTLP_ENDPOINT'),
     ...inherited('INK_TEST'),

@@ -9,10 +9,13 @@
 // only. Prints a markdown table and, last, `BENCH_JSON {...}`. Exits 0 when a target is
 // missed, 1 when the bench itself broke.
 import { randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import { connectNats, createPool, type Pool, sql } from '@inkstream/chassis'
 import { analyticsCodec, analyticsNames, names, type ViewEvent } from '@inkstream/contracts'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { REPO_ROOT } from '../../../tools/src/infra/paths.ts'
 import { seedDemoComic } from '../../../tools/src/seed/demo.ts'
 import { SERVICES, startStack } from '../../../tools/src/stack.ts'
 import { ensureAnalyticsStream } from '../src/stream.ts'
@@ -22,7 +25,9 @@ import { blast, getRequest, postRequest, quantile } from './pipeline.ts'
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const SECONDS = env('BENCH_ANALYTICS_SECONDS', 10)
 const CONNECTIONS = env('BENCH_ANALYTICS_CONNECTIONS', 32)
-const DEPTH = env('BENCH_ANALYTICS_DEPTH', 4)
+// no pipelining by default, as browsers send beacons (nginx answers pipelined requests one by
+// one, each after the previous one's upstream round trip: 4 deep took 1,357/s where 1 took 3,600)
+const DEPTH = env('BENCH_ANALYTICS_DEPTH', 1)
 const LATENCY_RATE = env('BENCH_ANALYTICS_LATENCY_RATE', 1_000)
 const VISITORS = 4_000
 const HARD_LIMIT_MS = 6 * 60_000 - 15_000
@@ -50,6 +55,8 @@ export interface AnalyticsBench {
     /** From the first beacon to the last one counted. */
     countedPerSecond: number
     catchUpSeconds: number
+    /** CPU of each process per accepted beacon (µs), from the first beacon to the last counted. */
+    cpuMicrosPerBeacon: Record<string, number>
   }
   ratio: number
   latency: {
@@ -69,6 +76,69 @@ export interface AnalyticsBench {
 }
 
 const round = (x: number, digits = 0) => Number(x.toFixed(digits))
+
+/** CPU seconds a process used so far (user + system, Linux /proc; 0 when gone). */
+const cpuSeconds = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+const childrenOf = (pid: number): number[] => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+/** The shared stores' processes (every engineer's load on them counts too). */
+const storePids = (): { name: string; pid: number }[] => {
+  const wanted = new Set(['nats-server', 'mariadbd', 'redis-server'])
+  const found: { name: string; pid: number }[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim()
+      if (wanted.has(comm)) found.push({ name: `${comm} (shared)`, pid: Number(entry) })
+    } catch {}
+  }
+  return found
+}
+
+/** CPU used per process between two snapshots, as microseconds per item. */
+function cpuMeter(processes: { name: string; pid: number }[]) {
+  const snap = () => processes.map((p) => cpuSeconds(p.pid))
+  const self = () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1e6
+  }
+  let before = snap()
+  let selfBefore = self()
+  return {
+    reset() {
+      before = snap()
+      selfBefore = self()
+    },
+    /** µs of CPU per item since reset(), by process (the same name summed). */
+    per(items: number): Record<string, number> {
+      const after = snap()
+      const out: Record<string, number> = {}
+      processes.forEach((p, i) => {
+        out[p.name] = (out[p.name] ?? 0) + ((after[i] ?? 0) - (before[i] ?? 0))
+      })
+      out['load generator (this process)'] = self() - selfBefore
+      for (const k of Object.keys(out)) out[k] = round(((out[k] as number) * 1e6) / items)
+      return out
+    },
+  }
+}
 
 /** A browser's agent, one per visitor: the gateway hashes it into the day's visitor. */
 const agent = (i: number) =>
@@ -162,6 +232,15 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     )
     const lastSeq = async () => (await jsm.streams.info(a.stream)).state.last_seq
     let accepted = 0
+    const nginxPidFile = path.join(REPO_ROOT, '.data', 'test', `nginx-${stack.ns}`, 'nginx.pid')
+    const nginxMaster = existsSync(nginxPidFile)
+      ? Number(readFileSync(nginxPidFile, 'utf8').trim())
+      : 0
+    const meter = cpuMeter([
+      ...childrenOf(nginxMaster).map((pid) => ({ name: 'nginx', pid })),
+      ...stack.processes.filter((p) => p.name === 'gateway' || p.name === 'analytics'),
+      ...storePids(),
+    ])
 
     // 1. the baseline: JetStream's pipelined publish (512 publishes awaiting their ack) of the
     // events the gateway makes of these beacons, to a stream of the same settings
@@ -209,6 +288,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     accepted += warm.status[204] ?? 0
     await caughtUp(pool, lastSeq, 60_000)
     const before = await counted(pool)
+    meter.reset()
     const started = performance.now()
     const run = await blast({
       ...site,
@@ -220,6 +300,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     const runAccepted = run.status[204] ?? 0
     accepted += runAccepted
     const done = await caughtUp(pool, lastSeq, 120_000)
+    const cpuPerBeacon = meter.per(Math.max(1, run.status[204] ?? 0))
     const after = await counted(pool)
     const runCounted = after.views - before.views
     const rejected: Record<string, number> = {}
@@ -278,6 +359,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
         lost: runAccepted - runCounted,
         countedPerSecond: round(runCounted / ((done - started) / 1000)),
         catchUpSeconds: round((done - started) / 1000 - run.seconds, 1),
+        cpuMicrosPerBeacon: cpuPerBeacon,
       },
       ratio: round(runAccepted / run.seconds / base.perSecond, 2),
       latency: {
@@ -371,6 +453,13 @@ function report(r: AnalyticsBench): void {
     console.log(
       `| dashboard: ${label}, median / max (ms) | ${fmt(q.medianMs, 1)} / ${fmt(q.maxMs, 1)} | | |`,
     )
+  console.log(
+    `| CPU per accepted beacon (µs), first beacon to last counted | ${Object.entries(
+      b.cpuMicrosPerBeacon,
+    )
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ')} | | |`,
+  )
   console.log(
     `\n(${r.cores} cores, load ${r.load.join(' ')}; beacons: ${fmt(b.sent)} sent, ${fmt(b.refused)} refused (503), ${fmt(b.other)} other; rejected by the counter: ${JSON.stringify(b.rejected)}; whole run: ${fmt(r.total.accepted)} accepted, ${fmt(r.total.counted)} counted; pages p99 ${fmt(l.pageP99Ms, 1)} ms, ${l.non2xx} non-2xx)`,
   )
