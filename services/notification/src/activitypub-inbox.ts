@@ -13,6 +13,7 @@ import {
 import { remoteRequest, remoteUrlProblem } from './activitypub-http.ts'
 import {
   checkSignedRequest,
+  parseSignature,
   SignatureProblem,
   signedHeaders,
   verifySignature,
@@ -54,6 +55,18 @@ function keyIn(doc: Json, keyId: string): { pem: string; owner: string } | undef
   return undefined
 }
 
+/** The signer's key document answered 404 or 410. */
+class Gone extends SignatureProblem {}
+
+interface KnownKey {
+  pem: string
+  owner: string
+  doc: Json
+  at: number
+}
+const KEY_TTL_MS = 3_600_000
+const MAX_KEYS = 10_000
+
 export function createInbox(d: InboxDeps) {
   const now = d.now ?? Date.now
   const fetchJson = async (url: string, key: { keyId: string; privateKeyPem: string }) => {
@@ -67,12 +80,61 @@ export function createInbox(d: InboxDeps) {
       null,
       { allowLoopbackHttp: d.allowLoopbackHttp },
     )
+    if (r.code === 404 || r.code === 410) throw new Gone(`${url} is gone (${r.code})`)
     if (r.error) throw new SignatureProblem(`fetching ${url} failed: ${r.error}`)
     try {
       const doc: unknown = JSON.parse(r.body)
       if (isObject(doc)) return doc
     } catch {}
     throw new SignatureProblem(`${url} is not a JSON object`)
+  }
+
+  // Keys already fetched, an hour at most: a signature that does not verify with a kept key is
+  // tried once more with the key fetched again (the remote may have rotated it).
+  const known = new Map<string, KnownKey>()
+  const fetchKey = async (keyId: string, key: { keyId: string; privateKeyPem: string }) => {
+    const doc = await fetchJson(keyId.split('#')[0] as string, key)
+    const found = keyIn(doc, keyId)
+    if (!found) throw new SignatureProblem(`no public key ${keyId} in the document`)
+    const k = { ...found, doc, at: now() }
+    known.delete(keyId)
+    known.set(keyId, k)
+    if (known.size > MAX_KEYS) known.delete(known.keys().next().value as string)
+    return k
+  }
+
+  /**
+   * A signer whose key document answers 404/410 is gone. The one activity believed from it is
+   * its own Delete (Mastodon sends it when an account is deleted, signed by a key nobody can
+   * fetch any more): the actor's follows are removed. Anything else is a 401.
+   */
+  async function goneActor(seriesId: string, r: ApInboxRequest, error: Gone): Promise<ApHttpReply> {
+    let activity: unknown
+    try {
+      activity = JSON.parse(r.body)
+    } catch {}
+    const keyId = (() => {
+      try {
+        return parseSignature(r.headers.signature).keyId
+      } catch {
+        return ''
+      }
+    })()
+    const actor = isObject(activity) ? idOf(activity.actor) : undefined
+    if (
+      isObject(activity) &&
+      activity.type === 'Delete' &&
+      actor !== undefined &&
+      idOf(activity.object) === actor &&
+      keyId.split('#')[0] === actor
+    ) {
+      await sql(d.pool, 'DELETE FROM notification_ap_followers WHERE actor_hash = ?', [
+        sha256(actor),
+      ])
+      d.log.info({ series: seriesId }, 'inbox: a deleted actor’s follows removed')
+      return json(202, { ok: true })
+    }
+    return problem(401, `signature: ${error.message}`)
   }
 
   async function receive(r: ApInboxRequest): Promise<ApHttpReply> {
@@ -99,11 +161,16 @@ export function createInbox(d: InboxDeps) {
       const parsed = checkSignedRequest({ ...request, now: now() }, r.headers.signature)
       const bad = remoteUrlProblem(parsed.keyId, d.allowLoopbackHttp)
       if (bad) throw new SignatureProblem(`keyId: ${bad}`)
-      const keyDoc = await fetchJson(parsed.keyId.split('#')[0] as string, key)
-      const found = keyIn(keyDoc, parsed.keyId)
-      if (!found) throw new SignatureProblem(`no public key ${parsed.keyId} in the document`)
-      if (!verifySignature(request, parsed, found.pem))
-        throw new SignatureProblem('the signature does not verify')
+      const kept = known.get(parsed.keyId)
+      const fresh = kept && now() - kept.at < KEY_TTL_MS
+      let found = fresh ? kept : await fetchKey(parsed.keyId, key)
+      let ok = verifySignature(request, parsed, found.pem)
+      if (!ok && fresh) {
+        found = await fetchKey(parsed.keyId, key)
+        ok = verifySignature(request, parsed, found.pem)
+      }
+      if (!ok) throw new SignatureProblem('the signature does not verify')
+      const keyDoc = found.doc
       signer = found.owner
       try {
         const body: unknown = JSON.parse(r.body)
@@ -116,6 +183,7 @@ export function createInbox(d: InboxDeps) {
         throw new SignatureProblem('the activity’s actor is not the signature’s key owner')
       signerDoc = idOf(keyDoc) === signer ? keyDoc : await fetchJson(signer, key)
     } catch (error) {
+      if (error instanceof Gone) return goneActor(series.series_id, r, error)
       if (error instanceof SignatureProblem) {
         d.log.info({ series: series.slug, problem: error.message }, 'inbox: signature refused')
         return problem(401, `signature: ${error.message}`)
@@ -190,6 +258,13 @@ export function createInbox(d: InboxDeps) {
           'DELETE FROM notification_ap_followers WHERE series_id = ? AND actor_hash = ?',
           [series.series_id, sha256(signer)],
         )
+      return json(202, { ok: true })
+    }
+    if (activity.type === 'Delete' && idOf(activity.object) === signer) {
+      // the signer deleted its own account: its follows go (every series')
+      await sql(d.pool, 'DELETE FROM notification_ap_followers WHERE actor_hash = ?', [
+        sha256(signer),
+      ])
       return json(202, { ok: true })
     }
     return json(202, { ok: true, ignored: String(activity.type ?? 'no type').slice(0, 40) })

@@ -78,6 +78,8 @@ export async function startMastodon() {
       actors.set(name, a)
       return a
     },
+    /** The account is deleted: its document answers 404 from now on. */
+    forget: (name: string) => actors.delete(name),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

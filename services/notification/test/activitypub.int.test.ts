@@ -276,6 +276,8 @@ describe('notification activitypub', () => {
     await until('bob’s Accept', () => remote.at('/users/bob/inbox').length === 1)
     const coll = (await app.inject({ method: 'GET', url: '/ap/series/main/followers' })).json()
     assert.equal(coll.totalItems, 2)
+    // alice's key was kept: her next activity fetches nothing
+    const fetches = remote.fetched.length
     // another activity is accepted and ignored
     const like = await post(
       signedPost(
@@ -285,6 +287,58 @@ describe('notification activitypub', () => {
       ),
     )
     assert.equal(like.statusCode, 202)
+    assert.equal(remote.fetched.length, fetches)
+  })
+
+  test('activitypub - a deleted account’s Delete removes its follows, also once its key is gone (404); nothing else is believed then', async () => {
+    const carol = remote.actor('carol')
+    assert.equal((await follow(carol)).statusCode, 202)
+    assert.ok((await followers()).includes(carol.id))
+    remote.forget('carol') // its key is still kept here: the Delete verifies
+    const del = await post(
+      signedPost(
+        INBOX,
+        { id: `${carol.id}#delete`, type: 'Delete', actor: carol.id, object: carol.id },
+        carol,
+      ),
+    )
+    assert.equal(del.statusCode, 202)
+    assert.deepEqual(await followers(), [alice.id, bob.id])
+    // an account never seen before whose key document is already gone
+    const erin = remote.actor('erin')
+    remote.forget('erin')
+    await sql(
+      svc.pool,
+      'INSERT INTO notification_ap_followers (series_id, actor_hash, actor, inbox) VALUES (?, SHA2(?, 256), ?, ?)',
+      [seriesId, erin.id, erin.id, erin.inbox],
+    )
+    const like = await post(
+      signedPost(
+        INBOX,
+        { id: `${erin.id}#likes/1`, type: 'Like', actor: erin.id, object: ACTOR },
+        erin,
+      ),
+    )
+    assert.equal(like.statusCode, 401)
+    assert.match(like.json().error.message, /gone \(404\)/)
+    const notSelf = await post(
+      signedPost(
+        INBOX,
+        { id: `${erin.id}#d2`, type: 'Delete', actor: erin.id, object: alice.id },
+        erin,
+      ),
+    )
+    assert.equal(notSelf.statusCode, 401)
+    assert.ok((await followers()).includes(erin.id))
+    const gone = await post(
+      signedPost(
+        INBOX,
+        { id: `${erin.id}#delete`, type: 'Delete', actor: erin.id, object: erin.id },
+        erin,
+      ),
+    )
+    assert.equal(gone.statusCode, 202)
+    assert.deepEqual(await followers(), [alice.id, bob.id])
   })
 
   test('activitypub - a publication: one signed Create{Note} with the image to the shared inbox', async () => {
