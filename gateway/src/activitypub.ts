@@ -104,7 +104,10 @@ export default async function activityPubRoutes(
     )
   }
   app.get('/.well-known/webfinger', get)
-  app.get('/ap/*', get)
+  // named segments, each within the router's parameter limit (a slug is at most 80)
+  app.get('/ap/series/:slug', get)
+  app.get('/ap/series/:slug/:collection', get)
+  app.get('/ap/series/:slug/notes/:id', get)
 
   app.post<{ Params: { slug: string } }>(
     '/ap/series/:slug/inbox',

@@ -175,6 +175,9 @@ describe('notification activitypub', () => {
     assert.equal(outbox.type, 'OrderedCollection')
     assert.equal(outbox.totalItems, 0)
     assert.equal((await app.inject({ method: 'GET', url: '/ap/series/none' })).statusCode, 404)
+    const nope = await app.inject({ method: 'GET', url: '/ap/series/main/nothing' })
+    assert.equal(nope.statusCode, 404)
+    assert.match(nope.headers['content-type'] as string, /json/)
   })
 
   test('activitypub - forged, missing or stale signatures: 401 naming the problem, nothing stored', async () => {
@@ -376,6 +379,23 @@ describe('notification activitypub', () => {
     const note = await app.inject({ method: 'GET', url: local(create.object.id) })
     assert.equal(note.statusCode, 200)
     assert.equal(note.json().url, create.object.url)
+  })
+
+  test('activitypub - a series with an 80-character slug: its actor and a page’s Note through the gateway', async () => {
+    const slug = `${'a'.repeat(40)}-${'b'.repeat(39)}`
+    const id = await world.series(slug)
+    const { pageId, seq } = await world.page(id, 'long-one')
+    await svc.projection.waitFor(seq)
+    await svc.activityPub.projection.waitFor(seq)
+    const actor = await app.inject({ method: 'GET', url: `/ap/series/${slug}` })
+    assert.equal(actor.statusCode, 200)
+    assert.equal(actor.json().preferredUsername, slug)
+    const note = await app.inject({ method: 'GET', url: `/ap/series/${slug}/notes/${pageId}` })
+    assert.equal(note.statusCode, 200, note.body)
+    assert.equal(note.json().url, `${SITE}/comic/long-one`)
+    // another series' page is not this series' note
+    const wrong = await app.inject({ method: 'GET', url: `/ap/series/main/notes/${pageId}` })
+    assert.equal(wrong.statusCode, 404)
   })
 
   test('activitypub - a 503 is retried later; unpublishing before then cancels it', async () => {
