@@ -8,7 +8,7 @@ import { signedHeaders } from './activitypub-signature.ts'
 // the row) and a publication's Create{Note} (built now from notification_pages, once the e-mail
 // projection has applied the publication and while the page is still published). Per row:
 // 'queued' -> 'sending' (attempts + 1, only if still queued: an unpublication wins), the POST,
-// then 2xx 'sent'; 429/5xx/no answer back to 'queued' with the back-off, 'failed' after
+// then 2xx 'sent'; 410 'failed' and the follows on that inbox removed; 429/5xx/no answer back to 'queued' with the back-off, 'failed' after
 // maxAttempts; another 4xx 'failed'. Rows a crash left in 'sending' are sent again (the
 // activity's id is the same, and receivers ignore an activity id they already have).
 
@@ -123,6 +123,16 @@ export function startApSender(o: ApSenderOptions): ApSender {
     )
     const code = answer.code
     if (code !== null && code >= 200 && code < 300) return finish(r, 'sent', code, null)
+    if (code === 410) {
+      // the account (an inbox) or the whole server (a shared inbox) is gone: so are its follows
+      const gone: { affectedRows: number } = await sql(
+        o.pool,
+        'DELETE FROM notification_ap_followers WHERE inbox = ? OR shared_inbox = ?',
+        [r.inbox, r.inbox],
+      )
+      o.log.info({ followers: gone.affectedRows }, 'ActivityPub inbox gone (410): follows removed')
+      return finish(r, 'failed', code, `gone: ${gone.affectedRows} follow(s) removed`)
+    }
     const temporary = code === null || code === 429 || code >= 500
     const refused = answer.error?.startsWith('refused') ?? false
     if (!temporary || refused || attempts >= o.maxAttempts)

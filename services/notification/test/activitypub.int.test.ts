@@ -344,6 +344,21 @@ describe('notification activitypub', () => {
     assert.deepEqual(await followers(), [alice.id, bob.id])
   })
 
+  test('activitypub - an inbox that answers 410 is gone: its follow is removed', async () => {
+    const dan = remote.actor('dan')
+    remote.state.answer = (path) => (path === '/users/dan/inbox' ? 410 : 202)
+    assert.equal((await follow(dan)).statusCode, 202)
+    await until('dan removed', async () => !(await followers()).includes(dan.id))
+    const [row] = await sql<{ status: string; answer_code: number }[]>(
+      svc.pool,
+      "SELECT status, answer_code FROM notification_ap_deliveries WHERE kind = 'accept' AND inbox = ?",
+      [dan.inbox],
+    )
+    assert.deepEqual({ ...row }, { status: 'failed', answer_code: 410 })
+    assert.deepEqual(await followers(), [alice.id, bob.id])
+    remote.state.answer = () => 202
+  })
+
   test('activitypub - a publication: one signed Create{Note} with the image to the shared inbox', async () => {
     const { pageId, seq } = await world.page(seriesId, 'ap-one')
     await svc.activityPub.projection.waitFor(seq)
