@@ -67,7 +67,7 @@ export const PIXEL = Buffer.from(
  * a site's readers send a few hundred distinct agents, again and again. Bounded (emptied when
  * full), so a flood of made-up agents costs the regex, not memory.
  */
-const BOT_MEMORY = 2_000
+const BOT_MEMORY = 10_000
 const botVerdicts = new Map<string, boolean>()
 const isBotAgent = (userAgent: string): boolean => {
   let verdict = botVerdicts.get(userAgent)
