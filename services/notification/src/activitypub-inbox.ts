@@ -96,7 +96,26 @@ export function createInbox(d: InboxDeps) {
     const doc = await fetchJson(keyId.split('#')[0] as string, key)
     const found = keyIn(doc, keyId)
     if (!found) throw new SignatureProblem(`no public key ${keyId} in the document`)
-    const k = { ...found, doc, at: now() }
+    // A key speaks for an actor on its own host only, and only for one that names it: a
+    // document elsewhere claiming someone's key (or someone as its owner) is not believed.
+    const origin = new URL(keyId).origin
+    const sameHost = (url: unknown) => {
+      try {
+        return typeof url === 'string' && new URL(url).origin === origin
+      } catch {
+        return false
+      }
+    }
+    if (!sameHost(found.owner)) throw new SignatureProblem('the key’s owner is on another host')
+    let ownerDoc = doc
+    if (idOf(doc) !== found.owner) {
+      if (idOf(doc) !== undefined && !sameHost(idOf(doc)))
+        throw new SignatureProblem('the key document’s id is on another host')
+      ownerDoc = await fetchJson(found.owner, key)
+      if (idOf(ownerDoc) !== found.owner || keyIn(ownerDoc, keyId)?.pem !== found.pem)
+        throw new SignatureProblem('the key’s owner does not name this key')
+    }
+    const k = { ...found, doc: ownerDoc, at: now() }
     known.delete(keyId)
     known.set(keyId, k)
     if (known.size > MAX_KEYS) known.delete(known.keys().next().value as string)
@@ -170,7 +189,7 @@ export function createInbox(d: InboxDeps) {
         ok = verifySignature(request, parsed, found.pem)
       }
       if (!ok) throw new SignatureProblem('the signature does not verify')
-      const keyDoc = found.doc
+      const keyDoc = found.doc // the owner's actor document
       signer = found.owner
       try {
         const body: unknown = JSON.parse(r.body)
@@ -181,7 +200,7 @@ export function createInbox(d: InboxDeps) {
       }
       if (idOf(activity.actor) !== signer)
         throw new SignatureProblem('the activity’s actor is not the signature’s key owner')
-      signerDoc = idOf(keyDoc) === signer ? keyDoc : await fetchJson(signer, key)
+      signerDoc = keyDoc
     } catch (error) {
       if (error instanceof Gone) return goneActor(series.series_id, r, error)
       if (error instanceof SignatureProblem) {

@@ -24,6 +24,8 @@ export async function startMastodon() {
   const received: Delivered[] = []
   const fetched: { path: string; headers: IncomingHttpHeaders }[] = []
   const actors = new Map<string, RemoteActor>()
+  /** Documents served as they are, by path (what a hostile server could serve). */
+  const documents = new Map<string, object>()
   const state = { answer: (_path: string, _n: number): number => 202 }
   let base = ''
   const server = createServer((req, res) => {
@@ -33,6 +35,11 @@ export async function startMastodon() {
       const path = req.url ?? '/'
       if (req.method === 'GET') {
         fetched.push({ path, headers: req.headers })
+        const extra = documents.get(path)
+        if (extra)
+          return res
+            .writeHead(200, { 'content-type': 'application/activity+json' })
+            .end(JSON.stringify(extra))
         const name = /^\/users\/([a-z]+)$/.exec(path)?.[1]
         const a = name ? actors.get(name) : undefined
         if (!a) return res.writeHead(404).end()
@@ -78,6 +85,7 @@ export async function startMastodon() {
       actors.set(name, a)
       return a
     },
+    documents,
     /** The account is deleted: its document answers 404 from now on. */
     forget: (name: string) => actors.delete(name),
     close: () =>

@@ -198,6 +198,59 @@ describe('notification activitypub', () => {
     )
     assert.equal(changed.statusCode, 401)
     assert.match(changed.json().error.message, /Digest does not match/)
+    // another server's document claiming to be (or to hold a key of) alice
+    const evil = await startMastodon()
+    try {
+      const mallory = evil.actor('mallory')
+      const claim = (path: string, doc: object) => evil.documents.set(path, doc)
+      claim('/keys/1', {
+        id: `${evil.base}/keys/1`,
+        publicKeyPem: mallory.publicKeyPem,
+        owner: alice.id,
+      })
+      const foreignOwner = await post(
+        signedPost(INBOX, activity, {
+          keyId: `${evil.base}/keys/1`,
+          privateKeyPem: mallory.privateKeyPem,
+        }),
+      )
+      assert.equal(foreignOwner.statusCode, 401)
+      assert.match(foreignOwner.json().error.message, /owner is on another host/)
+      claim('/users/fake', {
+        id: alice.id,
+        type: 'Person',
+        inbox: alice.inbox,
+        publicKey: {
+          id: `${evil.base}/users/fake#k`,
+          owner: alice.id,
+          publicKeyPem: mallory.publicKeyPem,
+        },
+      })
+      const fakeId = await post(
+        signedPost(INBOX, activity, {
+          keyId: `${evil.base}/users/fake#k`,
+          privateKeyPem: mallory.privateKeyPem,
+        }),
+      )
+      assert.equal(fakeId.statusCode, 401)
+      // a key document on the actor's own host naming an owner that does not name it back
+      claim('/keys/2', {
+        id: `${evil.base}/keys/2`,
+        publicKeyPem: mallory.publicKeyPem,
+        owner: `${evil.base}/users/mallory`,
+      })
+      const unclaimed = await post(
+        signedPost(
+          INBOX,
+          { ...activity, actor: mallory.id },
+          { keyId: `${evil.base}/keys/2`, privateKeyPem: mallory.privateKeyPem },
+        ),
+      )
+      assert.equal(unclaimed.statusCode, 401)
+      assert.match(unclaimed.json().error.message, /does not name this key/)
+    } finally {
+      await evil.close()
+    }
     const stale = await post(signedPost(INBOX, activity, alice, { now: Date.now() - 10 * 60_000 }))
     assert.equal(stale.statusCode, 401)
     assert.match(stale.json().error.message, /Date/)
