@@ -18,7 +18,11 @@ const Header = Type.Optional(Type.String({ maxLength: 4096 }))
 
 /** `GET /.well-known/webfinger?…` or `GET /ap/…`: the raw path with its query string. */
 export const ApGetRequest = Type.Object(
-  { path: Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }) },
+  {
+    path: Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }),
+    /** The client's Accept: a browser (text/html, no ActivityStreams type) is redirected. */
+    accept: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
   { additionalProperties: false },
 )
 export type ApGetRequest = Static<typeof ApGetRequest>
@@ -53,6 +57,8 @@ export const ApHttpReply = Type.Object(
     status: Type.Integer({ minimum: 200, maximum: 599 }),
     type: Type.String({ maxLength: 200 }),
     body: Type.String({ maxLength: 1_000_000 }),
+    /** A redirect's target (an absolute URL of the site). */
+    location: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
   },
   { additionalProperties: false },
 )

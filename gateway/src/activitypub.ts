@@ -36,6 +36,11 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
   return Array.isArray(v) ? v.join(', ') : v
 }
 
+const acceptOf = (request: FastifyRequest) => {
+  const accept = header(request, 'accept')
+  return accept === undefined ? {} : { accept: accept.slice(0, 1000) }
+}
+
 export default async function activityPubRoutes(
   app: FastifyInstance,
   o: ActivityPubRoutesOptions,
@@ -43,15 +48,18 @@ export default async function activityPubRoutes(
   // notification may fetch the sender's key before it answers an inbox POST
   const timeoutMs = o.timeoutMs ?? 15_000
 
-  const answer = (reply: FastifyReply, r: ApHttpReply) =>
-    reply
+  const answer = (reply: FastifyReply, r: ApHttpReply) => {
+    if (r.location) reply.header('location', r.location)
+    return reply
       .code(r.status)
       .header('content-type', r.type)
       .header('cache-control', r.status === 200 ? 'max-age=60' : 'no-store')
       .header('x-accel-expires', '0')
       .header('x-content-type-options', 'nosniff')
       .header('access-control-allow-origin', '*')
+      .header('vary', 'Accept')
       .send(r.body)
+  }
   const failure = (reply: FastifyReply, status: number, message: string) =>
     answer(reply, {
       status,
@@ -97,7 +105,7 @@ export default async function activityPubRoutes(
       ask(
         o.nc,
         activityPubSubject(o.ns, 'get'),
-        { path: request.url },
+        { path: request.url, ...acceptOf(request) },
         activityPubWire.get,
         timeoutMs,
       ),

@@ -250,7 +250,17 @@ export function createApReader(o: { pool: Pool; site: string; keys: SeriesKeys }
     )
   }
 
-  async function get(path: string): Promise<ApHttpReply> {
+  /** A browser asked (HTML, no ActivityStreams type): the human page instead, 302. */
+  const wantsHtml = (accept: string | undefined) =>
+    accept !== undefined && /text\/html/i.test(accept) && !/activity\+json|ld\+json/i.test(accept)
+  const redirect = (location: string): ApHttpReply => ({
+    status: 302,
+    type: 'text/plain; charset=utf-8',
+    body: `See ${location}`,
+    location,
+  })
+
+  async function get(path: string, accept?: string): Promise<ApHttpReply> {
     const u = new URL(path, site)
     if (u.pathname === '/.well-known/webfinger') return webfinger(u.searchParams.get('resource'))
     const m = ACTOR_PATH.exec(u.pathname)
@@ -258,7 +268,10 @@ export function createApReader(o: { pool: Pool; site: string; keys: SeriesKeys }
     const s = await seriesBySlug(o.pool, m[1] as string)
     if (!s) return problem(404, 'no such series')
     const urls = apUrls(site, s.slug)
-    if (!m[2]) return json(200, actorDocument(site, s, (await o.keys.of(s.series_id)).publicPem))
+    if (!m[2]) {
+      if (wantsHtml(accept)) return redirect(`${site}${seriesPath(s.slug)}`)
+      return json(200, actorDocument(site, s, (await o.keys.of(s.series_id)).publicPem))
+    }
     if (m[2] === 'followers') {
       const n = await sql<{ n: number }[]>(
         o.pool,
@@ -300,6 +313,7 @@ export function createApReader(o: { pool: Pool; site: string; keys: SeriesKeys }
     )
     const page = rows[0]
     if (!page || page.series_id !== s.series_id) return problem(404, 'no such note')
+    if (wantsHtml(accept)) return redirect(`${site}${pagePath(page.slug)}`)
     return json(200, { '@context': AS_CONTEXT, ...noteOf(site, s.slug, page) })
   }
 

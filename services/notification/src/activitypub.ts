@@ -97,7 +97,7 @@ export async function startActivityPub(d: ActivityPubDeps): Promise<ActivityPub>
       queue: q,
       ...activityPubWire.get,
       log,
-      handle: (r) => reader.get(r.path),
+      handle: (r) => reader.get(r.path, r.accept),
       onError: failed,
     }),
     serve(nc, {

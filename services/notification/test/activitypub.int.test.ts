@@ -175,6 +175,21 @@ describe('notification activitypub', () => {
     assert.equal(outbox.type, 'OrderedCollection')
     assert.equal(outbox.totalItems, 0)
     assert.equal((await app.inject({ method: 'GET', url: '/ap/series/none' })).statusCode, 404)
+    // a browser is sent to the series page; Mastodon's Accept gets the actor
+    const browser = await app.inject({
+      method: 'GET',
+      url: '/ap/series/main',
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    })
+    assert.equal(browser.statusCode, 302)
+    assert.equal(browser.headers.location, `${SITE}/series/main`)
+    const mastodon = await app.inject({
+      method: 'GET',
+      url: '/ap/series/main',
+      headers: { accept: 'application/activity+json, application/ld+json' },
+    })
+    assert.equal(mastodon.statusCode, 200)
+    assert.equal(mastodon.headers.vary, 'Accept')
     const nope = await app.inject({ method: 'GET', url: '/ap/series/main/nothing' })
     assert.equal(nope.statusCode, 404)
     assert.match(nope.headers['content-type'] as string, /json/)
@@ -334,14 +349,15 @@ describe('notification activitypub', () => {
     assert.equal(coll.totalItems, 2)
     // alice's key was kept: her next activity fetches nothing
     const fetches = remote.fetched.length
-    // another activity is accepted and ignored
-    const like = await post(
-      signedPost(
-        INBOX,
-        { id: `${alice.id}#likes/1`, type: 'Like', actor: alice.id, object: ACTOR },
-        alice,
-      ),
+    // another activity is accepted and ignored (sent as ld+json with its profile, also taken)
+    const signed = signedPost(
+      INBOX,
+      { id: `${alice.id}#likes/1`, type: 'Like', actor: alice.id, object: ACTOR },
+      alice,
     )
+    signed.headers['content-type'] =
+      'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+    const like = await post(signed)
     assert.equal(like.statusCode, 202)
     assert.equal(remote.fetched.length, fetches)
   })
