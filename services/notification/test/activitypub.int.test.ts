@@ -497,6 +497,33 @@ describe('notification activitypub', () => {
     remote.state.answer = () => 202
   })
 
+  test('activitypub - a 503, then the retry (its back-off brought forward) is sent: same activity, sent', async () => {
+    let failNext = 1
+    remote.state.answer = (path) => (path === '/inbox' && failNext-- > 0 ? 503 : 202)
+    const before = remote.at('/inbox').length
+    const { pageId, seq } = await world.page(seriesId, 'ap-retry')
+    await svc.activityPub.projection.waitFor(seq)
+    await until('the 503', async () => (await deliveries(pageId))[0]?.answer_code === 503)
+    assert.equal((await deliveries(pageId))[0]?.status, 'queued')
+    await sql(
+      svc.pool,
+      'UPDATE notification_ap_deliveries SET next_at = CURRENT_TIMESTAMP(3) WHERE page_id = ?',
+      [pageId],
+    )
+    svc.activityPub.sender.kick()
+    await until('the retry sent', async () => (await deliveries(pageId))[0]?.status === 'sent')
+    const [row] = await deliveries(pageId)
+    assert.equal(row?.attempts, 2)
+    const [first, second] = remote.at('/inbox').slice(before)
+    assert.ok(first && second)
+    assert.equal(JSON.parse(second.body).id, JSON.parse(first.body).id)
+    verifyDelivery(second, remote.host, (await ourKey()).pem)
+    // the page unpublished after it was sent: nothing more goes, and the row stays sent
+    await svc.activityPub.projection.waitFor(await world.unpublish(pageId))
+    assert.equal((await deliveries(pageId))[0]?.status, 'sent')
+    remote.state.answer = () => 202
+  })
+
   test('activitypub - Undo{Follow} removes the follower; the next publication sends nothing', async () => {
     assert.equal((await undo(alice)).statusCode, 202)
     assert.deepEqual(await followers(), [bob.id])
