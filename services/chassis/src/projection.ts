@@ -33,6 +33,12 @@ export interface ProjectionOptions<C> {
   /** Most commits applied in one transaction (default 500). */
   batchSize?: number
   /**
+   * When fewer than a batch are waiting, gather this long (ms) before applying them (default 0:
+   * a single live commit waits for nothing). For a projection fed thousands of small commits a
+   * second, whose batch costs the same few statements whether it holds 1 commit or 100.
+   */
+  gatherMs?: number
+  /**
    * Writes the read model for a batch of commits, in stream order, in the same transaction as
    * the checkpoint. Commits at or below the checkpoint are already left out.
    */
@@ -88,6 +94,7 @@ export async function readCheckpoint(
 export async function runProjection<C>(options: ProjectionOptions<C>): Promise<Projection> {
   const { store, pool, log, name, durable, checkpointTable: table } = options
   const batchSize = options.batchSize ?? DEFAULT_BATCH
+  const gatherMs = options.gatherMs ?? 0
   await ensureCheckpointTable(pool, table)
   await pool.query(`INSERT IGNORE INTO \`${table}\` (name, seq) VALUES (?, 0)`, [name])
   const checkpoint = await readCheckpoint(pool, table, name)
@@ -274,6 +281,10 @@ export async function runProjection<C>(options: ProjectionOptions<C>): Promise<P
         if (ended) break
         await idle(60_000)
         continue
+      }
+      if (gatherMs > 0 && queue.length < batchSize && !ended) {
+        await new Promise((resolve) => setTimeout(resolve, gatherMs))
+        if (stopped) break
       }
       let done: JsMsg[] = []
       try {
