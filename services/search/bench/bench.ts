@@ -15,14 +15,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { connectNats, EventStore } from '@inkstream/chassis'
+import { connectNats, EventStore, request } from '@inkstream/chassis'
 import {
   TEST_NATS_URL,
   TEST_REDIS_URL,
   testDatabaseUrl,
   testNamespace,
 } from '@inkstream/chassis/testing'
-import { comicsLog, names } from '@inkstream/contracts'
+import { comicsLog, names, searchWire } from '@inkstream/contracts'
 import { SERVICES, type Stack, startStack } from '../../../tools/src/stack.ts'
 import * as c from '../test/commits.ts'
 import { generateCorpus } from './corpus.ts'
@@ -65,15 +65,15 @@ function get(url: string): Promise<{ status: number; body: string }> {
   })
 }
 
-/** CLIENTS loops, each one request at a time, for `seconds`: latencies (ms, sorted), rate. */
-async function loadLoop(urls: string[], seconds: number, expect = 200) {
+/** `clients` loops, each one request at a time, for `seconds`: latencies (ms, sorted), rate. */
+async function loadLoop(urls: string[], seconds: number, expect = 200, clients = CLIENTS) {
   const times: number[] = []
   let next = 0
   let failures = 0
   const end = performance.now() + seconds * 1000
   const t0 = performance.now()
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+    Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
         const url = urls[next++ % urls.length] as string
         const s = performance.now()
@@ -120,7 +120,12 @@ try {
     ns,
     nginx: false,
     echo: false,
-    services: SERVICES.filter((s) => s.name === 'search' || s.name === 'gateway'),
+    services: SERVICES.filter((s) => s.name === 'search' || s.name === 'gateway').map((s) =>
+      // SEARCH_BENCH_ENTRY: another build of the service to compare (a copy of src/ elsewhere)
+      s.name === 'search' && process.env.SEARCH_BENCH_ENTRY
+        ? { ...s, entry: process.env.SEARCH_BENCH_ENTRY }
+        : s,
+    ),
     env: { LOG_LEVEL: 'info' },
     readyTimeoutMs: 240_000,
     logDir,
@@ -156,6 +161,19 @@ try {
   // warm-up: JIT, keep-alive sockets
   await loadLoop([`${api}/healthz`], 2)
   await loadLoop(queries.slice(-500), 3)
+  // one client: the time of a request alone, without the queue of the other 15
+  const health1 = await loadLoop([`${api}/healthz`], 3, 200, 1)
+  const search1 = await loadLoop(queries.slice(1_000), 3, 200, 1)
+  // and the search service alone, asked over NATS as the gateway asks it
+  const direct: number[] = []
+  for (let i = 0, end = performance.now() + 3_000; performance.now() < end; i++) {
+    const q = decodeURIComponent((queries[1_000 + (i % 3_000)] as string).split('q=')[1] as string)
+    const s = performance.now()
+    const reply = await request(nc, n.query('search'), { q }, searchWire)
+    direct.push(performance.now() - s)
+    if (!reply.ok) throw new Error(reply.error.message)
+  }
+  direct.sort((a, b) => a - b)
   const health = await loadLoop([`${api}/healthz`], LOAD_SECONDS)
   const search = await loadLoop(queries, LOAD_SECONDS)
   const rssAfter = rssMb(searchPid)
@@ -208,6 +226,12 @@ try {
     healthP50Ms: round(pct(health.times, 0.5)),
     healthP99Ms: round(pct(health.times, 0.99)),
     healthPerSecond: Math.round(health.rate),
+    oneClientSearchP50Ms: round(pct(search1.times, 0.5)),
+    oneClientSearchP99Ms: round(pct(search1.times, 0.99)),
+    oneClientNatsP50Ms: round(pct(direct, 0.5)),
+    oneClientNatsP99Ms: round(pct(direct, 0.99)),
+    oneClientHealthP50Ms: round(pct(health1.times, 0.5)),
+    oneClientHealthP99Ms: round(pct(health1.times, 0.99)),
     p99RatioToHealthz: round(pct(search.times, 0.99) / pct(health.times, 0.99)),
     findableP50Ms: round(pct(visible, 0.5)),
     findableP99Ms: round(pct(visible, 0.99)),
@@ -237,7 +261,10 @@ try {
   console.log(
     `| \`/healthz\` baseline, ${CLIENTS} clients: p50 / p99 | ${figures.healthP50Ms} / ${figures.healthP99Ms} ms (${figures.healthPerSecond}/s) | |`,
   )
-  console.log(`| search p99 / healthz p99 | ${figures.p99RatioToHealthz} | |`)
+  console.log(`| search p99 / healthz p99 (${CLIENTS} clients) | ${figures.p99RatioToHealthz} | |`)
+  console.log(
+    `| 1 client: \`/api/search\` p50 / p99; search over NATS (no gateway); \`/healthz\` | ${figures.oneClientSearchP50Ms} / ${figures.oneClientSearchP99Ms} ms; ${figures.oneClientNatsP50Ms} / ${figures.oneClientNatsP99Ms} ms; ${figures.oneClientHealthP50Ms} / ${figures.oneClientHealthP99Ms} ms | |`,
+  )
   console.log(
     `| publish → findable: p50 / p99 | ${figures.findableP50Ms} / ${figures.findableP99Ms} ms | p99 < ${TARGETS.findableP99Ms} ms: ${met(figures.targets.findableP99Ms.met)} |`,
   )
