@@ -26,7 +26,7 @@ export async function startMastodon() {
   const actors = new Map<string, RemoteActor>()
   /** Documents served as they are, by path (what a hostile server could serve). */
   const documents = new Map<string, object>()
-  const state = { answer: (_path: string, _n: number): number => 202 }
+  const state = { answer: (_path: string, _n: number): number => 202, delayMs: 0 }
   let base = ''
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -56,7 +56,9 @@ export async function startMastodon() {
         )
       }
       received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
-      res.writeHead(state.answer(path, received.filter((r) => r.path === path).length)).end()
+      const status = state.answer(path, received.filter((r) => r.path === path).length)
+      if (state.delayMs > 0) setTimeout(() => res.writeHead(status).end(), state.delayMs)
+      else res.writeHead(status).end()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
