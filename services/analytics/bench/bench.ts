@@ -192,6 +192,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     services: SERVICES.filter((s) => ['comic', 'render', 'gateway', 'analytics'].includes(s.name)),
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   })
+  running = stack
   const nc = await connectNats(stack.env.NATS_URL as string, 'analytics-bench')
   const pool = await createPool(stack.env.MARIADB_URL as string, 2)
   const ns = names(stack.ns)
@@ -401,6 +402,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     await pool.end()
     await nc.close()
     await stack.stop()
+    running = undefined
     // 4. the dashboard, with the stack stopped (its own namespace and analytics instance)
     const dash = await dashboardQueries()
     const slowest = Object.entries(dash.queries).sort((x, y) => y[1].medianMs - x[1].medianMs)[0]
@@ -412,6 +414,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     await pool.end().catch(() => {})
     await nc.close().catch(() => {})
     await stack.stop()
+    running = undefined
     throw error
   }
 }
@@ -500,8 +503,11 @@ function report(r: AnalyticsBench): void {
   )
 }
 
-const limit = setTimeout(() => {
+/** The stack while it runs, so running out of time still removes its namespace. */
+let running: { stop: () => Promise<void> } | undefined
+const limit = setTimeout(async () => {
   console.error(`analytics bench: over ${HARD_LIMIT_MS / 1000} s, giving up`)
+  await Promise.race([running?.stop(), new Promise((r) => setTimeout(r, 10_000))])
   process.exit(1)
 }, HARD_LIMIT_MS)
 limit.unref()
