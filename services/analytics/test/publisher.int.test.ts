@@ -54,6 +54,38 @@ describe('beacon publisher', () => {
     assert.equal(p.stats.refused, 11)
   })
 
+  test('publisher - an unanswered publish times out and is retried; stored once when JetStream answers', async () => {
+    // a namespace of its own whose view subject has a listener that never answers: no 503,
+    // no ack, only the sweep can tell
+    const other = names(testNamespace())
+    const silent = nc.subscribe(analyticsNames(other).viewSubject)
+    const p = createBeaconPublisher({
+      nc,
+      names: other,
+      log: quietLog,
+      publishTimeoutMs: 200,
+      batchMs: 1,
+    })
+    const events = Array.from({ length: 20 }, (_, i) => view({ path: `/comic/t-${i}` }))
+    for (const e of events) assert.equal(p.submit(e), 'accepted')
+    await new Promise((r) => setTimeout(r, 600))
+    assert.ok(p.stats.retries >= 20, `retried ${p.stats.retries}`)
+    assert.equal(p.stats.published, 0)
+    assert.equal(p.stats.buffered, 20)
+    silent.unsubscribe()
+    const jsm = await jetstreamManager(nc)
+    await ensureAnalyticsStream(jsm, other)
+    try {
+      await p.close(15_000)
+      assert.equal(p.stats.buffered, 0)
+      assert.equal(p.stats.published, 20)
+      const info = await jsm.streams.info(analyticsNames(other).stream)
+      assert.equal(info.state.messages, 20)
+    } finally {
+      await jsm.streams.delete(analyticsNames(other).stream).catch(() => {})
+    }
+  })
+
   test('publisher - a resubmitted event id is stored once', async () => {
     const jsm = await jetstreamManager(nc)
     await ensureAnalyticsStream(jsm, ns)
