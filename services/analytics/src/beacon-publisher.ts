@@ -14,7 +14,10 @@ export interface BeaconPublisherOptions {
   maxBuffered?: number
   /** Ack timeout of one publish, ms (default 5,000). */
   publishTimeoutMs?: number
-  /** How long an accepted view may wait for others to be published with (ms, default 2). */
+  /**
+   * How long an accepted view may wait for others to be published with (ms, default 10: at
+   * 1,000 views/s a batch of 2 ms cost the gateway 15% more CPU per view than one of 10 ms).
+   */
   batchMs?: number
 }
 
@@ -63,7 +66,7 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
   const maxInFlight = options.maxInFlight ?? 1_024
   const maxBuffered = options.maxBuffered ?? 20_000
   const timeout = options.publishTimeoutMs ?? 5_000
-  const batchMs = options.batchMs ?? 2
+  const batchMs = options.batchMs ?? 10
   const batchSize = Math.min(256, maxInFlight)
   const queue: Item[] = []
   let head = 0
