@@ -93,6 +93,8 @@ let stack: Stack | undefined
 const logDir = mkdtempSync(path.join(os.tmpdir(), 'inkstream-search-bench-'))
 const nc = await connectNats(infra.NATS_URL, 'search-bench')
 let exitCode = 0
+/** Printed last, after the clean-up (whatever that prints). */
+let benchJson: string | undefined
 try {
   // 1. the log
   const store = await EventStore.open(nc, comicsLog(n))
@@ -268,7 +270,7 @@ try {
   console.log(
     `| publish → findable: p50 / p99 | ${figures.findableP50Ms} / ${figures.findableP99Ms} ms | p99 < ${TARGETS.findableP99Ms} ms: ${met(figures.targets.findableP99Ms.met)} |`,
   )
-  console.log(`BENCH_JSON ${JSON.stringify(figures)}`)
+  benchJson = `BENCH_JSON ${JSON.stringify(figures)}`
 } catch (error) {
   console.error(`search bench failed: ${error instanceof Error ? error.stack : String(error)}`)
   exitCode = 1
@@ -283,4 +285,5 @@ try {
   await nc.close()
   rmSync(logDir, { recursive: true, force: true })
 }
+if (benchJson) console.log(benchJson)
 process.exit(exitCode)
