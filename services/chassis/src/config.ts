@@ -46,6 +46,10 @@ export const HttpUrl = (url: string) => Type.String({ pattern: '^https?://.+', d
 export const OptionalHttpUrl = () => Type.Optional(Type.String({ pattern: '^https?://.+' }))
 
 /** Non-empty text with a default (a host name, a site name). */
+/** A whole number of milliseconds, 0 to `max`. */
+export const Millis = (ms: number, max = 3_600_000) =>
+  Type.Integer({ minimum: 0, maximum: max, default: ms })
+
 export const Text = (text: string) => Type.String({ minLength: 1, maxLength: 200, default: text })
 
 export class ConfigError extends Error {

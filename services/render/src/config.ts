@@ -2,6 +2,7 @@ import {
   BaseConfig,
   HttpUrl,
   MariaDbConfig,
+  Millis,
   OptionalHttpUrl,
   Port,
   RedisConfig,
@@ -15,6 +16,12 @@ export const RenderConfig = {
   RENDER_HEALTH_PORT: Port(8084),
   /** nginx purge location, e.g. http://127.0.0.1:8080/purge; unset: no purging. */
   NGINX_PURGE_URL: OptionalHttpUrl(),
+  /**
+   * Each purge is sent again this long after the first (0: never): a reader's request that
+   * read the old HTML just before the write and reached nginx just after the first purge would
+   * otherwise leave nginx a stale copy until it expires.
+   */
+  NGINX_PURGE_AGAIN_MS: Millis(500, 60_000),
   SITE_URL: HttpUrl('http://localhost:8080'),
   SITE_NAME: Text('Inkstream'),
   /** A WebSub hub the feeds name (`rel="hub"`, JSON Feed `hubs`); unset: none. */
@@ -29,6 +36,8 @@ export interface RenderSettings {
   REDIS_URL: string
   LOG_LEVEL: string
   NGINX_PURGE_URL?: string | undefined
+  /** Default 500; 0: purge once. */
+  NGINX_PURGE_AGAIN_MS?: number | undefined
   SITE_URL: string
   SITE_NAME: string
   WEBSUB_HUB_URL?: string | undefined

@@ -11,8 +11,13 @@ const PURGE_CONCURRENCY = 16
  * is fine. A failure is logged and swallowed: a page must not stay unrendered because nginx
  * was away (its copies then age out by their TTL). Without a base URL purging is off.
  */
-export function createPurge(baseUrl: string | undefined, log: Logger): Purge {
+export function createPurge(
+  baseUrl: string | undefined,
+  log: Logger,
+  options: { againMs?: number } = {},
+): Purge {
   if (!baseUrl) return async () => {}
+  const againMs = options.againMs ?? 0
   const base = baseUrl.replace(/\/$/, '')
   const purgeOne = (path: string) =>
     withSpan(
@@ -35,12 +40,21 @@ export function createPurge(baseUrl: string | undefined, log: Logger): Purge {
         }
       },
     )
-  return async (paths) => {
-    const all = [...paths]
+  const purgeAll = async (all: string[]) => {
     let next = 0
     const worker = async () => {
       while (next < all.length) await purgeOne(all[next++] as string)
     }
     await Promise.all(Array.from({ length: Math.min(PURGE_CONCURRENCY, all.length) }, worker))
+  }
+  return async (paths) => {
+    const all = [...paths]
+    await purgeAll(all)
+    // a request that read Redis before the write may reach nginx after this purge and leave
+    // it the old copy: purge once more when any such request has long finished
+    if (againMs > 0 && all.length > 0)
+      setTimeout(() => {
+        purgeAll(all).catch(() => {})
+      }, againMs).unref()
   }
 }

@@ -121,7 +121,9 @@ export async function startRender(
   const handlers: RenderProjection = renderProjection({
     pool,
     renderer,
-    purge: createPurge(config.NGINX_PURGE_URL, log),
+    purge: createPurge(config.NGINX_PURGE_URL, log, {
+      againMs: config.NGINX_PURGE_AGAIN_MS ?? 500,
+    }),
     views: VIEWS,
     log,
     batchSize,

@@ -16,7 +16,7 @@ export interface Rendering {
   tombstones: (Tombstone | null)[]
 }
 
-/** Renders paths from one consistent snapshot, each with the first view that owns it. */
+/** Renders paths from one consistent snapshot, each with the first view that renders it. */
 export async function renderSnapshot(
   pool: Pool,
   ctx: RenderContext,
@@ -35,19 +35,18 @@ export async function renderSnapshot(
         checkpoint.name,
       ]),
     ])
-    // each view in turn takes the paths no view before it rendered
-    const html: (Output | null)[] = paths.map(() => null)
-    for (const view of views) {
-      const left = paths.map((_, i) => i).filter((i) => html[i] === null)
-      if (left.length === 0) break
-      const mine = left.map((i) => paths[i] as string)
-      const out = view.renderMany
-        ? await view.renderMany(conn, ctx, mine)
-        : await Promise.all(mine.map((path) => view.render(conn, ctx, path)))
-      left.forEach((i, j) => {
-        html[i] = out[j] ?? null
-      })
-    }
+    // every view at once (a view answers null at once for a path not its own; their queries
+    // share the snapshot's reads), and each path takes the first view's rendering
+    const outs = await Promise.all(
+      views.map((view) =>
+        view.renderMany
+          ? view.renderMany(conn, ctx, paths)
+          : Promise.all(paths.map((path) => view.render(conn, ctx, path))),
+      ),
+    )
+    const html: (Output | null)[] = paths.map(
+      (_, i) => outs.map((out) => out[i] ?? null).find((o) => o !== null) ?? null,
+    )
     // paths no view rendered: the first view that knows what became of them says so
     const tombs: (Tombstone | null)[] = paths.map(() => null)
     if (tombstones)

@@ -86,7 +86,11 @@ describe('render projection', () => {
   before(async () => {
     await new Promise<void>((r) => nginx.listen(0, '127.0.0.1', r))
     const port = (nginx.address() as AddressInfo).port
-    world = await createWorld({ NGINX_PURGE_URL: `http://127.0.0.1:${port}/purge` })
+    // purged once each (no second purge): each step counts what it purged
+    world = await createWorld({
+      NGINX_PURGE_URL: `http://127.0.0.1:${port}/purge`,
+      NGINX_PURGE_AGAIN_MS: 0,
+    })
     render = await startRender(world.config, { log: quietLog })
     await step(world.ns.seriesEvents(seriesId), ev.seriesCreated(seriesId, 'Moon Cats'))
     await step(world.ns.chapterEvents(chapterA), ev.chapterCreated(chapterA, seriesId, 1))

@@ -25,7 +25,11 @@ const nginx = createServer((req, res) => {
 before(async () => {
   await new Promise<void>((r) => nginx.listen(0, '127.0.0.1', r))
   const port = (nginx.address() as AddressInfo).port
-  world = await createWorld({ NGINX_PURGE_URL: `http://127.0.0.1:${port}/purge` })
+  // purged once each (no second purge): the test counts them
+  world = await createWorld({
+    NGINX_PURGE_URL: `http://127.0.0.1:${port}/purge`,
+    NGINX_PURGE_AGAIN_MS: 0,
+  })
 })
 after(async () => {
   await render?.close()

@@ -71,15 +71,21 @@ export const listItem = (
 /** Published pages of some series in story order. */
 export async function publishedList(db: Queryable, seriesIds: string[]): Promise<ListDb[]> {
   if (seriesIds.length === 0) return []
-  // the landing, the archive and the chapters of a series read the same rows: once per snapshot
-  return memoized(db, `publishedList:${seriesIds.join(',')}`, () =>
-    sql<ListDb[]>(
-      db,
-      `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id IN (?) AND p.status = 'published'
-       ORDER BY p.series_id, p.story_key`,
-      [seriesIds],
+  // the landing, the archives and the chapters of a series read the same rows: once per
+  // series and snapshot (ordered by series id, as one query over all of them would be)
+  const lists = await Promise.all(
+    [...new Set(seriesIds)].sort().map((id) =>
+      memoized(db, `publishedList:${id}`, () =>
+        sql<ListDb[]>(
+          db,
+          `SELECT ${LIST_COLUMNS} FROM render_pages p WHERE p.series_id = ? AND p.status = 'published'
+           ORDER BY p.story_key`,
+          [id],
+        ),
+      ),
     ),
   )
+  return lists.flat()
 }
 
 export interface ChapterDb {

@@ -8,6 +8,7 @@ import {
   seriesShown,
   shown,
 } from './common.ts'
+import { memoized } from './memo.ts'
 import type { FeedView } from './model.ts'
 import { publishedPages } from './page.ts'
 import {
@@ -36,7 +37,12 @@ const FILES = KINDS.map((k) => FEED_FILES[k].replaceAll('.', '\\.')).join('|')
 const PATH = new RegExp(`^(?:/series/(${SLUG}))?/(${FILES})$`)
 const kindOf = (file: string): FeedKind | undefined => KINDS.find((k) => FEED_FILES[k] === file)
 
-export async function readFeed(db: Queryable, seriesSlug: string | null): Promise<FeedView | null> {
+/** A feed's items: the RSS, Atom and JSON feeds of one scope read them once per snapshot. */
+export function readFeed(db: Queryable, seriesSlug: string | null): Promise<FeedView | null> {
+  return memoized(db, `feed:${seriesSlug ?? ''}`, () => readFeedOnce(db, seriesSlug))
+}
+
+async function readFeedOnce(db: Queryable, seriesSlug: string | null): Promise<FeedView | null> {
   const s = seriesSlug === null ? null : await seriesBySlug(db, seriesSlug)
   if (seriesSlug !== null && !s) return null
   const items = await publishedPages(
