@@ -47,6 +47,19 @@ describe('renderNginxConfig', () => {
     assert.equal(realIps.length, sets.length)
   })
 
+  test('render - web push and ActivityPub go to the gateway and are never cached', () => {
+    const config = renderNginxConfig(OPTIONS)
+    for (const where of ['^~ /push/', '= /sw.js', '= /.well-known/webfinger', '^~ /ap/']) {
+      const body = new RegExp(
+        `location ${where.replace(/[.^~/]/g, (c) => `\\${c}`)} \\{([^}]*)\\}`,
+      ).exec(config)?.[1]
+      assert.ok(body, `location ${where}`)
+      assert.match(body ?? '', /proxy_pass http:\/\/gateway;/, where)
+      assert.match(body ?? '', /proxy_cache off;/, where)
+    }
+    assert.match(config, /location \^~ \/ap\/ \{[^}]*client_max_body_size 64k;/)
+  })
+
   test('render - every location has a body limit; only uploads take more than 128 KB', () => {
     const config = renderNginxConfig(OPTIONS)
     const locations = [...config.matchAll(/^ *location ([^{\n]+)\{([^}]*)\}/gm)]
