@@ -17,6 +17,13 @@ export interface ParsedQuery {
 
 const QUOTES = /[“”„‟«»]/g
 
+/**
+ * The query text as the reply cache keys it: texts `parseQuery` reads alike made one
+ * (typographic quotes as '"', each run of white space one space; a trailing space is kept: it
+ * ends the prefix). Not folded: folding can make a quote ('＂' → '"') where the parse saw none.
+ */
+export const queryKey = (q: string): string => q.replace(QUOTES, '"').replace(/\s+/g, ' ')
+
 /** Parses a query; an unbalanced quote is INK_ERR_VALIDATION (`strict`) or read as a space. */
 export function parseQuery(q: string, { strict = true } = {}): ParsedQuery {
   let text = q.replace(QUOTES, '"')

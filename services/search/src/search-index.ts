@@ -172,6 +172,13 @@ export class SearchIndex {
     return this.index.documentCount
   }
 
+  /** Bumped by every change applied to the index: replies made before it are stale. */
+  get generation(): number {
+    return this.changes
+  }
+
+  private changes = 0
+
   /** While deferred, commits only fold; `flush()` indexes what they changed at once. */
   defer(): void {
     this.deferred = true
@@ -179,6 +186,7 @@ export class SearchIndex {
 
   apply(seq: number, commit: Commit): void {
     const dirty = this.content.apply(seq, commit)
+    if (dirty.size > 0) this.changes++
     if (this.deferred) for (const id of dirty) this.pending.add(id)
     else if (dirty.size > 0) {
       for (const id of dirty) this.reindex(id)
@@ -196,6 +204,7 @@ export class SearchIndex {
     for (const id of pending) this.reindex(id)
     this.index.commit()
     this.suggestIndex.commit()
+    this.changes++
     for (const cache of this.expansions.values()) cache.clear()
   }
 

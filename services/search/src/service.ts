@@ -1,15 +1,23 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import {
+  ATTR_MESSAGING_CONSUMER_GROUP_NAME,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
   connectNats,
   createPool,
   EventStore,
-  type errorBody,
+  errorBody,
+  extractTrace,
+  type Logger,
   type NatsConnection,
   type Served,
   type ServiceContext,
+  SpanKind,
   type StartedService,
   serve,
+  withSpan,
 } from '@inkstream/chassis'
 import {
   type Commit,
@@ -17,12 +25,16 @@ import {
   ERROR_CODES,
   InkError,
   names,
+  SEARCH_LIMIT_DEFAULT,
   searchClickSubject,
   searchWire,
 } from '@inkstream/contracts'
+import type { Msg } from '@nats-io/nats-core'
 import type { SearchConfig } from './config.ts'
 import { type Follower, followLog } from './follower.ts'
 import { Insights } from './insights.ts'
+import { queryKey } from './query.ts'
+import { ReplyCache } from './reply-cache.ts'
 import { SearchIndex } from './search-index.ts'
 
 /** The started search service: what runService needs, and what tests and the bench use. */
@@ -33,7 +45,109 @@ export interface SearchService extends StartedService {
   index: SearchIndex
   follower: Follower
   insights: Insights
+  /** Search and suggest replies of the index's current generation (see `ReplyCache`). */
+  cache: ReplyCache<CachedReply>
 }
+
+/**
+ * A reply as sent, but for the query id (a nonce per request, so each reply's click counts):
+ * the JSON up to the id's opening quote, and what insights record for the query.
+ */
+export interface CachedReply {
+  head: Uint8Array
+  normalised?: string
+  total?: number
+}
+
+const encoder = new TextEncoder()
+const QUERY_ID_END = encoder.encode('"}')
+
+/**
+ * `serve` of the chassis with a reply cache in front: the request is decoded and validated
+ * once (the boundary), then `cached` answers without running the query or serialising again;
+ * only the queries that run are traced (a hit is a map lookup: a span would cost more).
+ */
+function serveCached<Req>(
+  nc: NatsConnection,
+  options: {
+    subject: string
+    queue: string
+    decode(data: Uint8Array): Req
+    log: Logger
+    cached(request: Req): Uint8Array | undefined
+    /** The reply's bytes, validated. */
+    handle(request: Req): Uint8Array
+    onError(error: ReturnType<typeof errorBody>): unknown
+  },
+): Served {
+  const sub = nc.subscribe(options.subject, { queue: options.queue })
+  const attributes = {
+    [ATTR_MESSAGING_SYSTEM]: 'nats',
+    [ATTR_MESSAGING_DESTINATION_NAME]: options.subject,
+    [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+    [ATTR_MESSAGING_CONSUMER_GROUP_NAME]: options.queue,
+  }
+  const failed = (error: unknown) =>
+    encoder.encode(JSON.stringify(options.onError(errorBody(error, options.log))))
+  const answer = (msg: Msg, data: Uint8Array) => {
+    if (msg.reply) msg.respond(data)
+  }
+  const dispatched = (async () => {
+    for await (const msg of sub) {
+      let request: Req
+      try {
+        request = options.decode(msg.data)
+        const hit = options.cached(request)
+        if (hit) {
+          answer(msg, hit)
+          continue
+        }
+      } catch (error) {
+        answer(msg, failed(error))
+        continue
+      }
+      // the handler is synchronous: the span ends before the next message is read
+      withSpan(
+        `${options.subject} process`,
+        { kind: SpanKind.CONSUMER, parent: extractTrace(msg.headers), attributes },
+        async () => {
+          let data: Uint8Array
+          try {
+            data = options.handle(request)
+          } catch (error) {
+            data = failed(error)
+          }
+          answer(msg, data)
+        },
+      ).catch((error) => options.log.error({ err: error }, 'reply failed'))
+    }
+  })().catch((error) => options.log.error({ err: error }, 'subscription failed'))
+  const stopServing = async () => {
+    if (!sub.isClosed() && !nc.isClosed()) await sub.drain()
+    await dispatched
+  }
+  return Object.assign(sub, { stopServing })
+}
+
+const concat = (a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length + c.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  out.set(c, a.length + b.length)
+  return out
+}
+
+/** The cache key of a search: its query text as parsed alike, then every other field. */
+const searchKey = (r: {
+  q: string
+  series?: string
+  chapter?: string
+  tag?: string
+  order?: string
+  limit?: number
+  offset?: number
+}): string =>
+  `search\0${queryKey(r.q)}\0${r.series ?? ''}\0${r.chapter ?? ''}\0${r.tag ?? ''}\0${r.order ?? 'relevance'}\0${r.limit ?? SEARCH_LIMIT_DEFAULT}\0${r.offset ?? 0}`
 
 /**
  * One full garbage collection, once the index is built: catching up decodes the whole log,
@@ -66,6 +180,10 @@ export async function startSearch(
   const pool = await createPool(config.MARIADB_URL)
   const insights = await Insights.open(pool, log)
   const index = new SearchIndex()
+  const cache = new ReplyCache<CachedReply>({
+    maxEntries: config.SEARCH_CACHE_ENTRIES,
+    maxBytes: config.SEARCH_CACHE_MB * 1024 * 1024,
+  })
   const follower = await followLog({ store, index, log })
   const queue = n.queue('search')
   const failed = (error: ReturnType<typeof errorBody>) => ({ ok: false as const, error })
@@ -81,33 +199,63 @@ export async function startSearch(
   })
   function serveQueries(): Served[] {
     return [
-      serve(nc, {
+      serveCached(nc, {
         subject: n.query('search'),
         queue,
-        request: searchWire.request,
-        reply: searchWire.reply,
+        decode: (data) => searchWire.request.decode(data),
         log,
         onError: failed,
-        async handle(request) {
+        cached(request) {
+          const hit = cache.get(searchKey(request), index.generation)
+          if (!hit) return undefined
+          // counted like a query that ran; a query id of its own
+          const queryId = insights.record(hit.normalised as string, hit.total as number)
+          return concat(hit.head, encoder.encode(queryId), QUERY_ID_END)
+        },
+        handle(request) {
+          const generation = index.generation
           const page = index.search(request)
           const queryId = insights.record(page.normalised, page.total)
-          return {
-            ok: true as const,
-            total: page.total,
-            hits: page.hits,
-            fallback: page.fallback,
-            queryId,
-          }
+          const json = JSON.stringify(
+            searchWire.reply.parse({
+              ok: true as const,
+              total: page.total,
+              hits: page.hits,
+              fallback: page.fallback,
+              queryId,
+            }),
+          )
+          // the id is last and needs no escaping: the reply is `…"queryId":"<id>"}`
+          const head = encoder.encode(json.slice(0, json.length - queryId.length - 2))
+          cache.set(
+            searchKey(request),
+            generation,
+            { head, normalised: page.normalised, total: page.total },
+            head.length + 64,
+          )
+          return encoder.encode(json)
         },
       }),
-      serve(nc, {
+      serveCached(nc, {
         subject: n.query('suggest'),
         queue,
-        request: searchWire.suggestRequest,
-        reply: searchWire.suggestReply,
+        decode: (data) => searchWire.suggestRequest.decode(data),
         log,
         onError: failed,
-        handle: async (request) => ({ ok: true as const, suggestions: index.suggest(request.q) }),
+        cached: (request) => cache.get(`suggest\0${queryKey(request.q)}`, index.generation)?.head,
+        handle(request) {
+          const generation = index.generation
+          const head = encoder.encode(
+            JSON.stringify(
+              searchWire.suggestReply.parse({
+                ok: true as const,
+                suggestions: index.suggest(request.q),
+              }),
+            ),
+          )
+          cache.set(`suggest\0${queryKey(request.q)}`, generation, { head }, head.length + 64)
+          return head
+        },
       }),
       serve(nc, {
         subject: n.query('searchInsights'),
@@ -142,6 +290,7 @@ export async function startSearch(
     index,
     follower,
     insights,
+    cache,
     checks: {
       nats: () => nc.flush(),
       index: async () => {

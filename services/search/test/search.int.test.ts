@@ -114,6 +114,60 @@ describe('search service', () => {
     assert.deepEqual(await slugs({ q: 'ink', tag: 'character:captain-ink' }), ['kraken-wakes'])
   })
 
+  test('search - a repeated query is answered from the reply cache until the index changes', async () => {
+    const index = service.index
+    const run = index.search.bind(index)
+    let runs = 0
+    index.search = (r) => {
+      runs++
+      return run(r)
+    }
+    try {
+      const first = await search({ q: 'calm sea', limit: 5 })
+      assert.ok(first.ok)
+      assert.equal(runs, 1)
+      // the same request as the service reads it (white space collapsed): not run again
+      const again = await search({ q: 'calm   sea', limit: 5 })
+      assert.ok(again.ok)
+      assert.equal(runs, 1)
+      assert.deepEqual(again.hits, first.hits)
+      assert.equal(again.total, first.total)
+      assert.notEqual(again.queryId, first.queryId, 'each reply has a query id of its own')
+      assert.deepEqual(
+        again.hits.map((h) => h.title),
+        ['Calm seas'],
+      )
+      // another page size is another request
+      assert.ok((await search({ q: 'calm sea', limit: 4 })).ok)
+      assert.equal(runs, 2)
+      assert.deepEqual(await slugs({ q: 'dawn' }), [])
+      assert.deepEqual(await slugs({ q: 'dawn' }), [])
+      assert.equal(runs, 3)
+      // an edit bumps the generation: the next identical queries run and see it
+      const before = index.generation
+      const seq = await append(ns.pageEvents(P2), c.edit(P2, { transcript: 'BOB: at dawn' }))
+      await service.follower.waitFor(seq)
+      assert.ok(index.generation > before)
+      assert.deepEqual(await slugs({ q: 'dawn' }), ['calm-seas'])
+      const edited = await search({ q: 'calm sea', limit: 5 })
+      assert.equal(runs, 5)
+      assert.ok(edited.ok)
+      assert.deepEqual(
+        edited.hits.map((h) => h.slug),
+        ['calm-seas'],
+      )
+      // suggestions too
+      const suggest = { request: searchWire.suggestRequest, reply: searchWire.suggestReply }
+      const s1 = await request(nc, ns.query('suggest'), { q: 'calm' }, suggest)
+      const s2 = await request(nc, ns.query('suggest'), { q: 'calm' }, suggest)
+      assert.ok(s1.ok && s1.suggestions.length === 1)
+      assert.deepEqual(s2, s1)
+      assert.ok(service.cache.size >= 3 && service.cache.size <= service.cache.maxEntries)
+    } finally {
+      index.search = run
+    }
+  })
+
   test('search - a draft is never found', async () => {
     assert.deepEqual(await slugs({ q: 'plots' }), [])
     assert.deepEqual(await slugs({ q: 'kraken' }), ['kraken-wakes'])

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { test } from 'node:test'
+import { queryKey } from '../src/query.ts'
+import { ReplyCache } from '../src/reply-cache.ts'
+import { SearchIndex } from '../src/search-index.ts'
+import * as c from './commits.ts'
+
+test('reply cache - a stored reply is returned for its generation only', () => {
+  const cache = new ReplyCache<string>()
+  cache.set('a', 1, 'reply a', 10)
+  assert.equal(cache.get('a', 1), 'reply a')
+  assert.equal(cache.get('b', 1), undefined)
+  // another generation: everything made before is gone at once
+  assert.equal(cache.get('a', 2), undefined)
+  assert.equal(cache.size, 0)
+  assert.equal(cache.bytes, 0)
+  // and a reply made by the old generation is not served to the new one
+  cache.set('a', 2, 'new a', 10)
+  assert.equal(cache.get('a', 2), 'new a')
+})
+
+test('reply cache - bounded in entries and in bytes, least recently used out first', () => {
+  const cache = new ReplyCache<number>({ maxEntries: 3, maxBytes: 100 })
+  for (let i = 0; i < 3; i++) cache.set(`k${i}`, 0, i, 10)
+  assert.equal(cache.get('k0', 0), 0) // k0 used: k1 is now the oldest
+  cache.set('k3', 0, 3, 10)
+  assert.equal(cache.size, 3)
+  assert.equal(cache.get('k1', 0), undefined)
+  assert.equal(cache.get('k0', 0), 0)
+  // bytes: one of 60 and one of 50 cannot both stay under 100
+  cache.set('big', 0, 60, 60)
+  assert.ok(cache.bytes <= 100)
+  cache.set('bigger', 0, 50, 50)
+  assert.ok(cache.bytes <= 100, `${cache.bytes}`)
+  assert.equal(cache.get('big', 0), undefined)
+  assert.equal(cache.get('bigger', 0), 50)
+  // larger than the whole cache: not kept, nothing else dropped
+  const before = cache.size
+  cache.set('huge', 0, 1, 101)
+  assert.equal(cache.get('huge', 0), undefined)
+  assert.equal(cache.size, before)
+  // replacing a key counts its bytes once
+  const c2 = new ReplyCache<number>({ maxEntries: 10, maxBytes: 100 })
+  c2.set('x', 0, 1, 40)
+  c2.set('x', 0, 2, 40)
+  assert.equal(c2.bytes, 40)
+  assert.equal(c2.get('x', 0), 2)
+  for (let i = 0; i < 1_000; i++) c2.set(`n${i}`, 0, i, 1)
+  assert.equal(c2.size, 10)
+})
+
+test('reply cache - the index generation moves with every applied change, not otherwise', () => {
+  const index = new SearchIndex()
+  const S = randomUUID()
+  const P = randomUUID()
+  index.apply(1, c.series(S, 'ink-tales', 'Ink Tales'))
+  const g0 = index.generation
+  index.search({ q: 'kraken' })
+  assert.equal(index.generation, g0, 'a query changes nothing')
+  index.apply(2, c.draft(P, { seriesId: S, slug: 'kraken', title: 'The kraken' }))
+  const g1 = index.generation
+  assert.ok(g1 > g0)
+  index.apply(3, c.publish(P))
+  assert.ok(index.generation > g1)
+  assert.equal(index.search({ q: 'kraken' }).total, 1)
+  const g2 = index.generation
+  index.apply(4, c.unpublish(P))
+  assert.ok(index.generation > g2)
+  assert.equal(index.search({ q: 'kraken' }).total, 0)
+})
+
+test('reply cache - query texts are keyed alike only when parsed alike', () => {
+  assert.equal(queryKey('calm   seas'), queryKey('calm seas'))
+  assert.equal(queryKey('“rises from”'), queryKey('"rises from"'))
+  // a trailing space ends the prefix: another query
+  assert.notEqual(queryKey('krak '), queryKey('krak'))
+  // a fullwidth quote is not a quote to the parser
+  assert.notEqual(queryKey('＂rises from＂'), queryKey('"rises from"'))
+})
