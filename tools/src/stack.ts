@@ -210,8 +210,9 @@ function serviceEnv(
     EDITOR_TRUST_PROXY: '127.0.0.1',
     // The gateway's cache hits are one HMGET each: no span for them (misses are traced from
     // the render request on). Only the gateway serves these paths. View beacons (/a/v) neither:
-    // thousands a second, each a 204 (analytics' publisher logs what fails).
-    INK_UNTRACED_PATHS: '^/(comic/|a/v|$)',
+    // thousands a second, each a 204 (analytics' publisher logs what fails). Nor the search
+    // API and suggestions: mostly answered from search's reply cache (misses traced in search).
+    INK_UNTRACED_PATHS: '^/(comic/|a/v|api/search(/suggest)?(\\?|$)|$)',
     ...inherited('INK_OWNER_PASSWORD'),
     ...inherited('OTEL_EXPORTER_OTLP_ENDPOINT'),
     ...inherited('INK_TEST'),
