@@ -172,7 +172,7 @@ export class SearchIndex {
     return this.index.documentCount
   }
 
-  /** Bumped by every change applied to the index: replies made before it are stale. */
+  /** Bumped by every commit applied and by the build: replies made before it may be stale. */
   get generation(): number {
     return this.changes
   }
@@ -186,7 +186,9 @@ export class SearchIndex {
 
   apply(seq: number, commit: Commit): void {
     const dirty = this.content.apply(seq, commit)
-    if (dirty.size > 0) this.changes++
+    // every commit, not only those that index a page again: a series' new slug or a chapter
+    // moved changes the hits (`series.slug`) and the story order without one
+    this.changes++
     if (this.deferred) for (const id of dirty) this.pending.add(id)
     else if (dirty.size > 0) {
       for (const id of dirty) this.reindex(id)

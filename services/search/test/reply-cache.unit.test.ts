@@ -50,7 +50,7 @@ test('reply cache - bounded in entries and in bytes, least recently used out fir
   assert.equal(c2.size, 10)
 })
 
-test('reply cache - the index generation moves with every applied change, not otherwise', () => {
+test('reply cache - the index generation moves with every applied commit, not with a query', () => {
   const index = new SearchIndex()
   const S = randomUUID()
   const P = randomUUID()
@@ -64,9 +64,18 @@ test('reply cache - the index generation moves with every applied change, not ot
   index.apply(3, c.publish(P))
   assert.ok(index.generation > g1)
   assert.equal(index.search({ q: 'kraken' }).total, 1)
+  // a new series slug re-indexes no page, but the hits carry it
   const g2 = index.generation
-  index.apply(4, c.unpublish(P))
+  index.apply(4, {
+    commandId: randomUUID(),
+    at: '2026-01-01T00:00:00.000Z',
+    events: [{ type: 'SeriesEdited', v: 1, data: { seriesId: S, slug: 'inky-tales' } }],
+  })
   assert.ok(index.generation > g2)
+  assert.equal(index.search({ q: 'kraken' }).hits[0]?.series.slug, 'inky-tales')
+  const g3 = index.generation
+  index.apply(5, c.unpublish(P))
+  assert.ok(index.generation > g3)
   assert.equal(index.search({ q: 'kraken' }).total, 0)
 })
 
