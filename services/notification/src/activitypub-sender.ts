@@ -2,6 +2,7 @@ import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
 import { AP_TYPE, apUrls, createOf, type SeriesKeys } from './activitypub-actors.ts'
 import { remoteRequest } from './activitypub-http.ts'
 import { signedHeaders } from './activitypub-signature.ts'
+import { leasedLoop } from './leased-loop.ts'
 
 // The ActivityPub sender: one process at a time (lease `notification.activitypub`) POSTs the
 // queued deliveries, each signed with its series' key: a Follow's Accept (its activity kept in
@@ -51,11 +52,6 @@ export interface ApSender {
 
 export function startApSender(o: ApSenderOptions): ApSender {
   const stats = { sent: 0, failed: 0, retried: 0 }
-  let stopped = false
-  let recovered = false
-  let wake: (() => void) | undefined
-  const kick = () => wake?.()
-
   const due = (): Promise<Row[]> =>
     sql(
       o.pool,
@@ -159,45 +155,14 @@ export function startApSender(o: ApSenderOptions): ApSender {
       o.log.warn({ rows: r.affectedRows }, 'ActivityPub deliveries in doubt after a crash')
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        if (o.lease.isHeld()) {
-          if (!recovered) {
-            await recover()
-            recovered = true
-          }
-          const rows = await due()
-          if (rows.length > 0) {
-            let i = 0
-            const worker = async () => {
-              while (!stopped && o.lease.isHeld() && i < rows.length)
-                await sendOne(rows[i++] as Row)
-            }
-            await Promise.all(Array.from({ length: o.concurrency }, worker))
-            continue
-          }
-        } else recovered = false
-      } catch (error) {
-        if (!stopped) o.log.warn({ err: error }, 'ActivityPub sender loop failed')
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-    }
-  })()
-
-  return {
-    kick,
-    stats,
-    async stop() {
-      stopped = true
-      kick()
-      await loop
-    },
-  }
+  const loop = leasedLoop<Row>({
+    lease: o.lease,
+    log: o.log,
+    what: 'ActivityPub sender',
+    recover,
+    due,
+    send: sendOne,
+    concurrency: o.concurrency,
+  })
+  return { kick: loop.kick, stats, stop: loop.stop }
 }

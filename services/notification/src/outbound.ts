@@ -3,6 +3,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
 import { derivativeUrl, type WebhookPayload } from '@inkstream/contracts'
+import { leasedLoop } from './leased-loop.ts'
 import type { Site } from './mail.ts'
 import { isPrivateAddress, openSecret, signWebhook, webhookUrlProblem } from './signing.ts'
 import { webhookMessageId } from './webhooks.ts'
@@ -146,8 +147,6 @@ export function startOutbound(o: OutboundOptions): Outbound {
   const clock = o.clock ?? Date.now
   const timeoutMs = o.timeoutMs ?? 10_000
   const stats = { webhooks: 0, pings: 0, retried: 0, failed: 0 }
-  let stopped = false
-  let wake: (() => void) | undefined
 
   /** Records one attempt's outcome; true when it went through. */
   const settle = async (
@@ -264,7 +263,9 @@ export function startOutbound(o: OutboundOptions): Outbound {
     if (await settle('notification_websub_pings', r.id, r.attempts + 1, outcome)) stats.pings++
   }
 
-  const round = async (): Promise<boolean> => {
+  type Work = () => Promise<void>
+  /** Webhook deliveries and hub pings that are due, each as one send. */
+  const due = async (): Promise<Work[]> => {
     const hooks: HookRow[] = await sql(
       o.pool,
       `SELECT d.id, d.publication, d.attempts, w.url, w.secret, d.page_id, p.slug, p.title, p.image_hash,
@@ -281,40 +282,17 @@ export function startOutbound(o: OutboundOptions): Outbound {
           "SELECT id, feed, attempts FROM notification_websub_pings WHERE status = 'queued' AND next_at <= CURRENT_TIMESTAMP(3) ORDER BY id LIMIT 50",
         )
       : []
-    const work = [...hooks.map((h) => () => sendHook(h)), ...pings.map((p) => () => sendPing(p))]
-    let i = 0
-    const worker = async () => {
-      while (!stopped && o.lease.isHeld() && i < work.length)
-        await (work[i++] as () => Promise<void>)()
-    }
-    await Promise.all(Array.from({ length: 4 }, worker))
-    return work.length > 0
+    return [...hooks.map((h) => () => sendHook(h)), ...pings.map((p) => () => sendPing(p))]
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        if (o.lease.isHeld() && (await round())) continue
-      } catch (error) {
-        if (!stopped) o.log.warn({ err: error }, 'webhook and WebSub loop failed')
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-    }
-  })()
+  const loop = leasedLoop<Work>({
+    lease: o.lease,
+    log: o.log,
+    what: 'webhook and WebSub',
+    due,
+    send: (work) => work(),
+    concurrency: 4,
+  })
 
-  return {
-    stats,
-    kick: () => wake?.(),
-    async stop() {
-      stopped = true
-      wake?.()
-      await loop
-    },
-  }
+  return { stats, kick: loop.kick, stop: loop.stop }
 }

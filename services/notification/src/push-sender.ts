@@ -1,4 +1,5 @@
 import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
+import { leasedLoop } from './leased-loop.ts'
 import type { Vapid } from './push-keys.ts'
 import { pushPayload, pushRequest, topicOf, vapidSigner } from './push-payload.ts'
 
@@ -61,11 +62,6 @@ export function startPushSender(o: PushSenderOptions): PushSender {
   const stats = { sent: 0, failed: 0, retried: 0, gone: 0 }
   const timeoutMs = o.timeoutMs ?? 10_000
   const authorization = vapidSigner(o.vapid)
-  let stopped = false
-  let recovered = false
-  let wake: (() => void) | undefined
-  const kick = () => wake?.()
-
   // Only what the e-mail projection has caught up with: the page as it was published, still
   // public (an unpublication seen there first wins too).
   const due = async (): Promise<Row[]> =>
@@ -179,45 +175,14 @@ export function startPushSender(o: PushSenderOptions): PushSender {
     if (r.affectedRows > 0) o.log.warn({ rows: r.affectedRows }, 'pushes in doubt after a crash')
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        if (o.lease.isHeld()) {
-          if (!recovered) {
-            await recover()
-            recovered = true
-          }
-          const rows = await due()
-          if (rows.length > 0) {
-            let i = 0
-            const worker = async () => {
-              while (!stopped && o.lease.isHeld() && i < rows.length)
-                await sendOne(rows[i++] as Row)
-            }
-            await Promise.all(Array.from({ length: o.concurrency }, worker))
-            continue
-          }
-        } else recovered = false
-      } catch (error) {
-        if (!stopped) o.log.warn({ err: error }, 'push sender loop failed')
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-    }
-  })()
-
-  return {
-    kick,
-    stats,
-    async stop() {
-      stopped = true
-      kick()
-      await loop
-    },
-  }
+  const loop = leasedLoop<Row>({
+    lease: o.lease,
+    log: o.log,
+    what: 'push sender',
+    recover,
+    due,
+    send: sendOne,
+    concurrency: o.concurrency,
+  })
+  return { kick: loop.kick, stats, stop: loop.stop }
 }

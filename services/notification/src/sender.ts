@@ -1,5 +1,6 @@
 import { type Lease, type Logger, type Pool, sql, transaction } from '@inkstream/chassis'
 import type { Transporter } from 'nodemailer'
+import { leasedLoop } from './leased-loop.ts'
 import { digestMail, newsletterMail, type PageInfo, type Site } from './mail.ts'
 
 // The sender: one process at a time (it holds the `notification.sender` lease) takes queued
@@ -84,12 +85,7 @@ export function startSender(o: SenderOptions): Sender {
   const stats = { sent: 0, failed: 0, retried: 0, bounced: 0 }
   const clock = o.clock ?? Date.now
   let digestDone = ''
-  let stopped = false
-  let recovered = false
-  let wake: (() => void) | undefined
   let next = 0 // the rate limit: earliest start of the next SMTP transaction
-
-  const kick = () => wake?.()
 
   const due = async (): Promise<Row[]> =>
     sql(
@@ -327,48 +323,18 @@ export function startSender(o: SenderOptions): Sender {
     )
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        if (o.lease.isHeld()) {
-          if (!recovered) {
-            await recover()
-            recovered = true
-          }
-          if (o.digests !== false) await scheduleDigest()
-          const rows = await due()
-          if (rows.length > 0) {
-            let i = 0
-            const worker = async () => {
-              while (!stopped && o.lease.isHeld() && i < rows.length)
-                await sendOne(rows[i++] as Row)
-            }
-            await Promise.all(Array.from({ length: o.concurrency }, worker))
-            continue
-          }
-        } else recovered = false
-      } catch (error) {
-        if (!stopped) o.log.warn({ err: error }, 'sender loop failed')
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000)
-        wake = () => {
-          clearTimeout(t)
-          resolve()
-        }
-      })
-    }
-  })()
+  const loop = leasedLoop<Row>({
+    lease: o.lease,
+    log: o.log,
+    what: 'sender',
+    recover,
+    beforeRound: o.digests === false ? undefined : scheduleDigest,
+    due,
+    send: sendOne,
+    concurrency: o.concurrency,
+  })
 
-  return {
-    kick,
-    stats,
-    async stop() {
-      stopped = true
-      kick()
-      await loop
-    },
-  }
+  return { kick: loop.kick, stats, stop: loop.stop }
 }
 
 /** A delivery's Message-ID: its idempotency key (publication + subscriber) at the site's host. */
