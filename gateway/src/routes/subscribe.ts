@@ -6,7 +6,6 @@ import {
   HTTP_STATUS,
   InkError,
   type Names,
-  type NotificationReply,
   notificationSubject,
   notificationWire,
   type PreferencesReply,
@@ -155,17 +154,27 @@ export default async function subscribeRoutes(
   /** The reader's address, keyed (HMAC-SHA256): rate limits without keeping the IP. */
   const client = createClientKey(o)
 
-  /** Asks notification; an error reply or a bad request becomes the ErrorBody. */
-  const call = async <R>(
+  /**
+   * Asks notification: its ok reply, or null once the answer was sent (the problem page for
+   * an error reply or a refused request, 503 when notification did not answer).
+   */
+  const call = async <R extends { ok: boolean }>(
+    request: FastifyRequest,
+    reply: FastifyReply,
     fn: () => Promise<R>,
-  ): Promise<R | { ok: false; error: ErrorBody } | 'unavailable'> => {
+  ): Promise<Extract<R, { ok: true }> | null> => {
     try {
-      return await fn()
+      const r = await fn()
+      if (r.ok) return r as Extract<R, { ok: true }>
+      await problem(request, reply, (r as unknown as { error: ErrorBody }).error)
     } catch (error) {
-      if (error instanceof InkError) return { ok: false, error: error.toBody() }
-      o.log.warn({ err: error }, 'notification did not answer')
-      return 'unavailable'
+      if (error instanceof InkError) await problem(request, reply, error.toBody())
+      else {
+        o.log.warn({ err: error }, 'notification did not answer')
+        await unavailable(request, reply)
+      }
     }
+    return null
   }
 
   const tokenOf = (request: FastifyRequest): string | null => {
@@ -186,9 +195,10 @@ export default async function subscribeRoutes(
   const tokenCall = (
     op: 'confirm' | 'unsubscribe' | 'delete',
     request: FastifyRequest,
+    reply: FastifyReply,
     token: string,
   ) =>
-    call(async () =>
+    call(request, reply, async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, op),
@@ -218,7 +228,7 @@ export default async function subscribeRoutes(
         code: 'INK_ERR_VALIDATION',
         message: 'choose at least one series',
       })
-    const r = await call(async () =>
+    const r = await call(request, reply, async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, 'subscribe'),
@@ -232,8 +242,7 @@ export default async function subscribeRoutes(
         timeoutMs,
       ),
     )
-    if (r === 'unavailable') return unavailable(request, reply)
-    if (!r.ok) return problem(request, reply, r.error)
+    if (!r) return reply
     return send(
       request,
       reply,
@@ -247,9 +256,8 @@ export default async function subscribeRoutes(
   app.get('/subscribe/confirm', async (request, reply) => {
     const t = tokenOf(request)
     if (!t) return noToken(request, reply)
-    const r = await tokenCall('confirm', request, t)
-    if (r === 'unavailable') return unavailable(request, reply)
-    if (!r.ok) return problem(request, reply, r.error)
+    const r = await tokenCall('confirm', request, reply, t)
+    if (!r) return reply
     return send(
       request,
       reply,
@@ -277,9 +285,8 @@ export default async function subscribeRoutes(
   app.post('/unsubscribe', { bodyLimit: SUBSCRIBE_MAX_BYTES }, async (request, reply) => {
     const t = tokenOf(request)
     if (!t) return noToken(request, reply)
-    const r = await tokenCall('unsubscribe', request, t)
-    if (r === 'unavailable') return unavailable(request, reply)
-    if (!r.ok) return problem(request, reply, r.error)
+    const r = await tokenCall('unsubscribe', request, reply, t)
+    if (!r) return reply
     return send(
       request,
       reply,
@@ -302,8 +309,8 @@ export default async function subscribeRoutes(
     )}</fieldset><fieldset><legend>How often</legend><label><input type="radio" name="frequency" value="each"${p.frequency === 'each' ? raw(' checked') : raw('')}> Each new page</label><br><label><input type="radio" name="frequency" value="weekly"${p.frequency === 'weekly' ? raw(' checked') : raw('')}> A weekly digest</label></fieldset><button type="submit">Save</button></form><form method="post" action="/subscribe/preferences?t=${q}"><input type="hidden" name="action" value="delete"><p>Delete this address and everything we keep about it:</p><button type="submit">Delete me</button></form>`
   }
 
-  const getPreferences = (request: FastifyRequest, t: string) =>
-    call(async () =>
+  const getPreferences = (request: FastifyRequest, reply: FastifyReply, t: string) =>
+    call(request, reply, async () =>
       ask(
         o.nc,
         notificationSubject(o.ns, 'preferences.get'),
@@ -316,9 +323,8 @@ export default async function subscribeRoutes(
   app.get('/subscribe/preferences', async (request, reply) => {
     const t = tokenOf(request)
     if (!t) return noToken(request, reply)
-    const r = await getPreferences(request, t)
-    if (r === 'unavailable') return unavailable(request, reply)
-    if (!r.ok) return problem(request, reply, r.error)
+    const r = await getPreferences(request, reply, t)
+    if (!r) return reply
     return send(request, reply, 200, 'Your subscription', preferencesPage(t, r, false), r)
   })
 
@@ -327,9 +333,8 @@ export default async function subscribeRoutes(
     if (!t) return noToken(request, reply)
     const b = bodyOf(request) ?? {}
     if (first(b.action) === 'delete') {
-      const r = await tokenCall('delete', request, t)
-      if (r === 'unavailable') return unavailable(request, reply)
-      if (!r.ok) return problem(request, reply, r.error)
+      const r = await tokenCall('delete', request, reply, t)
+      if (!r) return reply
       return send(
         request,
         reply,
@@ -345,26 +350,23 @@ export default async function subscribeRoutes(
         code: 'INK_ERR_VALIDATION',
         message: 'choose at least one series (or unsubscribe)',
       })
-    const r: NotificationReply | { ok: false; error: ErrorBody } | 'unavailable' = await call(
-      async () =>
-        ask(
-          o.nc,
-          notificationSubject(o.ns, 'preferences.set'),
-          {
-            token: t,
-            client: await client(request),
-            series: [...new Set(series)],
-            frequency: (first(b.frequency) ?? 'each') as 'each',
-          },
-          notificationWire.preferencesSet,
-          timeoutMs,
-        ),
+    const r = await call(request, reply, async () =>
+      ask(
+        o.nc,
+        notificationSubject(o.ns, 'preferences.set'),
+        {
+          token: t,
+          client: await client(request),
+          series: [...new Set(series)],
+          frequency: (first(b.frequency) ?? 'each') as 'each',
+        },
+        notificationWire.preferencesSet,
+        timeoutMs,
+      ),
     )
-    if (r === 'unavailable') return unavailable(request, reply)
-    if (!r.ok) return problem(request, reply, r.error)
-    const p = await getPreferences(request, t)
-    if (p === 'unavailable') return unavailable(request, reply)
-    if (!p.ok) return problem(request, reply, p.error)
+    if (!r) return reply
+    const p = await getPreferences(request, reply, t)
+    if (!p) return reply
     return send(request, reply, 200, 'Your subscription', preferencesPage(t, p, true), { ok: true })
   })
 }
