@@ -2,6 +2,8 @@
 // render unavailable, an internal error. Fixed text, built once; nothing from the request is
 // echoed into them.
 
+import { FAVICON_DATA_URL } from '@inkstream/chassis/html'
+
 const page = (title: string, text: string): Buffer =>
   Buffer.from(
     `<!doctype html>
@@ -10,6 +12,7 @@ const page = (title: string, text: string): Buffer =>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="${FAVICON_DATA_URL}">
 <style>body{font:1.05rem/1.6 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}</style>
 </head>
 <body>

@@ -1,6 +1,6 @@
 import type { Logger, NatsConnection, Redis } from '@inkstream/chassis'
 import { request as ask } from '@inkstream/chassis'
-import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
+import { FAVICON_DATA_URL, html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import {
   type ErrorBody,
   HTTP_STATUS,
@@ -74,7 +74,7 @@ export default async function subscribeRoutes(
     (first(request.headers.accept) ?? '').startsWith('application/json')
 
   const page = (title: string, body: SafeHtml) =>
-    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · ${siteName}</title></head><body><main style="max-width:40em;margin:2em auto;padding:0 1em;font-family:system-ui,sans-serif;line-height:1.5"><h1>${title}</h1>${body}<p><a href="/">Back to ${siteName}</a></p></main></body></html>`.toString()
+    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · ${siteName}</title><link rel="icon" href="${FAVICON_DATA_URL}"></head><body><main style="max-width:40em;margin:2em auto;padding:0 1em;font-family:system-ui,sans-serif;line-height:1.5"><h1>${title}</h1>${body}<p><a href="/">Back to ${siteName}</a></p></main></body></html>`.toString()
 
   const send = (
     request: FastifyRequest,

@@ -1,4 +1,4 @@
-import { html, raw, type SafeHtml } from '@inkstream/chassis/html'
+import { FAVICON_DATA_URL, html, raw, type SafeHtml } from '@inkstream/chassis/html'
 import type { ImageRef } from '@inkstream/contracts'
 import { ARCHIVE_PATH, type FeedKind, feedPath, seriesArchivePath, seriesPath } from './paths.ts'
 import { socialMeta } from './seo.ts'
@@ -57,10 +57,6 @@ export interface PageExtras {
 
 /** The default theme's palettes (themes/default/theme.css), checked for contrast. */
 export const PALETTES: { light: Palette; dark: Palette } = DEFAULT_CSS.palettes
-
-// Inline, so a page costs no extra request (and browsers do not ask for /favicon.ico).
-const FAVICON =
-  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23222'/%3E%3C/svg%3E"
 
 const FEED_TYPES: Record<FeedKind, { type: string; label: string }> = {
   rss: { type: 'application/rss+xml', label: 'RSS' },
@@ -158,7 +154,7 @@ ${canonicalPath === undefined ? '' : html`<link rel="canonical" href="${site.url
         image: options.image ?? null,
         type: options.ogType ?? 'website',
       })
-}<link rel="icon" href="${FAVICON}">
+}<link rel="icon" href="${FAVICON_DATA_URL}">
 <link rel="search" type="application/opensearchdescription+xml" title="${site.name}" href="/opensearch.xml">
 ${feedLinks(site, series)}<style>${raw(themeCss)}${raw(SEARCH_BOX_CSS)}${css ? raw(css) : ''}</style>
 ${head ?? ''}${jsonLdScript(options.jsonLd ?? [])}${script ? html`<script defer src="${script}"></script>` : ''}

@@ -1,0 +1,187 @@
+// A reader subscribes, confirms and unsubscribes in headless Chromium, through the real stack
+// (comic, render, gateway, notification as their own processes, nginx in front) and a real SMTP
+// server in this test: the series page's form → "check your inbox" → the confirmation mail's
+// link → "confirmed" → the next page's newsletter, whose List-Unsubscribe link opens the
+// one-click page → "unsubscribed" → the page after that is mailed to nobody. Each page
+// axe-clean, no console error.
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { after, before, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { connectNats, type NatsConnection } from '@inkstream/chassis'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { commandSender, type Send } from '../../../tools/src/seed/demo.ts'
+import { SERVICES, type Stack, startStack } from '../../../tools/src/stack.ts'
+import { decoded, startSmtp } from './harness.ts'
+
+const WAIT_MS = 15_000
+const SERIES = 'mail-moons'
+const EMAIL = `reader-${randomUUID().slice(0, 8)}@example.test`
+// axe-core is the tools' test dependency (tools/test use it the same way)
+const AXE = readFileSync(
+  createRequire(new URL('../../../tools/package.json', import.meta.url)).resolve(
+    'axe-core/axe.min.js',
+  ),
+  'utf8',
+)
+
+let stack: Stack
+let nc: NatsConnection
+let send: Send
+let seriesId: string
+let browser: Browser
+let smtp: Awaited<ReturnType<typeof startSmtp>>
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS
+  while (Date.now() < deadline) {
+    const value = await fn().catch(() => undefined)
+    if (value !== undefined) return value
+    await sleep(50)
+  }
+  throw new Error(`${what}: not within ${WAIT_MS} ms`)
+}
+
+async function publishPage(slug: string): Promise<void> {
+  const pageId = randomUUID()
+  const drafted = await send({
+    type: 'DraftPage',
+    commandId: randomUUID(),
+    pageId,
+    seriesId,
+    chapterId: null,
+    position: Date.now(),
+    slug,
+    title: `The ${slug}`,
+    images: [],
+    commentary: 'A page.',
+  })
+  await send({
+    type: 'PublishPage',
+    commandId: randomUUID(),
+    pageId,
+    expectedVersion: drafted.version,
+  })
+}
+
+/** A link of a mail to this site, as the reader's browser opens it (through nginx). */
+function linkOf(raw: string, path: string): string {
+  const m = new RegExp(
+    `https?://[^/\\s"]+(${path.replace(/[/?]/g, '\\$&')}\\?t=[A-Za-z0-9_.%-]+)`,
+  ).exec(decoded(raw))
+  if (!m?.[1]) throw new Error(`no ${path} link in the mail`)
+  return `${stack.urls.site}${m[1]}`
+}
+
+async function axe(tab: Page): Promise<string[]> {
+  await tab.evaluate(AXE)
+  const result = (await tab.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
+    return w.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    })
+  })) as { violations: { id: string; nodes: { target: string[] }[] }[] }
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`))
+}
+
+before(async () => {
+  smtp = await startSmtp()
+  stack = await startStack({
+    isolated: true,
+    services: SERVICES.filter((s) =>
+      ['comic', 'render', 'gateway', 'notification'].includes(s.name),
+    ),
+    env: { SMTP_URL: smtp.url },
+  })
+  nc = await connectNats(stack.env.NATS_URL as string, 'subscribe-browser')
+  send = commandSender(nc, stack.ns)
+  seriesId = randomUUID()
+  await send({
+    type: 'CreateSeries',
+    commandId: randomUUID(),
+    seriesId,
+    slug: SERIES,
+    title: 'Mail moons',
+    readingDirection: 'ltr',
+    format: 'pages',
+    contentWarning: null,
+  })
+  await publishPage('first-mail-moon')
+  await until(`/series/${SERIES} with its subscribe form`, async () => {
+    const r = await fetch(`${stack.urls.site}/series/${SERIES}`)
+    const html = await r.text()
+    return r.status === 200 && html.includes('action="/subscribe"') ? true : undefined
+  })
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: WAIT_MS,
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  await nc?.close()
+  await stack?.stop()
+  await smtp?.close()
+})
+
+test('subscribe browser - subscribe on a series page, confirm from the mail, unsubscribe in one click', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+  context.setDefaultTimeout(WAIT_MS)
+  const tab = await context.newPage()
+  const errors: string[] = []
+  tab.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url})`)
+  })
+  try {
+    // 1. the form on the series page
+    await tab.goto(`${stack.urls.site}/series/${SERIES}`)
+    const form = tab.locator('form[action="/subscribe"]').first()
+    await form.locator('input[type="email"]').fill(EMAIL)
+    await Promise.all([
+      tab.waitForURL(/\/subscribe$/),
+      form.locator('button[type="submit"]').click(),
+    ])
+    assert.match(await tab.locator('main').innerText(), /Check your inbox/i)
+    assert.deepEqual(await axe(tab), [], 'the check-your-inbox page')
+
+    // 2. the confirmation mail's link
+    const confirmation = await until('the confirmation mail', async () => smtp.to(EMAIL)[0])
+    await tab.goto(linkOf(confirmation.raw, '/subscribe/confirm'))
+    assert.match(await tab.locator('main').innerText(), /confirmed/i)
+    assert.deepEqual(await axe(tab), [], 'the confirmed page')
+
+    // 3. a new page: its newsletter arrives, with a one-click unsubscribe link
+    await publishPage('second-mail-moon')
+    const newsletter = await until('the newsletter', async () =>
+      smtp.to(EMAIL).find((m) => decoded(m.raw).includes('second-mail-moon')),
+    )
+    assert.match(
+      newsletter.headers.get('list-unsubscribe-post') ?? '',
+      /List-Unsubscribe=One-Click/,
+    )
+    await tab.goto(linkOf(newsletter.raw, '/unsubscribe'))
+    assert.deepEqual(await axe(tab), [], 'the unsubscribe page')
+    await Promise.all([
+      tab.waitForLoadState('load'),
+      tab.getByRole('button', { name: 'Unsubscribe' }).click(),
+    ])
+    await tab.waitForFunction(() => /Unsubscribed/i.test(document.body.innerText))
+    assert.deepEqual(await axe(tab), [], 'the unsubscribed page')
+
+    // 4. the next page is mailed to nobody
+    const before = smtp.to(EMAIL).length
+    await publishPage('third-mail-moon')
+    await until('the third page served', async () =>
+      (await fetch(`${stack.urls.site}/comic/third-mail-moon`)).status === 200 ? true : undefined,
+    )
+    await sleep(2_000)
+    assert.equal(smtp.to(EMAIL).length, before, 'no mail after unsubscribing')
+    assert.deepEqual(errors, [])
+  } finally {
+    await context.close()
+  }
+})
