@@ -1,6 +1,7 @@
 import { type Pool, sql } from '@inkstream/chassis'
 import type { DeliveryStatsReply, SubscriberStatsReply, TestSendReply } from '@inkstream/contracts'
-import { type Mail, newsletterMail, type Site } from './mail.ts'
+import type { Mail, Site } from './mail.ts'
+import { DEFAULT_MAILS, type MailTemplates } from './mail-theme.ts'
 import { mailbox } from './sender.ts'
 import { normaliseEmail } from './subscribers.ts'
 
@@ -11,6 +12,8 @@ const DAY_MS = 86_400_000
 const day = (t: number) => new Date(t).toISOString().slice(0, 10)
 
 export function createAdmin(deps: {
+  /** The theme's mail templates (the defaults when absent). */
+  mails?: MailTemplates
   pool: Pool
   site: Site
   send(mail: Mail): Promise<void>
@@ -149,7 +152,7 @@ export function createAdmin(deps: {
       )
       const p = rows[0]
       const sample = `${deps.site.url}/unsubscribe?t=test-send`
-      const mail = newsletterMail(
+      const mail = (deps.mails ?? DEFAULT_MAILS).newsletterMail(
         deps.site,
         to,
         p

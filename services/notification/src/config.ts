@@ -42,6 +42,8 @@ export const NotificationConfig = {
   NOTIFICATION_RATE_PER_ADDRESS: Type.Integer({ minimum: 1, default: 5 }),
   NOTIFICATION_RATE_PER_CLIENT: Type.Integer({ minimum: 1, default: 30 }),
   /** 1: webhooks may point at private and loopback addresses (tests, a LAN); else refused. */
+  /** The site's theme (as render's): its `mail/` templates override the newsletter and digest. */
+  INK_THEME: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   INK_WEBHOOKS_ALLOW_PRIVATE: Type.Optional(Type.Union([Type.Literal('0'), Type.Literal('1')])),
   /** A WebSub hub the feeds name; each publication pings it (hub.mode=publish). Unset: none. */
   WEBSUB_HUB_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),

@@ -3,7 +3,7 @@ import { derivativeUrl } from '@inkstream/contracts'
 
 // The mails, as data nodemailer sends: HTML and plain text, escaped by default. Commentary is
 // the author's Markdown shown as plain paragraphs (render's Markdown pipeline lives in the
-// render service; the templates should move to render's theme so a theme can override them).
+// render service). A theme can override the newsletter and the digest (mail-theme.ts).
 
 export interface Site {
   url: string

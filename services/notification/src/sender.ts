@@ -1,7 +1,8 @@
 import { type Lease, type Logger, type Pool, sql, transaction } from '@inkstream/chassis'
 import type { Transporter } from 'nodemailer'
 import { leasedLoop } from './leased-loop.ts'
-import { digestMail, newsletterMail, type PageInfo, type Site } from './mail.ts'
+import type { PageInfo, Site } from './mail.ts'
+import { DEFAULT_MAILS, type MailTemplates } from './mail-theme.ts'
 
 // The sender: one process at a time (it holds the `notification.sender` lease) takes queued
 // deliveries and sends them over SMTP, at most `ratePerSecond` transactions a second.
@@ -17,6 +18,8 @@ import { digestMail, newsletterMail, type PageInfo, type Site } from './mail.ts'
 
 export interface SenderOptions {
   pool: Pool
+  /** The theme's mail templates (the defaults when absent). */
+  mails?: MailTemplates
   lease: Lease
   transport: Transporter
   site: Site
@@ -79,6 +82,7 @@ export const isHardBounce = (e: { responseCode?: number; command?: string; code?
   (/^(RCPT|DATA)/i.test(e.command ?? '') || e.code === 'EENVELOPE')
 
 export function startSender(o: SenderOptions): Sender {
+  const mails = o.mails ?? DEFAULT_MAILS
   const maxAttempts = o.maxAttempts ?? 8
   const backoff = o.backoffMs ?? ((n: number) => Math.min(3_600_000, 30_000 * 2 ** (n - 1)))
   const host = new URL(o.site.url).hostname
@@ -185,10 +189,10 @@ export function startSender(o: SenderOptions): Sender {
       if (pages.length === 0) return null
       const monday = Date.parse(`${r.publication.slice('digest:'.length)}T00:00:00Z`)
       const week = { from: utcDay(monday), to: utcDay(monday + 6 * DAY_MS) }
-      return digestMail(o.site, r.email, week, pages, all, messageId)
+      return mails.digestMail(o.site, r.email, week, pages, all, messageId)
     }
     if (r.slug === null) return null
-    return newsletterMail(
+    return mails.newsletterMail(
       o.site,
       r.email,
       {

@@ -32,6 +32,7 @@ import { createAdmin } from './admin.ts'
 import { type BounceReceiver, startBounceReceiver } from './bounces.ts'
 import type { NotificationConfig } from './config.ts'
 import type { Mail, Site } from './mail.ts'
+import { loadMailTemplates } from './mail-theme.ts'
 import { type Outbound, startOutbound } from './outbound.ts'
 import { runNotificationProjection } from './projection.ts'
 import { type Push, startPush } from './push.ts'
@@ -138,8 +139,10 @@ export async function startNotification(
       ttlMs: 10_000,
       log,
     })
+    const mails = await loadMailTemplates(config.INK_THEME ?? process.env.INK_THEME)
     const sender = startSender({
       pool,
+      mails,
       lease,
       transport,
       site,
@@ -168,6 +171,7 @@ export async function startNotification(
     const webhooks = createWebhooks({ pool, secret, allowPrivate })
     const admin = createAdmin({
       pool,
+      mails,
       site,
       send,
       ...(options.clock ? { clock: options.clock } : {}),
