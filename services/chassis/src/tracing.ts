@@ -31,6 +31,19 @@ export function extractTrace(from: MsgHdrs | undefined): Context {
   })
 }
 
+/** The active trace context as one W3C `traceparent` string, to store beside deferred work. */
+export function traceparentOf(ctx: Context = context.active()): string | null {
+  const carrier: Record<string, string> = {}
+  propagation.inject(ctx, carrier)
+  return carrier.traceparent ?? null
+}
+
+/** The context a stored `traceparent` names (the active one without it). */
+export function contextOf(traceparent: string | null | undefined): Context {
+  if (!traceparent) return context.active()
+  return propagation.extract(context.active(), { traceparent })
+}
+
 export interface SpanOptions {
   kind?: SpanKind
   attributes?: Record<string, string | number | boolean | undefined>

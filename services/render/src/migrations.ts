@@ -165,4 +165,12 @@ export const MIGRATIONS: Migration[] = [
       ) ${TEXT_TABLE}`,
     ],
   },
+  {
+    // The trace of the batch that owed the paths: the drain that renders and purges them runs
+    // in it, so a page's trace goes from the editor's socket to nginx's purge even when the
+    // render was queued behind another change's.
+    version: 6,
+    name: 'render outbox: the trace context of the owing batch',
+    up: ['ALTER TABLE render_outbox ADD COLUMN IF NOT EXISTS trace VARCHAR(64) NULL'],
+  },
 ]

@@ -1,9 +1,12 @@
 import {
+  contextOf,
   type Logger,
   type Pool,
   type PoolConnection,
   type StoredCommit,
   sql,
+  traceparentOf,
+  withSpan,
 } from '@inkstream/chassis'
 import type { ChapterEvent, Commit, PageEvent, SeriesEvent } from '@inkstream/contracts'
 import type { Purge } from './purge.ts'
@@ -37,6 +40,8 @@ const RENDER_CONCURRENCY = 6
 /** Whole series render with fewer at once: the next publish's exact paths go first. */
 const SERIES_CONCURRENCY = 3
 const RENDER_CHUNK = 25
+/** Other batches' traces a drain links to (a replay's drain serves thousands). */
+const MAX_LINKS = 32
 /** How long a replay may defer the paths it owes (full batches keep arriving). */
 const MAX_DEFERRAL_MS = 30_000
 const DEFER_CHECK_MS = 1_000
@@ -293,10 +298,12 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     // 8. the paths owed, in the outbox, with the batch
     const owed = affected(views, change)
     if (owed.paths.length > 0 || owed.series.length > 0)
-      await sql(tx, 'INSERT INTO render_outbox (seq, paths, series) VALUES (?, ?, ?)', [
+      await sql(tx, 'INSERT INTO render_outbox (seq, paths, series, trace) VALUES (?, ?, ?, ?)', [
         batch.at(-1)?.seq ?? 0,
         JSON.stringify(owed.paths),
         JSON.stringify(owed.series),
+        // the batch's trace: the drain that renders and purges these paths continues it
+        traceparentOf(),
       ])
   }
 
@@ -338,13 +345,38 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     if (stopped) throw new Error('render stopped with paths still owed')
   }
 
+  /**
+   * A drain serves the rows of several batches, maybe queued behind another change's drain:
+   * it runs in the newest row's trace (the change a reader waits for), linked to the others.
+   */
+  const inTraceOf = <T>(
+    name: string,
+    rows: { trace: string | null }[],
+    fn: () => Promise<T>,
+  ): Promise<T> => {
+    const traced = rows.filter((r) => r.trace)
+    return withSpan(
+      name,
+      {
+        attributes: { 'ink.outbox.rows': rows.length },
+        parent: contextOf(traced.at(-1)?.trace),
+        links: traced.slice(-MAX_LINKS, -1).map((r) => contextOf(r.trace)),
+      },
+      fn,
+    )
+  }
+
   /** Exact paths first (the page, its neighbours, home): what a reader is waiting for. */
   async function drainPaths(): Promise<void> {
-    const rows = await sql<{ id: number; paths: string; series: string }[]>(
+    const rows = await sql<{ id: number; paths: string; series: string; trace: string | null }[]>(
       pool,
-      `SELECT id, paths, series FROM render_outbox WHERE paths <> '[]' ORDER BY id`,
+      `SELECT id, paths, series, trace FROM render_outbox WHERE paths <> '[]' ORDER BY id`,
     )
     if (rows.length === 0) return
+    await inTraceOf('render owed paths', rows, () => renderRows(rows))
+  }
+
+  async function renderRows(rows: { id: number; paths: string; series: string }[]) {
     const paths = new Set<string>()
     for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
     // the pages (cheap, and what a reader who follows a link waits for) first, on their own;
@@ -372,23 +404,27 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     for (;;) {
       // every row owing series, also those whose exact paths are still being drained (else
       // a series would be rendered again once their paths are done)
-      const rows = await sql<{ id: number; series: string }[]>(
+      const rows = await sql<{ id: number; series: string; trace: string | null }[]>(
         pool,
-        `SELECT id, series FROM render_outbox WHERE series <> '[]' ORDER BY id`,
+        `SELECT id, series, trace FROM render_outbox WHERE series <> '[]' ORDER BY id`,
       )
       if (rows.length === 0) return
-      const ids = new Set<string>()
-      for (const r of rows) for (const s of JSON.parse(r.series) as string[]) ids.add(s)
-      const paths = new Set<string>()
-      for (const view of views)
-        for (const p of (await view.publicPaths?.(pool, [...ids])) ?? []) paths.add(p)
-      // exact paths (a reader is waiting for them) go first: each chunk waits for them
-      await renderAll([...paths], SERIES_CONCURRENCY, () => pathsFlight.idle())
-      const done = rows.map((r) => r.id)
-      await sql(pool, `DELETE FROM render_outbox WHERE id IN (?) AND paths = '[]'`, [done])
-      await sql(pool, `UPDATE render_outbox SET series = '[]' WHERE id IN (?)`, [done])
-      log.info({ series: ids.size, paths: paths.size }, 'series rendered and purged')
+      await inTraceOf('render owed series', rows, () => renderSeries(rows))
     }
+  }
+
+  async function renderSeries(rows: { id: number; series: string }[]) {
+    const ids = new Set<string>()
+    for (const r of rows) for (const s of JSON.parse(r.series) as string[]) ids.add(s)
+    const paths = new Set<string>()
+    for (const view of views)
+      for (const p of (await view.publicPaths?.(pool, [...ids])) ?? []) paths.add(p)
+    // exact paths (a reader is waiting for them) go first: each chunk waits for them
+    await renderAll([...paths], SERIES_CONCURRENCY, () => pathsFlight.idle())
+    const done = rows.map((r) => r.id)
+    await sql(pool, `DELETE FROM render_outbox WHERE id IN (?) AND paths = '[]'`, [done])
+    await sql(pool, `UPDATE render_outbox SET series = '[]' WHERE id IN (?)`, [done])
+    log.info({ series: ids.size, paths: paths.size }, 'series rendered and purged')
   }
 
   // One run of each at a time in this process; a call during a run gets another run after it.
