@@ -9,6 +9,8 @@ import { type Contract, contract } from './validate.ts'
 //   names.query('suggest')        SuggestRequest -> SuggestReply
 //   names.query('searchInsights') InsightsRequest -> InsightsReply   (the editor's admin)
 //   searchClickSubject(names)     SearchClick, fire-and-forget (no reply)
+//   searchGenerationSubject(names) SearchGeneration, published by each replica (no reply)
+//   searchServedSubject(names)    SearchServed, the gateway's cached answers (no reply)
 // Queries are never stored with anything that identifies the reader.
 
 const failed = Type.Object(
@@ -214,6 +216,48 @@ export type InsightsReply = Static<typeof InsightsReply>
 export const searchClickSubject = (n: Pick<Names, 'ns'>): string => `${n.ns}.search.click`
 
 /**
+ * Header of every search and suggest reply: the COMICS log sequence of the index that made it
+ * (the same on every replica that has applied the same log). A reply without it is not kept.
+ */
+export const SEARCH_SEQ_HEADER = 'Ink-Search-Seq'
+
+/**
+ * A replica's index now holds the log up to `seq`: published on
+ * `searchGenerationSubject(names)` by every replica once serving, after each commit applied.
+ * Whoever keeps replies (the gateway) drops every reply of an older sequence when it arrives:
+ * NATS delivers it before any reply that replica makes from the newer index.
+ */
+export const SearchGeneration = Type.Object(
+  { seq: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+)
+export type SearchGeneration = Static<typeof SearchGeneration>
+export const searchGenerationSubject = (n: Pick<Names, 'ns'>): string => `${n.ns}.search.generation`
+
+/** Most queries in one SearchServed message (200 characters each: under NATS' 1 MB). */
+export const SEARCH_SERVED_MAX = 1_000
+
+/**
+ * Searches the gateway answered from replies it kept, for insights (counted like queries the
+ * service ran): per request text, how many times and the total it answered. Published on
+ * `searchServedSubject(names)` about once a second, no reply.
+ */
+export const SearchServed = Type.Object(
+  {
+    queries: Type.Array(
+      Type.Object(
+        { q: QueryText, total: Type.Integer({ minimum: 0 }), count: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: SEARCH_SERVED_MAX },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type SearchServed = Static<typeof SearchServed>
+export const searchServedSubject = (n: Pick<Names, 'ns'>): string => `${n.ns}.search.served`
+
+/**
  * The transcript's lines as search numbers them for `#t-<n>` anchors: split at line breaks,
  * blank lines skipped, the first is 1. Render gives line n the id `transcriptLineId(n)`.
  */
@@ -269,6 +313,8 @@ export const searchWire = {
   suggestRequest: withQueryCheck(contract(SuggestRequest, 'suggest request'), 'suggest request'),
   suggestReply: contract(SuggestReply, 'suggest reply'),
   click: contract(SearchClick, 'search click'),
+  generation: contract(SearchGeneration, 'search generation'),
+  served: contract(SearchServed, 'search served'),
   insightsRequest: contract(InsightsRequest, 'insights request'),
   insightsReply: contract(InsightsReply, 'insights reply'),
 }

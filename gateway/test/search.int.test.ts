@@ -15,12 +15,17 @@ import {
   names,
   type RenderSearchRequest,
   renderSearchSubject,
+  SEARCH_SEQ_HEADER,
   type SearchHit,
   type SearchRequest,
+  type SearchServed,
   searchClickSubject,
+  searchGenerationSubject,
   searchPageWire,
+  searchServedSubject,
   searchWire,
 } from '@inkstream/contracts'
+import { headers } from '@nats-io/nats-core'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/service.ts'
 
@@ -272,5 +277,114 @@ describe('gateway search', () => {
     assert.equal(api.json().error.code, 'INK_ERR_INTERNAL')
     const suggest = await app.inject('/api/search/suggest?q=st')
     assert.equal(suggest.statusCode, 503)
+  })
+})
+
+describe('gateway search - replies kept until a replica announces a newer index', () => {
+  let ns: Names
+  let nc: NatsConnection
+  let redis: Redis
+  let app: FastifyInstance
+  const asked: string[] = []
+  /** The sequence the stand-in replica says its index holds. */
+  let seq = 5
+  const day = new Date().toISOString().slice(0, 10)
+  const prefix = `${day}.${'a'.repeat(32)}`
+
+  before(async () => {
+    ns = names(testNamespace())
+    nc = await connectNats(TEST_NATS_URL, 'gateway-search-kept-test', log)
+    redis = createRedis(TEST_REDIS_URL)
+    app = await buildApp({ redis, nc, ns, log, searchTimeoutMs: 500 })
+    // a replica as the search service answers: its log sequence in a header, ids of its form
+    nc.subscribe(ns.query('search'), {
+      queue: ns.queue('search'),
+      callback: (_err, msg) => {
+        const request = searchWire.request.decode(msg.data)
+        asked.push(request.q)
+        const h = headers()
+        h.set(SEARCH_SEQ_HEADER, String(seq))
+        const queryId = `${prefix}.${asked.length.toString(16).padStart(12, '0')}`
+        const hits = [{ ...HIT, title: `${request.q} at ${seq}` }]
+        msg.respond(
+          searchWire.reply.encode({ ok: true, total: 3, hits, fallback: false, queryId }),
+          { headers: h },
+        )
+      },
+    })
+    await nc.flush()
+  })
+  after(async () => {
+    await app.close()
+    await nc.drain()
+    redis.disconnect()
+  })
+
+  const announce = async (at: number) => {
+    nc.publish(searchGenerationSubject(ns), searchWire.generation.encode({ seq: at }))
+    // the server sends the announcement to this connection before the flush's answer
+    await nc.flush()
+  }
+
+  test('the same search answered from the kept reply, with a query id of its own', async () => {
+    const first = await app.inject('/api/search?q=storm&limit=5')
+    const second = await app.inject('/api/search?q=storm&limit=5')
+    assert.deepEqual(asked, ['storm'])
+    assert.equal(second.statusCode, 200)
+    assert.equal(second.headers['cache-control'], 'no-store')
+    assert.match(String(second.headers['content-type']), /^application\/json/)
+    const [a, b] = [first.json(), second.json()]
+    assert.deepEqual({ ...b, queryId: a.queryId }, a)
+    assert.notEqual(b.queryId, a.queryId)
+    assert.match(b.queryId, new RegExp(`^${prefix}\\.[0-9a-f]{12}$`))
+    // another limit is another request
+    await app.inject('/api/search?q=storm&limit=6')
+    assert.deepEqual(asked, ['storm', 'storm'])
+  })
+
+  test('a newer index announced: asked again, and the newer reply is the one kept', async () => {
+    await app.inject('/api/search?q=storm&limit=5')
+    assert.deepEqual(asked.length, 2)
+    seq = 6
+    await announce(6)
+    const res = await app.inject('/api/search?q=storm&limit=5')
+    assert.equal(asked.length, 3)
+    assert.equal(res.json().hits[0].title, 'storm at 6')
+    await app.inject('/api/search?q=storm&limit=5')
+    assert.equal(asked.length, 3)
+    // an older announcement (a replica behind) changes nothing
+    await announce(4)
+    await app.inject('/api/search?q=storm&limit=5')
+    assert.equal(asked.length, 3)
+  })
+
+  test('a reply of a replica behind the newest index is passed on, not kept', async () => {
+    seq = 5
+    const res = await app.inject('/api/search?q=harbour')
+    assert.equal(res.json().hits[0].title, 'harbour at 5')
+    await app.inject('/api/search?q=harbour')
+    assert.equal(asked.filter((q) => q === 'harbour').length, 2)
+    // the replica catches up: its reply of the newest index is kept
+    seq = 6
+    await app.inject('/api/search?q=harbour')
+    await app.inject('/api/search?q=harbour')
+    assert.equal(asked.filter((q) => q === 'harbour').length, 3)
+  })
+
+  test('searches answered here are sent to the search service for insights', async () => {
+    const got: SearchServed[] = []
+    const sub = nc.subscribe(searchServedSubject(ns), {
+      callback: (_err, msg) => {
+        got.push(searchWire.served.decode(msg.data))
+      },
+    })
+    await nc.flush()
+    await app.inject('/api/search?q=lighthouse')
+    for (let i = 0; i < 3; i++) await app.inject('/api/search?q=lighthouse')
+    for (let i = 0; i < 50 && !got.some((g) => g.queries.some((q) => q.q === 'lighthouse')); i++)
+      await new Promise((r) => setTimeout(r, 50))
+    sub.unsubscribe()
+    const counted = got.flatMap((g) => g.queries).filter((q) => q.q === 'lighthouse')
+    assert.deepEqual(counted, [{ q: 'lighthouse', total: 3, count: 3 }])
   })
 })

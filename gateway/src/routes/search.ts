@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Logger, NatsConnection } from '@inkstream/chassis'
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -14,10 +15,15 @@ import {
   type Names,
   renderSearchSubject,
   SEARCH_PAGE_MAX,
+  SEARCH_SEQ_HEADER,
+  SEARCH_SERVED_MAX,
   type SearchReply,
+  type SearchServed,
   type SuggestReply,
   searchClickSubject,
+  searchGenerationSubject,
   searchPageWire,
+  searchServedSubject,
   searchWire,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -27,7 +33,9 @@ import { sendBuiltin } from '../send.ts'
 
 // Search at the reader edge: the results page (render makes it per request), the JSON API
 // and suggestions (the search service answers), the OpenSearch description, and click
-// records (fire and forget). Nothing here is cached: nginx gets `X-Accel-Expires: 0`.
+// records (fire and forget). nginx caches none of it (`X-Accel-Expires: 0`); the JSON API
+// and suggestions keep the search service's replies here (`KeptReplies`) only until a
+// replica announces a newer index.
 
 export interface SearchRoutesOptions {
   nc: NatsConnection
@@ -37,6 +45,8 @@ export interface SearchRoutesOptions {
   site: { name: string; url: string }
   /** How long to wait for render or search (ms, default 3000). */
   timeoutMs?: number
+  /** Bounds of the replies kept (default 10,000 entries, 32 MB; 0 entries: none kept). */
+  keep?: { entries?: number; bytes?: number }
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -66,6 +76,121 @@ function sendJson(reply: FastifyReply, status: number, body: unknown, type = JSO
 interface Asked<T> {
   answer: T
   data: Uint8Array
+  /** The log sequence of the index that made it (SEARCH_SEQ_HEADER); undefined: not said. */
+  seq?: number
+}
+
+/** A reply kept: its JSON (a search's up to its query id), and what a hit needs. */
+interface Kept {
+  head: Uint8Array
+  /** A search's query id without its nonce, `<day>.<hash>`; its day ends the entry. */
+  prefix?: string
+  q?: string
+  total?: number
+  /** A suggestion list (OpenSearch's format is made from it). */
+  suggest?: SuggestReply
+}
+
+/**
+ * The search service's replies kept at the edge, least recently used out past a bound. Every
+ * reply says the log sequence of the index that made it, and every replica announces each
+ * sequence it reaches (searchGenerationSubject): a newer one empties this at once, and a
+ * reply of an older one is not kept. NATS delivers a replica's announcement before any reply
+ * it makes from the newer index, so what is answered from here is what a replica would answer
+ * now, and a publish or unpublish is never answered from before it (exact, no time to live).
+ * When the connection drops, announcements may be lost: everything is forgotten.
+ */
+export class KeptReplies {
+  private readonly entries = new Map<string, { value: Kept; bytes: number }>()
+  private held = 0
+  /** The newest sequence announced or answered from; -1: not known yet. */
+  private newest = -1
+  readonly maxEntries: number
+  readonly maxBytes: number
+
+  constructor({ entries = 10_000, bytes = 32 * 1024 * 1024 } = {}) {
+    this.maxEntries = entries
+    this.maxBytes = bytes
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get seq(): number {
+    return this.newest
+  }
+
+  /** A replica's index holds the log up to `seq`: replies of older indexes go. */
+  advance(seq: number): void {
+    if (seq <= this.newest) return
+    this.newest = seq
+    this.clear()
+  }
+
+  /** Announcements may have been missed (a lost connection): keep nothing known. */
+  forget(): void {
+    this.newest = -1
+    this.clear()
+  }
+
+  get(key: string): Kept | undefined {
+    const entry = this.entries.get(key)
+    if (!entry) return undefined
+    // most recently used last: Map keeps insertion order
+    this.entries.delete(key)
+    this.entries.set(key, entry)
+    return entry.value
+  }
+
+  /** Keeps a reply made at `seq`: only the newest index's (an older replica's is not kept). */
+  set(key: string, seq: number, value: Kept): void {
+    this.advance(seq)
+    const bytes = value.head.length + key.length * 2 + 128
+    if (seq !== this.newest || this.maxEntries <= 0 || bytes > this.maxBytes) return
+    const before = this.entries.get(key)
+    if (before) {
+      this.held -= before.bytes
+      this.entries.delete(key)
+    }
+    this.entries.set(key, { value, bytes })
+    this.held += bytes
+    for (const [oldest, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.held <= this.maxBytes) break
+      this.entries.delete(oldest)
+      this.held -= entry.bytes
+    }
+  }
+
+  clear(): void {
+    this.entries.clear()
+    this.held = 0
+  }
+}
+
+/** A search's query id as the service makes it: `<day>.<md5 of the text>.<12 hex nonce>`. */
+const QUERY_ID = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{32})\.[0-9a-f]{12}$/
+const QUERY_ID_END = encoder.encode('"}')
+const utcDay = () => new Date().toISOString().slice(0, 10)
+
+/** Nonces of the query ids minted here, drawn from a pool (one call per 1,024). */
+let nonces = Buffer.alloc(0)
+let nonceAt = 0
+function nonce(): string {
+  if (nonceAt + 6 > nonces.length) {
+    nonces = randomBytes(6 * 1024)
+    nonceAt = 0
+  }
+  nonceAt += 6
+  return nonces.toString('hex', nonceAt - 6, nonceAt)
+}
+
+const concat = (a: Uint8Array, b: Uint8Array, c: Uint8Array): Buffer => {
+  const out = Buffer.allocUnsafe(a.length + b.length + c.length)
+  out.set(a, 0)
+  out.set(b, a.length)
+  out.set(c, a.length + b.length)
+  return out
 }
 
 /**
@@ -77,14 +202,17 @@ interface Asked<T> {
 async function askSearch<T>(
   nc: NatsConnection,
   subject: string,
-  checked: unknown,
+  /** The request's JSON, validated. */
+  json: string,
   reply: { decode(data: Uint8Array): T },
   timeoutMs: number,
 ): Promise<Asked<T>> {
-  const body = encoder.encode(JSON.stringify(checked))
+  const body = encoder.encode(json)
   const send = async (headers?: ReturnType<typeof injectTrace>) => {
     const msg = await nc.request(subject, body, { timeout: timeoutMs, headers })
-    return { answer: reply.decode(msg.data), data: msg.data }
+    const said = msg.headers?.get(SEARCH_SEQ_HEADER)
+    const seq = said && /^\d{1,15}$/.test(said) ? Number(said) : undefined
+    return { answer: reply.decode(msg.data), data: msg.data, seq }
   }
   if (!injectTrace().has('traceparent')) return send()
   return withSpan(
@@ -123,6 +251,52 @@ export default async function searchRoutes(
 ): Promise<void> {
   const { nc, ns, log } = options
   const timeout = options.timeoutMs ?? 3_000
+  const kept = new KeptReplies(options.keep)
+  // every replica announces the sequence its index reached; a newer one empties `kept`
+  const announced = nc.subscribe(searchGenerationSubject(ns), {
+    callback: (err, msg) => {
+      if (err) return
+      try {
+        kept.advance(searchWire.generation.decode(msg.data).seq)
+      } catch {
+        // not an announcement: nothing known changes, but what is kept may be older
+        kept.forget()
+      }
+    },
+  })
+  void (async () => {
+    for await (const status of nc.status())
+      if (
+        status.type === 'disconnect' ||
+        status.type === 'reconnect' ||
+        status.type === 'slowConsumer' ||
+        status.type === 'staleConnection'
+      )
+        kept.forget()
+  })().catch(() => {})
+  // searches answered from `kept`, counted by the search service like those it ran
+  let served = new Map<string, SearchServed['queries'][number]>()
+  const flushServed = () => {
+    if (served.size === 0) return
+    const queries = [...served.values()]
+    served = new Map()
+    try {
+      for (let i = 0; i < queries.length; i += SEARCH_SERVED_MAX)
+        nc.publish(
+          searchServedSubject(ns),
+          searchWire.served.encode({ queries: queries.slice(i, i + SEARCH_SERVED_MAX) }),
+        )
+    } catch (error) {
+      log.warn({ err: error, queries: queries.length }, 'search insights of kept replies lost')
+    }
+  }
+  const flushing = setInterval(flushServed, 1_000)
+  flushing.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(flushing)
+    flushServed()
+    if (!announced.isClosed() && !nc.isClosed()) announced.unsubscribe()
+  })
 
   // JSON routes answer JSON errors (the HTML error pages are for readers' pages).
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
@@ -207,9 +381,20 @@ export default async function searchRoutes(
     } catch (error) {
       return sendJson(reply, 400, problem(message(error)))
     }
+    const key = JSON.stringify(checked)
+    const hit = kept.get(key)
+    if (hit?.prefix?.startsWith(utcDay())) {
+      const count = served.get(key)
+      if (count) count.count++
+      else served.set(key, { q: checked.q, total: hit.total ?? 0, count: 1 })
+      return fresh(reply)
+        .code(200)
+        .header('content-type', JSON_TYPE)
+        .send(concat(hit.head, encoder.encode(`${hit.prefix}.${nonce()}`), QUERY_ID_END))
+    }
     let answer: Asked<SearchReply>
     try {
-      answer = await askSearch(nc, ns.query('search'), checked, searchWire.reply, timeout)
+      answer = await askSearch(nc, ns.query('search'), key, searchWire.reply, timeout)
     } catch (error) {
       log.warn({ err: error }, 'search not answered')
       return sendJson(
@@ -218,8 +403,25 @@ export default async function searchRoutes(
         problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
       )
     }
+    keepSearch(key, checked.q, answer)
     return answerJson(reply, answer)
   })
+
+  /** Keeps a search reply of a replica that said its index: the JSON up to the query id. */
+  function keepSearch(key: string, q: string, { answer, data, seq }: Asked<SearchReply>) {
+    if (seq === undefined || !answer.ok) return
+    const prefix = QUERY_ID.exec(answer.queryId)?.[1]
+    const head = data.length - answer.queryId.length - 2
+    // the id is last and needs no escaping: the reply ends `…"queryId":"<id>"}`
+    if (
+      !prefix ||
+      Buffer.from(data.buffer, data.byteOffset + head, data.length - head).toString() !==
+        `${answer.queryId}"}`
+    )
+      return
+    // a copy (`slice`): the message's bytes are a view of the connection's read buffer
+    kept.set(key, seq, { head: data.slice(0, head), prefix, q, total: answer.total })
+  }
 
   app.get('/api/search/suggest', async (request, reply) => {
     const got = single(request.query)
@@ -236,17 +438,25 @@ export default async function searchRoutes(
     } catch (error) {
       return sendJson(reply, 400, problem(message(error)))
     }
+    const json = JSON.stringify(checked)
+    const key = `suggest\0${json}`
     let asked: Asked<SuggestReply>
-    try {
-      asked = await askSearch(nc, ns.query('suggest'), checked, searchWire.suggestReply, timeout)
-    } catch (error) {
-      log.warn({ err: error }, 'suggest not answered')
-      return sendJson(
-        reply,
-        503,
-        problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
-      )
-    }
+    const hit = kept.get(key)
+    if (hit?.suggest) asked = { answer: hit.suggest, data: hit.head }
+    else
+      try {
+        asked = await askSearch(nc, ns.query('suggest'), json, searchWire.suggestReply, timeout)
+        // a copy: the message's bytes are a view of the connection's read buffer
+        if (asked.seq !== undefined && asked.answer.ok)
+          kept.set(key, asked.seq, { head: asked.data.slice(), suggest: asked.answer })
+      } catch (error) {
+        log.warn({ err: error }, 'suggest not answered')
+        return sendJson(
+          reply,
+          503,
+          problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
+        )
+      }
     const answer = asked.answer
     if (answer.ok && format === 'opensearch') {
       // OpenSearch suggestions: [query, [completions], [descriptions], [urls]]

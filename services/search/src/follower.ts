@@ -22,8 +22,10 @@ export async function followLog(options: {
   store: EventStore<Commit>
   index: SearchIndex
   log: Logger
+  /** Called with the sequence the index holds once caught up, then after each commit. */
+  onApplied?: (seq: number) => void
 }): Promise<Follower> {
-  const { store, index, log } = options
+  const { store, index, log, onApplied } = options
   const started = Date.now()
   const target = await store.lastSeq()
   let applied = 0
@@ -40,6 +42,7 @@ export async function followLog(options: {
         { seq: applied, pages: index.size, ms: Date.now() - started },
         'search index caught up',
       )
+      onApplied?.(applied)
       resolve()
     }
   })
@@ -58,6 +61,7 @@ export async function followLog(options: {
       }
       applied = msg.seq
       if (!ready && applied >= target) markReady()
+      else if (ready) onApplied?.(applied)
       if (ready)
         for (const w of waiters)
           if (applied >= w.seq) {

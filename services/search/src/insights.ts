@@ -68,14 +68,22 @@ export class Insights {
 
   /** Counts a query (in memory, written within a second); returns its query id. */
   record(text: string, results: number, now = Date.now()): string {
+    return `${this.count(text, results, 1, now)}.${randomBytes(6).toString('hex')}`
+  }
+
+  /**
+   * Counts a query asked `times` times (answered elsewhere from a reply kept: the gateway's
+   * SearchServed); returns `<day>.<hash>`, its query ids' prefix.
+   */
+  count(text: string, results: number, times: number, now = Date.now()): string {
     const day = dayOf(now)
     const hash = hashOf(text)
     const key = `${day}.${hash}`
     const row = this.pending.get(key) ?? { day, hash, text, n: 0, zero: 0 }
-    row.n++
-    if (results === 0) row.zero++
+    row.n += times
+    if (results === 0) row.zero += times
     this.pending.set(key, row)
-    return `${key}.${randomBytes(6).toString('hex')}`
+    return key
   }
 
   /** Counts the first click after a query; unknown or repeated ids count nothing. */

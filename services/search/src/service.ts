@@ -26,14 +26,17 @@ import {
   InkError,
   names,
   SEARCH_LIMIT_DEFAULT,
+  SEARCH_SEQ_HEADER,
   searchClickSubject,
+  searchGenerationSubject,
+  searchServedSubject,
   searchWire,
 } from '@inkstream/contracts'
-import type { Msg } from '@nats-io/nats-core'
+import { headers, type Msg } from '@nats-io/nats-core'
 import type { SearchConfig } from './config.ts'
 import { type Follower, followLog } from './follower.ts'
 import { Insights } from './insights.ts'
-import { queryKey } from './query.ts'
+import { parseQuery, queryKey } from './query.ts'
 import { ReplyCache } from './reply-cache.ts'
 import { SearchIndex } from './search-index.ts'
 
@@ -74,6 +77,8 @@ function serveCached<Req>(
     queue: string
     decode(data: Uint8Array): Req
     log: Logger
+    /** The log sequence the index holds: every reply says it (SEARCH_SEQ_HEADER). */
+    seq(): number
     cached(request: Req): Uint8Array | undefined
     /** The reply's bytes, validated. */
     handle(request: Req): Uint8Array
@@ -90,7 +95,11 @@ function serveCached<Req>(
   const failed = (error: unknown) =>
     encoder.encode(JSON.stringify(options.onError(errorBody(error, options.log))))
   const answer = (msg: Msg, data: Uint8Array) => {
-    if (msg.reply) msg.respond(data)
+    if (!msg.reply) return
+    // the handlers are synchronous: no commit was applied since the reply was made
+    const h = headers()
+    h.set(SEARCH_SEQ_HEADER, String(options.seq()))
+    msg.respond(data, { headers: h })
   }
   const dispatched = (async () => {
     for await (const msg of sub) {
@@ -184,8 +193,18 @@ export async function startSearch(
     maxEntries: config.SEARCH_CACHE_ENTRIES,
     maxBytes: config.SEARCH_CACHE_MB * 1024 * 1024,
   })
-  const follower = await followLog({ store, index, log })
   const queue = n.queue('search')
+  // once serving, each change is announced: whoever keeps replies (the gateway) drops the
+  // older ones before it sees a reply of the newer index (NATS keeps one sender's order)
+  const generationSubject = searchGenerationSubject(n)
+  const follower = await followLog({
+    store,
+    index,
+    log,
+    onApplied: (seq) => {
+      if (!nc.isClosed()) nc.publish(generationSubject, searchWire.generation.encode({ seq }))
+    },
+  })
   const failed = (error: ReturnType<typeof errorBody>) => ({ ok: false as const, error })
   // a replica answers only once it has the whole index: until then the others do, and its
   // /readyz says it is catching up
@@ -204,6 +223,7 @@ export async function startSearch(
         queue,
         decode: (data) => searchWire.request.decode(data),
         log,
+        seq: follower.seq,
         onError: failed,
         cached(request) {
           const hit = cache.get(searchKey(request), index.generation)
@@ -241,6 +261,7 @@ export async function startSearch(
         queue,
         decode: (data) => searchWire.suggestRequest.decode(data),
         log,
+        seq: follower.seq,
         onError: failed,
         cached: (request) => cache.get(`suggest\0${queryKey(request.q)}`, index.generation)?.head,
         handle(request) {
@@ -284,6 +305,19 @@ export async function startSearch(
       }
     }
   })()
+  // searches the gateway answered from replies it kept: counted like those that ran here
+  const servedElsewhere = nc.subscribe(searchServedSubject(n), {
+    queue,
+    callback: (err, msg) => {
+      if (err) return
+      try {
+        for (const { q, total, count } of searchWire.served.decode(msg.data).queries)
+          insights.count(parseQuery(q, { strict: false }).normalised, total, count)
+      } catch (error) {
+        log.debug({ err: error }, 'search: bad served record dropped')
+      }
+    },
+  })
   return {
     ready,
     nc,
@@ -302,6 +336,7 @@ export async function startSearch(
       await ready.catch(() => {})
       await Promise.all(served.map((s) => s.stopServing()))
       if (!clicks.isClosed()) await clicks.drain()
+      if (!servedElsewhere.isClosed()) await servedElsewhere.drain()
       await counting
       await follower.stop()
       await insights.close()

@@ -20,8 +20,11 @@ import {
   type Commit,
   comicsLog,
   names,
+  SEARCH_SEQ_HEADER,
   type SearchRequest,
   searchClickSubject,
+  searchGenerationSubject,
+  searchServedSubject,
   searchWire,
 } from '@inkstream/contracts'
 import { SearchConfig } from '../src/config.ts'
@@ -174,6 +177,14 @@ describe('search service', () => {
   })
 
   test('search - a live publish is found within a second, an unpublish removes at once', async () => {
+    // every replica announces the sequence its index reached, and says it in every reply
+    const announced: number[] = []
+    const sub = nc.subscribe(searchGenerationSubject(ns), {
+      callback: (_err, msg) => {
+        announced.push(searchWire.generation.decode(msg.data).seq)
+      },
+    })
+    await nc.flush()
     const t0 = Date.now()
     const seq = await append(ns.pageEvents(P3), c.publish(P3))
     for (;;) {
@@ -183,6 +194,12 @@ describe('search service', () => {
       await new Promise((r) => setTimeout(r, 10))
     }
     assert.ok(service.follower.seq() >= seq)
+    const said = await nc.request(ns.query('search'), searchWire.request.encode({ q: 'plots' }))
+    assert.ok(Number(said.headers?.get(SEARCH_SEQ_HEADER)) >= seq)
+    await nc.flush()
+    sub.unsubscribe()
+    // both replicas of the suite may be running: each announces
+    assert.ok(announced.includes(seq), announced.join())
     const unpublished = await append(ns.pageEvents(P1), c.unpublish(P1))
     await service.follower.waitFor(unpublished)
     assert.deepEqual(await slugs({ q: 'lighthouse' }), [])
@@ -294,6 +311,12 @@ describe('search service', () => {
       searchWire.click.encode({ queryId: a.queryId, slug: 'calm-seas' }),
     )
     nc.publish(searchClickSubject(ns), new TextEncoder().encode('{"bad":1}'))
+    // three more answered by the gateway from a reply it kept, counted like these
+    nc.publish(
+      searchServedSubject(ns),
+      searchWire.served.encode({ queries: [{ q: 'Calm seas', total: 1, count: 3 }] }),
+    )
+    nc.publish(searchServedSubject(ns), new TextEncoder().encode('{"queries":[]}'))
     await nc.flush()
     const today = new Date().toISOString().slice(0, 10)
     let report: Awaited<ReturnType<typeof insights>> | undefined
@@ -310,7 +333,7 @@ describe('search service', () => {
     // two replicas answer: each writes its counts within a second
     for (let i = 0; i < 60; i++) {
       report = await insights()
-      const counted = report.ok && report.top.find((t) => t.text === 'calm seas')?.count === 2
+      const counted = report.ok && report.top.find((t) => t.text === 'calm seas')?.count === 5
       // each replica writes the queries it answered: all three, from either
       const zero = report.ok && report.noResults.some((r) => r.text === 'zeppelin')
       if (counted && zero && report.ok && report.total.clicks === 1) break
@@ -318,7 +341,7 @@ describe('search service', () => {
     }
     assert.ok(report?.ok, JSON.stringify(report))
     const calm = report.top.find((t) => t.text === 'calm seas')
-    assert.deepEqual(calm, { text: 'calm seas', count: 2, zeroResults: 0, clicks: 1 })
+    assert.deepEqual(calm, { text: 'calm seas', count: 5, zeroResults: 0, clicks: 1 })
     // every query that found nothing, the earlier tests' too; none that found something
     const noResults = report.noResults.map((r) => r.text)
     assert.ok(noResults.includes('zeppelin'), noResults.join())
