@@ -27,7 +27,12 @@ import { type ImageStore, natsImageStore } from './image-store.ts'
 import errorPages from './plugins/error-pages.ts'
 import pageCache from './plugins/page-cache.ts'
 import pushRoutes from './push.ts'
-import beaconRoutes, { type BeaconStats, newBeaconStats } from './routes/beacon.ts'
+import beaconRoutes, {
+  type BeaconRoutesOptions,
+  type BeaconStats,
+  beaconServerFactory,
+  newBeaconStats,
+} from './routes/beacon.ts'
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
 import searchRoutes from './routes/search.ts'
@@ -101,7 +106,20 @@ export async function buildApp(
   deps: GatewayDeps,
   options: FastifyServerOptions = {},
 ): Promise<FastifyInstance> {
-  const app = fastify({ ...SERVER_OPTIONS, loggerInstance: deps.log, ...options })
+  const beacons: BeaconRoutesOptions = {
+    publisher: deps.beacons?.publisher ?? null,
+    salts: deps.beacons?.salts ?? null,
+    site: deps.site?.url ?? '',
+    log: deps.log,
+    stats: deps.beaconStats ?? newBeaconStats(),
+  }
+  const app = fastify({
+    ...SERVER_OPTIONS,
+    loggerInstance: deps.log,
+    // view beacons are answered by the server before fastify (routes/beacon.ts)
+    serverFactory: beaconServerFactory(beacons),
+    ...options,
+  })
   await app.register(pageCache, {
     redis: deps.redis,
     nc: deps.nc,
@@ -136,13 +154,7 @@ export async function buildApp(
     site: deps.site ?? { name: 'Inkstream', url: '' },
     ...defined({ timeoutMs: deps.searchTimeoutMs }),
   })
-  await app.register(beaconRoutes, {
-    publisher: deps.beacons?.publisher ?? null,
-    salts: deps.beacons?.salts ?? null,
-    site: deps.site?.url ?? '',
-    log: deps.log,
-    stats: deps.beaconStats ?? newBeaconStats(),
-  })
+  await app.register(beaconRoutes, beacons)
   await app.register(subscribeRoutes, {
     nc: deps.nc,
     ns: deps.ns,

@@ -217,6 +217,70 @@ describe('gateway view beacon', () => {
     }
   })
 
+  test('beacon - a listening server answers the same (the fast path before fastify, the rest through it)', async () => {
+    const url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/a/v`
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'text/plain;charset=UTF-8',
+          'user-agent': BROWSER,
+          'x-real-ip': '203.0.113.9',
+          ...headers,
+        },
+        body,
+      })
+    const ok = await post(
+      JSON.stringify({ path: '/comic/the-storm', pageId: PAGE_ID, screen: 'l' }),
+    )
+    assert.equal(ok.status, 204)
+    assert.equal(ok.headers.get('cache-control'), 'no-store')
+    assert.equal(ok.headers.get('x-accel-expires'), '0')
+    assert.equal(ok.headers.get('set-cookie'), null)
+    const json = await post(JSON.stringify({ path: '/' }), {
+      'content-type': 'application/json',
+      'sec-gpc': '1',
+    })
+    assert.equal(json.status, 204)
+    const bots = stats.bots
+    const bot = await post(JSON.stringify({ path: '/' }), { 'user-agent': 'Googlebot/2.1' })
+    assert.equal(bot.status, 204)
+    assert.equal(stats.bots, bots + 1)
+    const invalid = stats.invalid
+    for (const body of ['not json', JSON.stringify({ path: '/admin/login' }), '[]']) {
+      const res = await post(body)
+      assert.equal(res.status, 400, body)
+      assert.equal(res.headers.get('cache-control'), 'no-store')
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /beacon/)
+    }
+    assert.equal(stats.invalid, invalid + 3)
+    // what the fast path leaves to fastify: oversized, other types, a query string
+    assert.equal((await post(JSON.stringify({ path: `/${'a'.repeat(1100)}` }))).status, 413)
+    assert.equal(
+      (await post(JSON.stringify({ path: '/' }), { 'content-type': 'text/html' })).status,
+      415,
+    )
+    const query = await fetch(`${url}?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER },
+      body: JSON.stringify({ path: '/archive' }),
+    })
+    assert.equal(query.status, 204)
+    const views = await storedViews()
+    assert.deepEqual(
+      views.map((v) => [v.path, v.screen]),
+      [
+        ['/comic/the-storm', 'l'],
+        ['/', null],
+        ['/archive', null],
+      ],
+    )
+    const salt = await redis.get(saltKey(ns, utcDay(Date.now())))
+    assert.ok(salt)
+    assert.equal(views[0]?.visitor, visitorHash(salt, SITE, '203.0.113.9', BROWSER))
+    assert.equal(views[1]?.visitor, null)
+  })
+
   test('beacon - the publisher refusing is a 503 with Retry-After, counted', async () => {
     const full = createBeaconPublisher({ nc, names: ns, log, maxBuffered: 0 })
     const refusing = newBeaconStats()
@@ -241,6 +305,16 @@ describe('gateway view beacon', () => {
       assert.equal(refusing.refused, 1)
       assert.equal(full.stats.refused, 1)
       assert.ok(refusing.lastRefusedAt > 0)
+      // the same through a listening server (the fast path)
+      const served = await fetch(`${await other.listen({ port: 0, host: '127.0.0.1' })}/a/v`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'user-agent': BROWSER },
+        body: JSON.stringify({ path: '/' }),
+      })
+      assert.equal(served.status, 503)
+      assert.equal(served.headers.get('retry-after'), '5')
+      assert.match(((await served.json()) as { error: { message: string } }).error.message, /views/)
+      assert.equal(refusing.refused, 2)
     } finally {
       await other.close()
       await full.close()

@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
 import type { BeaconPublisher, SaltKeeper } from '@inkstream/analytics'
 import type { Logger } from '@inkstream/chassis'
 import {
@@ -10,7 +16,7 @@ import {
   VIEW_PATH,
   type ViewEvent,
 } from '@inkstream/contracts'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyServerFactory } from 'fastify'
 import { isbot } from 'isbot'
 import { CACHE_NONE, RETRY_AFTER } from '../headers.ts'
 
@@ -90,41 +96,40 @@ const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v
 
 /** The reader's address: nginx sets X-Real-IP to its peer (and drops the client's own). */
-const clientIp = (request: FastifyRequest): string =>
-  first(request.headers['x-real-ip'])?.trim() || request.ip
+const clientIp = (headers: IncomingHttpHeaders, peer: string | undefined): string =>
+  first(headers['x-real-ip'])?.trim() || peer || ''
 
-const noStore = (reply: FastifyReply) =>
-  reply
-    .header('cache-control', CACHE_NONE)
-    .header('x-accel-expires', '0')
-    .header('x-content-type-options', 'nosniff')
+/** What every beacon answer carries: never cached, by nginx or the browser. */
+const NO_STORE = {
+  'cache-control': CACHE_NONE,
+  'x-accel-expires': '0',
+  'x-content-type-options': 'nosniff',
+} as const
+
+const noStore = (reply: FastifyReply) => reply.headers(NO_STORE)
+
+const problemBody = (message: string) =>
+  JSON.stringify({ error: { code: 'INK_ERR_VALIDATION', message } })
 
 const problem = (reply: FastifyReply, status: number, message: string) =>
   noStore(reply)
     .code(status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ error: { code: 'INK_ERR_VALIDATION', message } }))
+    .send(problemBody(message))
 
-export default async function beaconRoutes(
-  app: FastifyInstance,
-  options: BeaconRoutesOptions,
-): Promise<void> {
+/** How a beacon is answered: 204 (counted, or a bot not counted), 400 (why), 503 (refused). */
+export type BeaconOutcome = { status: 204 } | { status: 400; message: string } | { status: 503 }
+
+const NO_CONTENT: BeaconOutcome = { status: 204 }
+const UNAVAILABLE: BeaconOutcome = { status: 503 }
+
+/**
+ * The beacon's rules, the same whichever door a beacon comes in by (the fastify routes, or the
+ * server's fast path below): validation, bots and foreign pages, the visitor, the publisher.
+ */
+export function beaconIntake(options: BeaconRoutesOptions) {
   const { publisher, salts, site, log, stats } = options
   const clock = options.clock ?? Date.now
-
-  app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
-    const status = error.statusCode ?? 500
-    if (status === 413) {
-      stats.invalid++
-      return problem(reply, 413, `a beacon is at most ${BEACON_MAX_BYTES} bytes`)
-    }
-    if (status >= 400 && status < 500) {
-      stats.invalid++
-      return problem(reply, status === 415 ? 415 : 400, 'the beacon could not be understood')
-    }
-    request.log.error({ err: error }, 'beacon failed')
-    return problem(reply, 500, 'internal error')
-  })
 
   /** Checks a beacon; the problem in words, or the beacon. */
   const check = (value: unknown): Beacon | string => {
@@ -139,35 +144,8 @@ export default async function beaconRoutes(
     return beacon
   }
 
-  /** 'bot', 'accepted' or 'refused' (answer 503). */
-  const record = async (
-    request: FastifyRequest,
-    beacon: Beacon,
-  ): Promise<'bot' | 'accepted' | 'refused'> => {
-    const userAgent = first(request.headers['user-agent']) ?? ''
-    if (userAgent === '' || isBotAgent(userAgent)) {
-      stats.bots++
-      return 'bot'
-    }
-    // Browsers say where a request comes from: a beacon or pixel on another site's page is
-    // not a view of ours (forged or hotlinked), answered the same and not counted.
-    const from = first(request.headers['sec-fetch-site'])
-    if (from === 'cross-site' || from === 'same-site') {
-      stats.foreign++
-      return 'bot'
-    }
-    if (!publisher) return 'accepted'
-    const now = clock()
-    let visitor: string | null = null
-    if (!optedOut(request.headers) && salts) {
-      try {
-        visitor = await salts.visitor(site, clientIp(request), userAgent, now)
-      } catch (error) {
-        // no salt (Redis down): refuse rather than count a view without its visitor
-        log.warn({ err: error }, 'no visitor salt; view beacon refused')
-        return 'refused'
-      }
-    }
+  const publish = (beacon: Beacon, now: number, visitor: string | null): BeaconOutcome => {
+    if (!publisher) return NO_CONTENT
     const event: ViewEvent = {
       id: randomUUID(),
       at: new Date(now).toISOString(),
@@ -185,47 +163,235 @@ export default async function beaconRoutes(
           'view beacons refused: the ANALYTICS stream cannot take more (503)',
         )
       stats.lastRefusedAt = now
-      return 'refused'
+      return UNAVAILABLE
     }
     stats.accepted++
-    return 'accepted'
+    return NO_CONTENT
   }
 
-  const unavailable = (reply: FastifyReply) =>
-    problem(reply.header('retry-after', RETRY_AFTER), 503, 'views cannot be taken right now')
+  /**
+   * A checked beacon's fate: 204 (published, or a bot or another site's page: not counted) or
+   * 503 (refused). Synchronous when the day's salt is in memory, as it nearly always is.
+   */
+  const record = (
+    headers: IncomingHttpHeaders,
+    peer: string | undefined,
+    beacon: Beacon,
+  ): BeaconOutcome | Promise<BeaconOutcome> => {
+    const userAgent = first(headers['user-agent']) ?? ''
+    if (userAgent === '' || isBotAgent(userAgent)) {
+      stats.bots++
+      return NO_CONTENT
+    }
+    // Browsers say where a request comes from: a beacon or pixel on another site's page is
+    // not a view of ours (forged or hotlinked), answered the same and not counted.
+    const from = first(headers['sec-fetch-site'])
+    if (from === 'cross-site' || from === 'same-site') {
+      stats.foreign++
+      return NO_CONTENT
+    }
+    if (!publisher) return NO_CONTENT
+    const now = clock()
+    if (optedOut(headers) || !salts) return publish(beacon, now, null)
+    const ip = clientIp(headers, peer)
+    const visitor = salts.visitorNow(site, ip, userAgent, now)
+    if (visitor !== undefined) return publish(beacon, now, visitor)
+    return salts.visitor(site, ip, userAgent, now).then(
+      (v) => publish(beacon, now, v),
+      (error: unknown) => {
+        // no salt (Redis down): refuse rather than count a view without its visitor
+        log.warn({ err: error }, 'no visitor salt; view beacon refused')
+        return UNAVAILABLE
+      },
+    )
+  }
+
+  const invalid = (message: string): BeaconOutcome => {
+    stats.invalid++
+    return { status: 400, message }
+  }
+
+  return {
+    check,
+    record,
+    invalid,
+    /** A beacon's body (JSON, parsed or not yet) to its outcome. */
+    post(
+      body: unknown,
+      headers: IncomingHttpHeaders,
+      peer: string | undefined,
+    ): BeaconOutcome | Promise<BeaconOutcome> {
+      let value = body
+      if (typeof value === 'string') {
+        try {
+          value = JSON.parse(value)
+        } catch {
+          return invalid('invalid beacon: malformed JSON')
+        }
+      }
+      const beacon = check(value)
+      if (typeof beacon === 'string') return invalid(beacon)
+      return record(headers, peer, beacon)
+    },
+  }
+}
+
+/** The body types sendBeacon and scripts send; anything else takes the fastify route (415). */
+const BEACON_TYPE = /^(?:text\/plain|application\/json)\s*(?:;|$)/i
+
+/**
+ * `POST /a/v` straight from the HTTP server, before fastify: a beacon is a few hundred bytes
+ * answered 204, thousands a second, and fastify's routing, hooks, request and reply objects
+ * and send path cost more than the beacon's own work (issue 8's bench). Only the plain case
+ * is taken here (the exact path, a text/plain or JSON body with a Content-Length within
+ * BEACON_MAX_BYTES); everything else (a query string, chunked or oversized bodies, other
+ * types) returns false and goes through fastify's routes, whose answers (413, 415) stay the
+ * only ones. Same rules, same answers, same counters: `beaconIntake`.
+ */
+export function beaconFastPath(
+  options: BeaconRoutesOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const intake = beaconIntake(options)
+  const { log } = options
+  const answer = (res: ServerResponse, outcome: BeaconOutcome) => {
+    if (outcome.status === 204) {
+      res.writeHead(204, NO_STORE).end()
+      return
+    }
+    const body = problemBody(
+      outcome.status === 400 ? outcome.message : 'views cannot be taken right now',
+    )
+    res
+      .writeHead(outcome.status, {
+        ...NO_STORE,
+        ...(outcome.status === 503 ? { 'retry-after': RETRY_AFTER } : {}),
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      })
+      .end(body)
+  }
+  const failed = (res: ServerResponse, error: unknown) => {
+    log.error({ err: error }, 'beacon failed')
+    if (res.headersSent) return
+    const body = problemBody('internal error')
+    res
+      .writeHead(500, {
+        ...NO_STORE,
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      })
+      .end(body)
+  }
+  return (req, res) => {
+    if (req.url !== '/a/v' || req.method !== 'POST') return false
+    const { headers } = req
+    const length = Number(headers['content-length'])
+    const type = headers['content-type']
+    if (
+      !(length <= BEACON_MAX_BYTES) ||
+      headers['transfer-encoding'] !== undefined ||
+      type === undefined ||
+      !BEACON_TYPE.test(type)
+    )
+      return false
+    // the parser stops at Content-Length: at most BEACON_MAX_BYTES arrive
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('error', () => {}) // the client went away: nothing to answer
+    req.on('end', () => {
+      try {
+        const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString(
+          'utf8',
+        )
+        const outcome = intake.post(text, headers, req.socket.remoteAddress)
+        if (outcome instanceof Promise)
+          outcome.then(
+            (o) => answer(res, o),
+            (error: unknown) => failed(res, error),
+          )
+        else answer(res, outcome)
+      } catch (error) {
+        failed(res, error)
+      }
+    })
+    return true
+  }
+}
+
+export default async function beaconRoutes(
+  app: FastifyInstance,
+  options: BeaconRoutesOptions,
+): Promise<void> {
+  const { stats } = options
+  const intake = beaconIntake(options)
+
+  app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500
+    if (status === 413) {
+      stats.invalid++
+      return problem(reply, 413, `a beacon is at most ${BEACON_MAX_BYTES} bytes`)
+    }
+    if (status >= 400 && status < 500) {
+      stats.invalid++
+      return problem(reply, status === 415 ? 415 : 400, 'the beacon could not be understood')
+    }
+    request.log.error({ err: error }, 'beacon failed')
+    return problem(reply, 500, 'internal error')
+  })
+
+  const send = (reply: FastifyReply, outcome: BeaconOutcome, ok: (r: FastifyReply) => unknown) => {
+    if (outcome.status === 400) return problem(reply, 400, outcome.message)
+    if (outcome.status === 503)
+      return problem(
+        reply.header('retry-after', RETRY_AFTER),
+        503,
+        'views cannot be taken right now',
+      )
+    return ok(noStore(reply))
+  }
 
   // sendBeacon(url, string) sends text/plain;charset=UTF-8; JSON is parsed by fastify itself.
-  app.post('/a/v', { bodyLimit: BEACON_MAX_BYTES, config: UNTRACED }, async (request, reply) => {
-    let value: unknown = request.body
-    if (typeof value === 'string') {
-      try {
-        value = JSON.parse(value)
-      } catch {
-        stats.invalid++
-        return problem(reply, 400, 'invalid beacon: malformed JSON')
-      }
-    }
-    const beacon = check(value)
-    if (typeof beacon === 'string') {
-      stats.invalid++
-      return problem(reply, 400, beacon)
-    }
-    if ((await record(request, beacon)) === 'refused') return unavailable(reply)
-    return noStore(reply).code(204).send()
-  })
+  // The server's fast path (beaconFastPath) takes the plain case before it reaches here.
+  app.post('/a/v', { bodyLimit: BEACON_MAX_BYTES, config: UNTRACED }, async (request, reply) =>
+    send(reply, await intake.post(request.body, request.headers, request.ip), (r) =>
+      r.code(204).send(),
+    ),
+  )
 
   // The <noscript> pixel: the same view, the path from `p`.
   app.get('/a/v.gif', { config: UNTRACED }, async (request, reply) => {
     const { p, ...rest } = (request.query ?? {}) as Record<string, unknown>
     const beacon =
       Object.keys(rest).length === 0 && typeof p === 'string'
-        ? check({ path: p })
+        ? intake.check({ path: p })
         : 'invalid beacon: the pixel takes p=<path> only'
-    if (typeof beacon === 'string') {
-      stats.invalid++
-      return problem(reply, 400, beacon)
-    }
-    if ((await record(request, beacon)) === 'refused') return unavailable(reply)
-    return noStore(reply).code(200).header('content-type', 'image/gif').send(PIXEL)
+    const outcome =
+      typeof beacon === 'string'
+        ? intake.invalid(beacon)
+        : await intake.record(request.headers, request.ip, beacon)
+    return send(reply, outcome, (r) => r.code(200).header('content-type', 'image/gif').send(PIXEL))
   })
+}
+
+/**
+ * fastify's `serverFactory`: the HTTP server fastify would make (its timeouts set the same
+ * way), with the beacon's fast path in front of fastify's handler. `inject()` bypasses the
+ * server, so tests through it take the routes; a listening server takes both.
+ */
+export function beaconServerFactory(options: BeaconRoutesOptions): FastifyServerFactory {
+  const fastPath = beaconFastPath(options)
+  return (handler, opts) => {
+    const server = createServer((req, res) => {
+      if (!fastPath(req, res)) handler(req, res)
+    })
+    const { keepAliveTimeout, requestTimeout, connectionTimeout } = opts as {
+      keepAliveTimeout?: number
+      requestTimeout?: number
+      connectionTimeout?: number
+    }
+    if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout
+    if (requestTimeout !== undefined) server.requestTimeout = requestTimeout
+    if (connectionTimeout !== undefined) server.setTimeout(connectionTimeout)
+    return server
+  }
 }

@@ -10,6 +10,12 @@ export interface SaltKeeper {
   salt(now?: number): Promise<string>
   /** The visitor of a request: visitorHash with the day's salt. */
   visitor(site: string, ip: string, userAgent: string, now?: number): Promise<string>
+  /**
+   * The same, at once when the day's salt is already in memory (nearly every call), else
+   * undefined (then `visitor()` loads it): the gateway answers a beacon without a turn of the
+   * event loop.
+   */
+  visitorNow(site: string, ip: string, userAgent: string, now?: number): string | undefined
   /** Forgets (and deletes from Redis) the salts of days over for more than the grace. */
   prune(now?: number): Promise<void>
 }
@@ -29,6 +35,8 @@ export function createSaltKeeper(options: {
   const { redis, names } = options
   const clock = options.clock ?? Date.now
   const memory = new Map<string, Promise<string>>()
+  /** The salts loaded so far, by day (what `memory` resolved to). */
+  const loaded = new Map<string, string>()
 
   const endOf = (day: string) => Date.parse(`${day}T00:00:00Z`) + 86_400_000
   const load = async (day: string): Promise<string> => {
@@ -44,6 +52,7 @@ export function createSaltKeeper(options: {
     for (const day of [...memory.keys()]) {
       if (now < endOf(day) + SALT_GRACE_MS) continue
       memory.delete(day)
+      loaded.delete(day)
       await redis.del(saltKey(names, day))
     }
   }
@@ -51,20 +60,28 @@ export function createSaltKeeper(options: {
   let dayStart = 0
   let dayEnd = 0
   let today = ''
-  const salt = async (now = clock()) => {
+  const dayOf = (now: number) => {
     if (now < dayStart || now >= dayEnd) {
       today = utcDay(now)
       dayStart = Date.parse(`${today}T00:00:00Z`)
       dayEnd = dayStart + 86_400_000
     }
-    const day = today
+    return today
+  }
+  const salt = async (now = clock()) => {
+    const day = dayOf(now)
     // yesterday's salt is kept through the grace, then deleted by the first call after it
     if (memory.size > 1 || (memory.size === 1 && !memory.has(day))) await prune(now)
     let s = memory.get(day)
     if (!s) {
       s = load(day)
       memory.set(day, s)
-      s.catch(() => memory.delete(day))
+      s.then(
+        (value) => {
+          if (memory.has(day)) loaded.set(day, value)
+        },
+        () => memory.delete(day),
+      )
     }
     return s
   }
@@ -73,6 +90,12 @@ export function createSaltKeeper(options: {
     prune,
     async visitor(site, ip, userAgent, now = clock()) {
       return nodeVisitorHash(await salt(now), site, ip, userAgent)
+    },
+    visitorNow(site, ip, userAgent, now = clock()) {
+      // a day over (a salt to prune) goes the long way, through salt()
+      if (loaded.size !== 1) return undefined
+      const s = loaded.get(dayOf(now))
+      return s === undefined ? undefined : nodeVisitorHash(s, site, ip, userAgent)
     },
   }
 }
