@@ -68,7 +68,10 @@ const QUERY_ID_END = encoder.encode('"}')
 /**
  * `serve` of the chassis with a reply cache in front: the request is decoded and validated
  * once (the boundary), then `cached` answers without running the query or serialising again;
- * only the queries that run are traced (a hit is a map lookup: a span would cost more).
+ * only the queries that run are traced, and only when the request carries a trace (the
+ * gateway's API requests carry none: INK_UNTRACED_PATHS). Messages are handled as the
+ * connection reads them (a callback, not an iterator): the replies to the requests of one
+ * read go out in one write, where an iterator wrote each alone (a system call per reply).
  */
 function serveCached<Req>(
   nc: NatsConnection,
@@ -85,7 +88,6 @@ function serveCached<Req>(
     onError(error: ReturnType<typeof errorBody>): unknown
   },
 ): Served {
-  const sub = nc.subscribe(options.subject, { queue: options.queue })
   const attributes = {
     [ATTR_MESSAGING_SYSTEM]: 'nats',
     [ATTR_MESSAGING_DESTINATION_NAME]: options.subject,
@@ -101,39 +103,41 @@ function serveCached<Req>(
     h.set(SEARCH_SEQ_HEADER, String(options.seq()))
     msg.respond(data, { headers: h })
   }
-  const dispatched = (async () => {
-    for await (const msg of sub) {
-      let request: Req
-      try {
-        request = options.decode(msg.data)
-        const hit = options.cached(request)
-        if (hit) {
-          answer(msg, hit)
-          continue
-        }
-      } catch (error) {
-        answer(msg, failed(error))
-        continue
-      }
-      // the handler is synchronous: the span ends before the next message is read
-      withSpan(
-        `${options.subject} process`,
-        { kind: SpanKind.CONSUMER, parent: extractTrace(msg.headers), attributes },
-        async () => {
-          let data: Uint8Array
-          try {
-            data = options.handle(request)
-          } catch (error) {
-            data = failed(error)
-          }
-          answer(msg, data)
-        },
-      ).catch((error) => options.log.error({ err: error }, 'reply failed'))
+  const run = (msg: Msg, request: Req) => {
+    let data: Uint8Array
+    try {
+      data = options.handle(request)
+    } catch (error) {
+      data = failed(error)
     }
-  })().catch((error) => options.log.error({ err: error }, 'subscription failed'))
+    answer(msg, data)
+  }
+  const dispatch = (msg: Msg) => {
+    let request: Req
+    try {
+      request = options.decode(msg.data)
+      const hit = options.cached(request)
+      if (hit) return answer(msg, hit)
+    } catch (error) {
+      return answer(msg, failed(error))
+    }
+    if (!msg.headers?.get('traceparent')) return run(msg, request)
+    // the handler is synchronous: the span ends before the next message is handled
+    withSpan(
+      `${options.subject} process`,
+      { kind: SpanKind.CONSUMER, parent: extractTrace(msg.headers), attributes },
+      async () => run(msg, request),
+    ).catch((error) => options.log.error({ err: error }, 'reply failed'))
+  }
+  const sub = nc.subscribe(options.subject, {
+    queue: options.queue,
+    callback: (err, msg) => {
+      if (err) options.log.error({ err }, 'subscription failed')
+      else dispatch(msg)
+    },
+  })
   const stopServing = async () => {
     if (!sub.isClosed() && !nc.isClosed()) await sub.drain()
-    await dispatched
   }
   return Object.assign(sub, { stopServing })
 }
@@ -245,15 +249,16 @@ export async function startSearch(
               queryId,
             }),
           )
-          // the id is last and needs no escaping: the reply is `…"queryId":"<id>"}`
-          const head = encoder.encode(json.slice(0, json.length - queryId.length - 2))
+          // the id is last and needs no escaping (ASCII): the reply is `…"queryId":"<id>"}`
+          const data = encoder.encode(json)
+          const head = data.subarray(0, data.length - queryId.length - 2)
           cache.set(
             searchKey(request),
             generation,
             { head, normalised: page.normalised, total: page.total },
             head.length + 64,
           )
-          return encoder.encode(json)
+          return data
         },
       }),
       serveCached(nc, {

@@ -63,20 +63,30 @@ export interface WordSpan {
 
 /** The words of a text with their places in the original (folding can change lengths). */
 export function wordSpans(text: string): WordSpan[] {
-  const spans: WordSpan[] = []
+  return [...eachWord(text, 0)]
+}
+
+/**
+ * The words of `text` from `from` on, as `wordSpans` gives them, one at a time: a snippet
+ * reads until its first match and then only its window, not every word of a long field.
+ */
+function* eachWord(text: string, from: number): Generator<WordSpan> {
   // ASCII (most text): folding is lower-casing and keeps places, no per-word normalising
   if (ASCII.test(text)) {
-    for (const m of text.matchAll(ASCII_WORD))
-      spans.push({ start: m.index, end: m.index + m[0].length, folded: m[0].toLowerCase() })
-    return spans
+    const re = new RegExp(ASCII_WORD)
+    re.lastIndex = from
+    for (let m = re.exec(text); m; m = re.exec(text))
+      yield { start: m.index, end: m.index + m[0].length, folded: m[0].toLowerCase() }
+    return
   }
-  for (const m of text.matchAll(/[\p{L}\p{N}\p{M}]+/gu)) {
+  const re = /[\p{L}\p{N}\p{M}]+/gu
+  re.lastIndex = from
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     const start = m.index
     // a word folds to one or more words (ligatures, marks): keep their pieces together
     for (const piece of fold(m[0]).match(WORD) ?? [])
-      spans.push({ start, end: start + m[0].length, folded: piece })
+      yield { start, end: start + m[0].length, folded: piece }
   }
-  return spans
 }
 
 export interface Snippet {
@@ -93,8 +103,12 @@ export interface Snippet {
  * every accepted word in it wrapped in <mark>, the rest escaped. No match: the text's start.
  */
 export function snippet(text: string, isMatch: (folded: string) => boolean, size = 160): Snippet {
-  const spans = wordSpans(text).filter((s) => isMatch(s.folded))
-  const firstSpan = spans[0]
+  let firstSpan: WordSpan | undefined
+  for (const s of eachWord(text, 0))
+    if (isMatch(s.folded)) {
+      firstSpan = s
+      break
+    }
   if (!firstSpan) {
     const cut = text.length > size ? `${text.slice(0, cutAt(text, size))}…` : text
     return { html: escapeHtml(cut), first: -1, matched: '' }
@@ -113,8 +127,10 @@ export function snippet(text: string, isMatch: (folded: string) => boolean, size
   }
   let html = start > 0 ? '…' : ''
   let at = start
-  for (const s of spans) {
-    if (s.start < at || s.end > end) continue
+  // the matches in the window: from the first on (none before it), up to the window's end
+  for (const s of eachWord(text, firstSpan.start)) {
+    if (s.end > end) break
+    if (s.start < at || !isMatch(s.folded)) continue
     html += `${escapeHtml(text.slice(at, s.start))}<mark>${escapeHtml(text.slice(s.start, s.end))}</mark>`
     at = s.end
   }
