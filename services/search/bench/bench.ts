@@ -5,8 +5,10 @@
 //    stack's way: tools/src/stack.ts), index build read from the search log (pages/s);
 // 3. typo-tolerant queries through the gateway's JSON API `/api/search` from 16 concurrent
 //    keep-alive clients (p50/p99), and the gateway's `/healthz` with the same clients as the
-//    same-run baseline; 4. the search process's RSS (/proc); 5. publish → findable through the
-//    gateway (p50/p99). Prints a markdown table and, last, `BENCH_JSON {...}`. Exit code 0 when
+//    same-run baseline: the mix (4,000 distinct queries in turn, so most are asked again and
+//    answered from a reply kept; its share asked for the first time is printed), then cold
+//    (queries never asked before, each one run by the search service); 4. the search
+//    process's RSS (/proc); 5. publish → findable through the gateway (p50/p99). Prints a markdown table and, last, `BENCH_JSON {...}`. Exit code 0 when
 //    a target is missed; non-zero only when the bench itself broke. Removes its namespace
 //    (streams, keys, database) at the end.
 
@@ -65,17 +67,28 @@ function get(url: string): Promise<{ status: number; body: string }> {
   })
 }
 
-/** `clients` loops, each one request at a time, for `seconds`: latencies (ms, sorted), rate. */
+/** Every URL asked so far: one not in it is answered by the search service, not a reply kept. */
+const asked = new Set<string>()
+
+/**
+ * `clients` loops, each one request at a time, for `seconds`: latencies (ms, sorted), rate, and
+ * the share of requests asked for the first time.
+ */
 async function loadLoop(urls: string[], seconds: number, expect = 200, clients = CLIENTS) {
   const times: number[] = []
   let next = 0
   let failures = 0
+  let firstTime = 0
   const end = performance.now() + seconds * 1000
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
         const url = urls[next++ % urls.length] as string
+        if (!asked.has(url)) {
+          asked.add(url)
+          firstTime++
+        }
         const s = performance.now()
         const res = await get(url)
         times.push(performance.now() - s)
@@ -85,7 +98,7 @@ async function loadLoop(urls: string[], seconds: number, expect = 200, clients =
   )
   const rate = times.length / ((performance.now() - t0) / 1000)
   times.sort((a, b) => a - b)
-  return { times, rate, failures }
+  return { times, rate, failures, firstTimeShare: firstTime / Math.max(1, times.length) }
 }
 
 let stack: Stack | undefined
@@ -122,12 +135,12 @@ try {
     ns,
     nginx: false,
     echo: false,
-    services: SERVICES.filter((s) => s.name === 'search' || s.name === 'gateway').map((s) =>
-      // SEARCH_BENCH_ENTRY: another build of the service to compare (a copy of src/ elsewhere)
-      s.name === 'search' && process.env.SEARCH_BENCH_ENTRY
-        ? { ...s, entry: process.env.SEARCH_BENCH_ENTRY }
-        : s,
-    ),
+    services: SERVICES.filter((s) => s.name === 'search' || s.name === 'gateway').map((s) => {
+      // SEARCH_BENCH_ENTRY, GATEWAY_BENCH_ENTRY: another build of the service to compare (a
+      // copy of its src/ beside it)
+      const entry = process.env[`${s.name.toUpperCase()}_BENCH_ENTRY`]
+      return entry ? { ...s, entry } : s
+    }),
     env: { LOG_LEVEL: 'info' },
     readyTimeoutMs: 240_000,
     logDir,
@@ -158,7 +171,28 @@ try {
     const typo = i % 2 ? a.slice(0, at) + a.slice(at + 1) : `${a.slice(0, at)}e${a.slice(at)}`
     return `${api}/api/search?q=${encodeURIComponent(`${b} ${typo}`)}`
   })
+  // cold: two-word queries of the same shape never asked before (a deletion, an insertion, a
+  // substitution or a swap in the longer word), so each is run by the search service
+  const mixed = new Set(queries)
+  const cold: string[] = []
+  for (let i = 0; cold.length < 120_000 && i < 2_000_000; i++) {
+    const a = long[(i * 7919 + 13) % long.length] as string
+    const b = sample[(i * 104_729 + 7) % sample.length] as string
+    const at = 1 + ((i >> 2) % (a.length - 2))
+    const typo = [
+      a.slice(0, at) + a.slice(at + 1),
+      `${a.slice(0, at)}a${a.slice(at)}`,
+      `${a.slice(0, at)}o${a.slice(at + 1)}`,
+      `${a.slice(0, at - 1)}${a[at]}${a[at - 1]}${a.slice(at + 1)}`,
+    ][i % 4] as string
+    const url = `${api}/api/search?q=${encodeURIComponent(`${b} ${typo}`)}`
+    if (!mixed.has(url)) {
+      mixed.add(url)
+      cold.push(url)
+    }
+  }
   const first = await get(queries[0] as string)
+  asked.add(queries[0] as string)
   if (first.status !== 200) throw new Error(`/api/search answered ${first.status}: ${first.body}`)
   // warm-up: JIT, keep-alive sockets
   await loadLoop([`${api}/healthz`], 2)
@@ -178,12 +212,37 @@ try {
   direct.sort((a, b) => a - b)
   const health = await loadLoop([`${api}/healthz`], LOAD_SECONDS)
   const search = await loadLoop(queries, LOAD_SECONDS)
+  const coldSearch = await loadLoop(cold.slice(0, 60_000), LOAD_SECONDS)
+  if (coldSearch.times.length >= 60_000) throw new Error('cold: more requests than queries')
+  // the same, asked over NATS as the gateway asks (no gateway): the search service's part
+  const coldNats: number[] = []
+  {
+    let next = 60_000
+    const end = performance.now() + LOAD_SECONDS * 1000
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (performance.now() < end && next < cold.length) {
+          const url = cold[next++] as string
+          const q = decodeURIComponent(url.split('q=')[1] as string)
+          const s = performance.now()
+          const reply = await request(nc, n.query('search'), { q }, searchWire)
+          coldNats.push(performance.now() - s)
+          if (!reply.ok) throw new Error(reply.error.message)
+        }
+      }),
+    )
+    coldNats.sort((a, b) => a - b)
+  }
   const rssAfter = rssMb(searchPid)
   const rssPeak = rssMb(searchPid, 'VmHWM')
   console.log(
     `16 clients: /api/search p50 ${pct(search.times, 0.5).toFixed(2)} ms, p99 ${pct(search.times, 0.99).toFixed(2)} ms, ${Math.round(search.rate)}/s; /healthz p50 ${pct(health.times, 0.5).toFixed(2)} ms, p99 ${pct(health.times, 0.99).toFixed(2)} ms, ${Math.round(health.rate)}/s`,
   )
-  if (search.failures > 0) throw new Error(`${search.failures} search requests were not 200`)
+  console.log(
+    `16 clients, cold (never asked before): /api/search p50 ${pct(coldSearch.times, 0.5).toFixed(2)} ms, p99 ${pct(coldSearch.times, 0.99).toFixed(2)} ms, ${Math.round(coldSearch.rate)}/s; the mix asked ${(100 * search.firstTimeShare).toFixed(1)} % for the first time`,
+  )
+  if (search.failures + coldSearch.failures > 0)
+    throw new Error(`${search.failures + coldSearch.failures} search requests were not 200`)
 
   // 5. publish → findable, through the gateway
   const seriesId = randomUUID()
@@ -225,6 +284,13 @@ try {
     searchP50Ms: round(pct(search.times, 0.5)),
     searchP99Ms: round(pct(search.times, 0.99)),
     searchPerSecond: Math.round(search.rate),
+    searchFirstTimeShare: round(search.firstTimeShare, 3),
+    coldP50Ms: round(pct(coldSearch.times, 0.5)),
+    coldP99Ms: round(pct(coldSearch.times, 0.99)),
+    coldPerSecond: Math.round(coldSearch.rate),
+    coldNatsP50Ms: round(pct(coldNats, 0.5)),
+    coldNatsP99Ms: round(pct(coldNats, 0.99)),
+    coldNatsPerSecond: Math.round(coldNats.length / LOAD_SECONDS),
     healthP50Ms: round(pct(health.times, 0.5)),
     healthP99Ms: round(pct(health.times, 0.99)),
     healthPerSecond: Math.round(health.rate),
@@ -258,7 +324,13 @@ try {
     `| search service RSS (after the queries; idle after build; peak) | ${figures.rssMb} MB; ${figures.rssIdleMb} MB; ${figures.rssPeakMb} MB | ≤ ${TARGETS.rssMb} MB: ${met(figures.targets.rssMb.met)} |`,
   )
   console.log(
-    `| \`/api/search\` typo queries, ${CLIENTS} clients: p50 / p99 | ${figures.searchP50Ms} / ${figures.searchP99Ms} ms (${figures.searchPerSecond}/s) | p99 < ${TARGETS.p99Ms} ms: ${met(figures.targets.searchP99Ms.met)} |`,
+    `| \`/api/search\` typo queries, ${CLIENTS} clients: p50 / p99 (${Math.round(100 * figures.searchFirstTimeShare)} % asked for the first time) | ${figures.searchP50Ms} / ${figures.searchP99Ms} ms (${figures.searchPerSecond}/s) | p99 < ${TARGETS.p99Ms} ms: ${met(figures.targets.searchP99Ms.met)} |`,
+  )
+  console.log(
+    `| \`/api/search\` cold (never asked before), ${CLIENTS} clients: p50 / p99 | ${figures.coldP50Ms} / ${figures.coldP99Ms} ms (${figures.coldPerSecond}/s) | |`,
+  )
+  console.log(
+    `| cold over NATS (no gateway), ${CLIENTS} clients: p50 / p99 | ${figures.coldNatsP50Ms} / ${figures.coldNatsP99Ms} ms (${figures.coldNatsPerSecond}/s) | |`,
   )
   console.log(
     `| \`/healthz\` baseline, ${CLIENTS} clients: p50 / p99 | ${figures.healthP50Ms} / ${figures.healthP99Ms} ms (${figures.healthPerSecond}/s) | |`,
