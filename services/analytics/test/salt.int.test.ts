@@ -21,6 +21,8 @@ describe('daily salt', () => {
     const clock = () => now
     const a = createSaltKeeper({ redis, names: ns, clock })
     const b = createSaltKeeper({ redis, names: ns, clock })
+    // the synchronous path knows only a salt already loaded
+    assert.equal(a.visitorNow('site', '198.51.100.1', 'UA'), undefined)
     const [sa, sb] = await Promise.all([a.salt(), b.salt()])
     assert.equal(sa, sb)
     assert.match(sa, /^[0-9a-f]{64}$/)
@@ -30,8 +32,11 @@ describe('daily salt', () => {
     assert.equal(expireAt, midnight + SALT_GRACE_MS)
     const monday = await a.visitor('site', '198.51.100.1', 'UA')
     assert.equal(monday, visitorHash(sa, 'site', '198.51.100.1', 'UA'))
+    assert.equal(a.visitorNow('site', '198.51.100.1', 'UA'), monday)
 
     now = midnight + 30 * 60_000 // the grace: yesterday's salt is still there
+    // never yesterday's salt for today's view: the long way loads today's
+    assert.equal(a.visitorNow('site', '198.51.100.1', 'UA'), undefined)
     const tuesday = await a.visitor('site', '198.51.100.1', 'UA')
     assert.notEqual(tuesday, monday)
     assert.equal(await redis.exists(key), 1)
@@ -39,5 +44,6 @@ describe('daily salt', () => {
     await a.salt()
     assert.equal(await redis.exists(key), 0, "yesterday's salt is deleted")
     assert.equal(await a.visitor('site', '198.51.100.1', 'UA'), tuesday)
+    assert.equal(a.visitorNow('site', '198.51.100.1', 'UA'), tuesday)
   })
 })
