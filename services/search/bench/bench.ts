@@ -12,6 +12,7 @@
 //    a target is missed; non-zero only when the bench itself broke. Removes its namespace
 //    (streams, keys, database) at the end.
 
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -34,6 +35,8 @@ const CLIENTS = 16
 /** Each load phase runs this long (bounded), after a short warm-up. */
 const LOAD_SECONDS = Number(process.env.SEARCH_BENCH_SECONDS ?? 15)
 const TARGETS = { rssMb: 400, p99Ms: 10, findableP99Ms: 500 }
+/** SEARCH_BENCH_REPLICAS=2: the cold queries again once a second replica answers beside. */
+const REPLICAS = Number(process.env.SEARCH_BENCH_REPLICAS ?? 1)
 
 const started = performance.now()
 const ns = testNamespace()
@@ -175,7 +178,7 @@ try {
   // substitution or a swap in the longer word), so each is run by the search service
   const mixed = new Set(queries)
   const cold: string[] = []
-  for (let i = 0; cold.length < 120_000 && i < 2_000_000; i++) {
+  for (let i = 0; cold.length < 180_000 && i < 4_000_000; i++) {
     const a = long[(i * 7919 + 13) % long.length] as string
     const b = sample[(i * 104_729 + 7) % sample.length] as string
     const at = 1 + ((i >> 2) % (a.length - 2))
@@ -232,6 +235,47 @@ try {
       }),
     )
     coldNats.sort((a, b) => a - b)
+  }
+  let coldTwo: Awaited<ReturnType<typeof loadLoop>> | undefined
+  if (REPLICAS === 2) {
+    const entry = process.env.SEARCH_BENCH_ENTRY ?? 'services/search/src/main.ts'
+    const second = spawn(
+      process.execPath,
+      ['--max-semi-space-size=1', '--import', './services/chassis/src/instrument.ts', entry],
+      {
+        cwd: path.join(import.meta.dirname, '../../..'),
+        env: {
+          ...process.env,
+          ...infra,
+          MARIADB_URL: testDatabaseUrl(ns, infra.MARIADB_URL),
+          INK_NS: ns,
+          LOG_LEVEL: 'info',
+          SEARCH_HEALTH_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+          OTEL_SERVICE_NAME: 'inkstream-search',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('second replica not ready')), 240_000)
+        second.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('search index caught up')) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      })
+      await sleep(3_000)
+      coldTwo = await loadLoop(cold.slice(120_000), LOAD_SECONDS)
+      console.log(
+        `16 clients, cold, 2 replicas: /api/search p50 ${pct(coldTwo.times, 0.5).toFixed(2)} ms, p99 ${pct(coldTwo.times, 0.99).toFixed(2)} ms, ${Math.round(coldTwo.rate)}/s`,
+      )
+    } finally {
+      const exited = new Promise((resolve) => second.once('exit', resolve))
+      second.kill('SIGTERM')
+      await exited
+    }
   }
   const rssAfter = rssMb(searchPid)
   const rssPeak = rssMb(searchPid, 'VmHWM')
@@ -291,6 +335,13 @@ try {
     coldNatsP50Ms: round(pct(coldNats, 0.5)),
     coldNatsP99Ms: round(pct(coldNats, 0.99)),
     coldNatsPerSecond: Math.round(coldNats.length / LOAD_SECONDS),
+    ...(coldTwo
+      ? {
+          coldTwoReplicasP50Ms: round(pct(coldTwo.times, 0.5)),
+          coldTwoReplicasP99Ms: round(pct(coldTwo.times, 0.99)),
+          coldTwoReplicasPerSecond: Math.round(coldTwo.rate),
+        }
+      : {}),
     healthP50Ms: round(pct(health.times, 0.5)),
     healthP99Ms: round(pct(health.times, 0.99)),
     healthPerSecond: Math.round(health.rate),
