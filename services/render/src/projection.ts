@@ -40,6 +40,13 @@ const RENDER_CONCURRENCY = 6
 /** Whole series render with fewer at once: the next publish's exact paths go first. */
 const SERIES_CONCURRENCY = 3
 const RENDER_CHUNK = 25
+/**
+ * The lists a change owes, in two snapshots at once (in VIEWS order: home, the landing and
+ * the archives, which share the series' rows; then chapters, tags, feeds, sitemap): MariaDB
+ * answers one while render builds the other. Measured with services/render/bench/lists.ts:
+ * 2 beat 1 and 3 (one is serial on one connection; three split the shared reads).
+ */
+const LIST_SNAPSHOTS = 2
 /** Other batches' traces a drain links to (a replay's drain serves thousands). */
 const MAX_LINKS = 32
 /** How long a replay may defer the paths it owes (full batches keep arriving). */
@@ -381,12 +388,12 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
     for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
     // the pages (cheap, and what a reader who follows a link waits for) first, on their own;
     // then the lists, feeds and indexes (a long series makes them long)
-    // (the lists from one snapshot: they share its reads of the series' pages)
+    // (the lists in LIST_SNAPSHOTS snapshots: those of one share its reads of the pages)
     const pages = [...paths].filter(isPagePath)
     await renderAll(pages)
     await renderAll(
       [...paths].filter((p) => !isPagePath(p)),
-      1,
+      LIST_SNAPSHOTS,
     )
     const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
     const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)

@@ -31,7 +31,9 @@ export function createPurge(
           const res = await fetch(`${base}${path}`, {
             signal: AbortSignal.timeout(PURGE_TIMEOUT_MS),
           })
-          await res.body?.cancel()
+          // read the short answer: cancelling the body aborts it (a DOMException each, a
+          // fifth of render's purge time) and closes the kept-alive connection
+          await res.arrayBuffer()
           span.setAttribute('http.response.status_code', res.status)
           if (res.status !== 200 && res.status !== 404)
             log.warn({ path, status: res.status }, 'nginx purge refused')

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { closeMemo, memoized, openMemo } from '../src/views/memo.ts'
+import { raw } from '@inkstream/chassis/html'
+import { pageCard, pageLine } from '../src/templates/lists.ts'
+import { listItem } from '../src/views/common.ts'
+import { closeMemo, contentMemo, memoized, openMemo } from '../src/views/memo.ts'
 
 test('snapshot memo - one read per key inside a snapshot, none kept outside or after it', async () => {
   const conn = {}
@@ -19,4 +22,58 @@ test('snapshot memo - one read per key inside a snapshot, none kept outside or a
     5,
     'the next snapshot on this connection reads again',
   )
+})
+
+test('content memo - the same key gives the first value; the oldest goes past the bound', () => {
+  const memo = contentMemo<{ n: number }>(2)
+  let made = 0
+  const make = () => ({ n: ++made })
+  const a = memo('a', make)
+  assert.equal(memo('a', make), a, 'same key: same value, not made again')
+  memo('b', make)
+  memo('c', make)
+  assert.equal(made, 3)
+  assert.notEqual(memo('a', make), a, 'a was the oldest past two entries: made again')
+  assert.equal(made, 4)
+})
+
+test('list items - one per page version; its card built once, also for a copy with more fields', () => {
+  const row = {
+    page_id: '7d3c3f0e-0000-4000-8000-000000000001',
+    version: 10,
+    slug: 'p-1',
+    title: 'One & <two>',
+    published_at: '2026-01-02 03:04:05.000',
+    images: JSON.stringify([
+      {
+        hash: 'a'.repeat(64),
+        width: 800,
+        height: 400,
+        contentType: 'image/png',
+        alt: '',
+        color: '#102030',
+      },
+    ]),
+  }
+  const item = listItem(row)
+  assert.equal(listItem({ ...row }), item, 'same page and version: the same item')
+  const card = pageCard(item)
+  assert.ok(card.value.includes('One &amp; &lt;two&gt;'), 'escaped as ever')
+  assert.ok(card.value.includes('c102030'))
+  assert.equal(pageCard({ ...item, series: 'x' } as typeof item), card, 'a copy: the same card')
+  assert.notEqual(pageLine(item), card, 'a line is not a card')
+  // the next version (retitled): a new item and card
+  const retitled = listItem({ ...row, version: 11, title: 'Renamed' })
+  assert.notEqual(retitled, item)
+  assert.ok(pageCard(retitled).value.includes('Renamed'))
+  // an extra is not cached with the card
+  assert.ok(pageCard(item, raw('<b>x</b>')).value.endsWith('<b>x</b></li>'))
+  // a plain item (no LIST_ITEM) is built each time, correctly
+  const plain = {
+    slug: 'p-2',
+    title: 'Two',
+    publishedAt: '2026-01-02T03:04:05.000Z',
+    thumbnail: null,
+  }
+  assert.ok(pageCard(plain).value.includes('/comic/p-2'))
 })

@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '@inkstream/chassis/html'
 import { derivativeUrl, derivativeWidths, type ImageRef, originalUrl } from '@inkstream/contracts'
-import type { PageListItem } from '../views/model.ts'
+import { LIST_ITEM, type PageListItem } from '../views/model.ts'
 import { formatDate } from './comic-page.ts'
 import { comicPath } from './paths.ts'
 import { colorClass, placeholderCss } from './picture.ts'
@@ -36,11 +36,41 @@ export const thumbnailCss = (items: { thumbnail: ImageRef | null }[]): string =>
 export const dateOf = (iso: string): SafeHtml =>
   html`<time datetime="${iso}">${formatDate(iso)}</time>`
 
+/**
+ * Cards and lines of list items, by the item they were made from (LIST_ITEM: one per page
+ * version, views/common.ts), so a long archive's 2,000 cards are built once, not per
+ * publication and list. (One with an `extra`, or without LIST_ITEM, is built each time.)
+ */
+const cards = new WeakMap<PageListItem, SafeHtml>()
+const lines = new WeakMap<PageListItem, SafeHtml>()
+
+const once = (
+  made: WeakMap<PageListItem, SafeHtml>,
+  page: PageListItem,
+  extra: SafeHtml | '',
+  make: () => SafeHtml,
+): SafeHtml => {
+  const item = page[LIST_ITEM]
+  if (extra !== '' || !item) return make()
+  let out = made.get(item)
+  if (!out) {
+    out = make()
+    made.set(item, out)
+  }
+  return out
+}
+
 /** A page as a card: thumbnail, title, date; `extra` after the date (e.g. its series). */
 export function pageCard(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtml {
-  return html`<li><a href="${comicPath(page.slug)}">${
-    page.thumbnail ? thumbnail(page.thumbnail) : ''
-  }<span class="title">${page.title}</span></a>${dateOf(page.publishedAt)}${extra}</li>`
+  return once(
+    cards,
+    page,
+    extra,
+    () =>
+      html`<li><a href="${comicPath(page.slug)}">${
+        page.thumbnail ? thumbnail(page.thumbnail) : ''
+      }<span class="title">${page.title}</span></a>${dateOf(page.publishedAt)}${extra}</li>`,
+  )
 }
 
 /** Cards of pages; `covered` (a series with a content warning): the thumbnails blurred. */
@@ -58,5 +88,11 @@ export const isWarned = (series: { contentWarning: string | null }): boolean =>
 
 /** A page as a line: title and date. */
 export function pageLine(page: PageListItem, extra: SafeHtml | '' = ''): SafeHtml {
-  return html`<li><a href="${comicPath(page.slug)}">${page.title}</a>${dateOf(page.publishedAt)}${extra}</li>`
+  return once(
+    lines,
+    page,
+    extra,
+    () =>
+      html`<li><a href="${comicPath(page.slug)}">${page.title}</a>${dateOf(page.publishedAt)}${extra}</li>`,
+  )
 }

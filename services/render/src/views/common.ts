@@ -1,13 +1,22 @@
 import { sql } from '@inkstream/chassis'
 import { type ImageRef, SLUG_PATTERN } from '@inkstream/contracts'
 import { fromDbTime, type PageRow } from '../read-model.ts'
-import { memoized } from './memo.ts'
-import type { ChapterDetails, PageListItem, SeriesDetails, SeriesRef } from './model.ts'
+import { contentMemo, memoized } from './memo.ts'
+import {
+  type ChapterDetails,
+  LIST_ITEM,
+  type PageListItem,
+  type SeriesDetails,
+  type SeriesRef,
+} from './model.ts'
 import type { Affected, BatchChange, Output, PageChange, Queryable } from './view.ts'
 import { isPublic } from './view.ts'
 
 // SQL and change rules the list views share (series landing, archives, chapters, tags,
 // feeds, sitemap).
+
+/** List items kept across snapshots: every published page of a few long series. */
+const LIST_ITEMS_KEPT = 50_000
 
 export interface SeriesDb {
   series_id: string
@@ -48,6 +57,8 @@ export const allSeries = (db: Queryable): Promise<SeriesDb[]> =>
 
 export interface ListDb {
   page_id: string
+  /** Stream sequence of the page's last commit: what the page's list item shows is fixed by it. */
+  version: number
   series_id: string
   chapter_id: string | null
   slug: string
@@ -56,17 +67,29 @@ export interface ListDb {
   images: string
 }
 
-export const LIST_COLUMNS = `p.page_id, p.series_id, p.chapter_id, p.slug, p.title,
+export const LIST_COLUMNS = `p.page_id, p.version, p.series_id, p.chapter_id, p.slug, p.title,
   CAST(p.published_at AS CHAR) AS published_at, p.images`
 
+/**
+ * List items by page and version (every commit of a page is a new version): a long series'
+ * archive is the same 2,000 items after most changes, made once, not per list and snapshot.
+ */
+const listItems = contentMemo<PageListItem>(LIST_ITEMS_KEPT)
+
 export const listItem = (
-  r: Pick<ListDb, 'slug' | 'title' | 'published_at' | 'images'>,
-): PageListItem => ({
-  slug: r.slug,
-  title: r.title,
-  publishedAt: fromDbTime(r.published_at),
-  thumbnail: (JSON.parse(r.images) as ImageRef[])[0] ?? null,
-})
+  r: Pick<ListDb, 'page_id' | 'version' | 'slug' | 'title' | 'published_at' | 'images'>,
+): PageListItem =>
+  listItems(`${r.page_id}:${r.version}`, () => {
+    const item: { -readonly [K in keyof PageListItem]: PageListItem[K] } = {
+      slug: r.slug,
+      title: r.title,
+      publishedAt: fromDbTime(r.published_at),
+      thumbnail: (JSON.parse(r.images) as ImageRef[])[0] ?? null,
+    }
+    // (a symbol key: spread copies it, JSON and templates' fields do not see it)
+    item[LIST_ITEM] = item
+    return Object.freeze(item)
+  })
 
 /** Published pages of some series in story order. */
 export async function publishedList(db: Queryable, seriesIds: string[]): Promise<ListDb[]> {

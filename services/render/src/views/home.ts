@@ -1,7 +1,7 @@
 import { sql } from '@inkstream/chassis'
 import { HOME_PATH } from '@inkstream/contracts'
-import { fromDbTime } from '../read-model.ts'
-import type { HomeView, PageListItem, SeriesRef } from './model.ts'
+import { listItem } from './common.ts'
+import type { HomeView, SeriesRef } from './model.ts'
 import { publishedPage } from './page.ts'
 import { type Affected, type BatchChange, isPublic, type Queryable, type View } from './view.ts'
 
@@ -12,20 +12,16 @@ import { type Affected, type BatchChange, isPublic, type Queryable, type View } 
 const RECENT_PAGES = 10
 
 interface ListDb {
+  page_id: string
+  version: number
   slug: string
   title: string
   published_at: string
   images: string
 }
 
-const LIST_COLUMNS = 'p.slug, p.title, CAST(p.published_at AS CHAR) AS published_at, p.images'
-
-const listItem = (r: ListDb): PageListItem => ({
-  slug: r.slug,
-  title: r.title,
-  publishedAt: fromDbTime(r.published_at),
-  thumbnail: (JSON.parse(r.images) as PageListItem['thumbnail'][])[0] ?? null,
-})
+const LIST_COLUMNS =
+  'p.page_id, p.version, p.slug, p.title, CAST(p.published_at AS CHAR) AS published_at, p.images'
 
 /** The site's default series: the latest made default, else the first created. */
 export async function defaultSeriesId(db: Queryable): Promise<string | null> {

@@ -26,3 +26,22 @@ export function memoized<T>(db: object, key: string, read: () => Promise<T>): Pr
   }
   return found
 }
+
+/**
+ * A bounded memo by content: the same key (every input the value depends on, joined) gives
+ * the value made the first time. For what a snapshot rebuilds from unchanged rows every time
+ * (a 2,000-page archive's list items and their cards): a publication changes one of them.
+ * Oldest first out past `max`; values must be immutable.
+ */
+export function contentMemo<V>(max: number): (key: string, make: () => V) => V {
+  const values = new Map<string, V>()
+  return (key, make) => {
+    let value = values.get(key)
+    if (value === undefined) {
+      value = make()
+      if (values.size >= max) values.delete(values.keys().next().value as string)
+      values.set(key, value)
+    }
+    return value
+  }
+}

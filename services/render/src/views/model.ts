@@ -59,12 +59,20 @@ export interface Navigation {
   last: string | null
 }
 
+/**
+ * The list item a page's entry in a list was made from (views/common.ts makes one per page
+ * version): a copy with more fields (`{ ...item, series }`) keeps it, so templates build the
+ * entry's card once per version, whatever list shows it.
+ */
+export const LIST_ITEM: unique symbol = Symbol('list item')
+
 /** A published page in a list (home's recent pages, archives). */
 export interface PageListItem {
   slug: string
   title: string
   publishedAt: string
   thumbnail: ImageRef | null
+  readonly [LIST_ITEM]?: PageListItem
 }
 
 export interface HomeView {
