@@ -381,9 +381,18 @@ export default async function beaconRoutes(
 export function beaconServerFactory(options: BeaconRoutesOptions): FastifyServerFactory {
   const fastPath = beaconFastPath(options)
   return (handler, opts) => {
-    const server = createServer((req, res) => {
-      if (!fastPath(req, res)) handler(req, res)
-    })
+    const server = createServer(handler)
+    // Taken before the 'request' event is emitted: the tracing instrumentation wraps the
+    // server's emit and, even for the paths it leaves untraced (INK_UNTRACED_PATHS), binds a
+    // context to each request and response and to every listener on them, about a tenth of a
+    // beacon's CPU. Beacons are untraced by design (see UNTRACED); everything else is emitted
+    // as before, through the instrumentation, to fastify's handler.
+    const emit = server.emit
+    server.emit = function (this: typeof server, event: string | symbol, ...args: unknown[]) {
+      if (event === 'request' && fastPath(args[0] as IncomingMessage, args[1] as ServerResponse))
+        return true
+      return emit.apply(this, [event, ...args] as Parameters<typeof emit>)
+    } as typeof server.emit
     const { keepAliveTimeout, requestTimeout, connectionTimeout } = opts as {
       keepAliveTimeout?: number
       requestTimeout?: number
