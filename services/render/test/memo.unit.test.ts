@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { raw } from '@inkstream/chassis/html'
 import { pageCard, pageLine } from '../src/templates/lists.ts'
 import { listItem } from '../src/views/common.ts'
-import { closeMemo, contentMemo, memoized, openMemo } from '../src/views/memo.ts'
+import { closeMemo, memoized, openMemo, versionMemo } from '../src/views/memo.ts'
 
 test('snapshot memo - one read per key inside a snapshot, none kept outside or after it', async () => {
   const conn = {}
@@ -24,17 +24,20 @@ test('snapshot memo - one read per key inside a snapshot, none kept outside or a
   )
 })
 
-test('content memo - the same key gives the first value; the oldest goes past the bound', () => {
-  const memo = contentMemo<{ n: number }>(2)
+test('version memo - an id keeps its value until its version changes; the oldest goes past the bound', () => {
+  const memo = versionMemo<{ n: number }>(2)
   let made = 0
   const make = () => ({ n: ++made })
-  const a = memo('a', make)
-  assert.equal(memo('a', make), a, 'same key: same value, not made again')
-  memo('b', make)
-  memo('c', make)
-  assert.equal(made, 3)
-  assert.notEqual(memo('a', make), a, 'a was the oldest past two entries: made again')
+  const a = memo('a', 1, make)
+  assert.equal(memo('a', 1, make), a, 'same id and version: same value, not made again')
+  const a2 = memo('a', 2, make)
+  assert.notEqual(a2, a, 'a new version: made again')
+  assert.equal(memo('a', 2, make), a2)
+  memo('b', 1, make)
+  memo('c', 1, make)
   assert.equal(made, 4)
+  assert.notEqual(memo('a', 2, make), a2, 'a was the oldest past two ids: made again')
+  assert.equal(made, 5)
 })
 
 test('list items - one per page version; its card built once, also for a copy with more fields', () => {

@@ -1,7 +1,7 @@
 import { sql } from '@inkstream/chassis'
 import { type ImageRef, SLUG_PATTERN } from '@inkstream/contracts'
 import { fromDbTime, type PageRow } from '../read-model.ts'
-import { contentMemo, memoized } from './memo.ts'
+import { memoized, versionMemo } from './memo.ts'
 import {
   type ChapterDetails,
   LIST_ITEM,
@@ -74,12 +74,12 @@ export const LIST_COLUMNS = `p.page_id, p.version, p.series_id, p.chapter_id, p.
  * List items by page and version (every commit of a page is a new version): a long series'
  * archive is the same 2,000 items after most changes, made once, not per list and snapshot.
  */
-const listItems = contentMemo<PageListItem>(LIST_ITEMS_KEPT)
+const listItems = versionMemo<PageListItem>(LIST_ITEMS_KEPT)
 
 export const listItem = (
   r: Pick<ListDb, 'page_id' | 'version' | 'slug' | 'title' | 'published_at' | 'images'>,
 ): PageListItem =>
-  listItems(`${r.page_id}:${r.version}`, () => {
+  listItems(r.page_id, r.version, () => {
     const item: { -readonly [K in keyof PageListItem]: PageListItem[K] } = {
       slug: r.slug,
       title: r.title,
