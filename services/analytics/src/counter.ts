@@ -281,19 +281,22 @@ export async function applyViews(
     }
     return out
   }
+  // a visitor's rows to insert unless stored already; `kind|key` looked up once per view's
+  // visitor-day in what this process remembers (a row remembered is stored)
   const visitorRows: [string, string, string, string][] = []
   for (const c of counted) {
+    const visitor = c.event.visitor
+    const remembered = visitor === null ? undefined : memory?.visitor(`${visitor}|${c.day}`)?.rows
     for (const [kind, key] of dims(c)) {
       add(c.day, kind, key, 1, 0)
-      if (c.event.visitor !== null) visitorRows.push([c.event.visitor, c.day, kind, key])
+      if (visitor !== null && remembered?.has(`${kind}|${key}`) !== true)
+        visitorRows.push([visitor, c.day, kind, key])
     }
   }
   // the rows of these visitors' days already there: a visitor counted before that day (read
   // only for the visitors with a row this process does not remember)
   const known = new Set<string>()
-  const remembered = (r: [string, string, string, string]) =>
-    memory?.visitor(`${r[0]}|${r[1]}`)?.rows.has(`${r[2]}|${r[3]}`) === true
-  const batchVisitors = [...new Set(visitorRows.filter((r) => !remembered(r)).map((r) => r[0]))]
+  const batchVisitors = [...new Set(visitorRows.map((r) => r[0]))]
   const batchDays = [...new Set(visitorRows.map((r) => r[1]))]
   for (let i = 0; i < batchVisitors.length; i += CHUNK) {
     const part = batchVisitors.slice(i, i + CHUNK)
@@ -312,7 +315,6 @@ export async function applyViews(
   const fresh: [string, string, string, string][] = []
   const pagesAdded = new Map<string, number>()
   for (const r of visitorRows) {
-    if (remembered(r)) continue
     const k = r.join('|')
     if (known.has(k)) continue
     known.add(k)
