@@ -264,8 +264,10 @@ export default async function searchRoutes(
       }
     },
   })
+  // a QueuedIterator: stop() ends it when the app closes (the connection may outlive the app)
+  const statuses = nc.status() as ReturnType<NatsConnection['status']> & { stop?: () => void }
   void (async () => {
-    for await (const status of nc.status())
+    for await (const status of statuses)
       if (
         status.type === 'disconnect' ||
         status.type === 'reconnect' ||
@@ -296,6 +298,7 @@ export default async function searchRoutes(
     clearInterval(flushing)
     flushServed()
     if (!announced.isClosed() && !nc.isClosed()) announced.unsubscribe()
+    statuses.stop?.()
   })
 
   // JSON routes answer JSON errors (the HTML error pages are for readers' pages).
