@@ -58,36 +58,63 @@ async function publishedRows(db: Queryable): Promise<Row[]> {
 
 export async function readSitemap(db: Queryable): Promise<SitemapEntry[]> {
   const rows = await published(db)
-  const latest = new Map<string, string>()
-  const order: string[] = []
-  const see = (path: string, at: string) => {
-    const cur = latest.get(path)
-    if (cur === undefined) order.push(path)
-    if (cur === undefined || at > cur) latest.set(path, at)
+  // DATETIME text sorts like the ISO time: compared as it comes, converted once per path.
+  // Paths in the order first seen (story order); each with its latest publication. Pages
+  // are one path each (slugs are unique); the paths a series or chapter shares are looked up
+  // by the driver's slug strings, not by a path built per row (a new string to hash each).
+  type Entry = { path: string; at: string }
+  const order: Entry[] = []
+  const entry = (path: string, at: string): Entry => {
+    const e = { path, at }
+    order.push(e)
+    return e
   }
+  const later = (e: Entry, at: string) => {
+    if (at > e.at) e.at = at
+  }
+  const first = rows[0]?.published_at ?? ''
+  const site =
+    rows.length > 0 ? [HOME_PATH, ARCHIVE_PATH, DATE_ARCHIVE_PATH].map((p) => entry(p, first)) : []
+  const series = new Map<string, { own: Entry[]; chapters: Map<string, Entry[]> }>()
+  const tags = new Map<string, Entry>()
   const list = (json: string): string[] => (json === '[]' ? [] : (JSON.parse(json) as string[]))
-  // DATETIME text sorts like the ISO time: compared as it comes, converted once per path
   for (const r of rows) {
     const at = r.published_at
-    see(HOME_PATH, at)
-    see(ARCHIVE_PATH, at)
-    see(DATE_ARCHIVE_PATH, at)
-    see(seriesPath(r.s_slug), at)
-    see(seriesArchivePath(r.s_slug), at)
-    see(seriesDateArchivePath(r.s_slug), at)
+    for (const e of site) later(e, at)
+    let s = series.get(r.s_slug)
+    if (!s) {
+      s = {
+        own: [seriesPath, seriesArchivePath, seriesDateArchivePath].map((f) =>
+          entry(f(r.s_slug), at),
+        ),
+        chapters: new Map(),
+      }
+      series.set(r.s_slug, s)
+    } else for (const e of s.own) later(e, at)
     if (r.c_slug !== null) {
-      see(chapterPath(r.s_slug, r.c_slug), at)
-      see(chapterReadPath(r.s_slug, r.c_slug), at)
+      const c = s.chapters.get(r.c_slug)
+      if (!c)
+        s.chapters.set(r.c_slug, [
+          entry(chapterPath(r.s_slug, r.c_slug), at),
+          entry(chapterReadPath(r.s_slug, r.c_slug), at),
+        ])
+      else for (const e of c) later(e, at)
     }
-    see(pagePath(r.slug), at)
-    const tags = tagsOf({
+    entry(pagePath(r.slug), at)
+    if (r.tags === '[]' && r.characters === '[]' && r.locations === '[]') continue
+    const own = tagsOf({
       tags: list(r.tags),
       characters: list(r.characters),
       locations: list(r.locations),
     })
-    for (const t of tags) see(tagPath(t.kind as TagKind, t.slug), at)
+    for (const t of own) {
+      const path = tagPath(t.kind as TagKind, t.slug)
+      const e = tags.get(path)
+      if (e) later(e, at)
+      else tags.set(path, entry(path, at))
+    }
   }
-  return order.map((path) => ({ path, lastmod: fromDbTime(latest.get(path) as string) }))
+  return order.map((e) => ({ path: e.path, lastmod: fromDbTime(e.at) }))
 }
 
 export async function readRandom(db: Queryable): Promise<{ series: Record<string, string[]> }> {
