@@ -62,6 +62,8 @@ export interface GatewayDeps {
   site?: { name: string; url: string }
   /** How long search and the search page wait for an answer (ms, default 3000). */
   searchTimeoutMs?: number
+  /** Bounds of the search replies kept (routes/search.ts `KeptReplies`; defaults there). */
+  searchKeep?: { entries?: number; bytes?: number; quietMs?: number }
   /**
    * The view beacon's publisher (analytics' batching publisher) and daily salts; absent or
    * null: beacons are validated, answered 204 and dropped.
@@ -152,7 +154,7 @@ export async function buildApp(
     ns: deps.ns,
     log: deps.log,
     site: deps.site ?? { name: 'Inkstream', url: '' },
-    ...defined({ timeoutMs: deps.searchTimeoutMs }),
+    ...defined({ timeoutMs: deps.searchTimeoutMs, keep: deps.searchKeep }),
   })
   await app.register(beaconRoutes, beacons)
   await app.register(subscribeRoutes, {

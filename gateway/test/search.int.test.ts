@@ -371,6 +371,25 @@ describe('gateway search - replies kept until a replica announces a newer index'
     assert.equal(asked.filter((q) => q === 'harbour').length, 3)
   })
 
+  test('no replica heard for a while (search down): nothing kept is answered', async () => {
+    const quiet = await buildApp({ redis, nc, ns, log, searchKeep: { quietMs: 150 } })
+    try {
+      await quiet.inject('/api/search?q=quiet')
+      await quiet.inject('/api/search?q=quiet')
+      assert.equal(asked.filter((q) => q === 'quiet').length, 1)
+      await new Promise((r) => setTimeout(r, 250))
+      await quiet.inject('/api/search?q=quiet')
+      assert.equal(asked.filter((q) => q === 'quiet').length, 2)
+      // an announcement (every replica's, every second) is hearing one
+      await new Promise((r) => setTimeout(r, 250))
+      await announce(6)
+      await quiet.inject('/api/search?q=quiet')
+      assert.equal(asked.filter((q) => q === 'quiet').length, 2)
+    } finally {
+      await quiet.close()
+    }
+  })
+
   test('searches answered here are sent to the search service for insights', async () => {
     const got: SearchServed[] = []
     const sub = nc.subscribe(searchServedSubject(ns), {

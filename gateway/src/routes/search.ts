@@ -45,8 +45,11 @@ export interface SearchRoutesOptions {
   site: { name: string; url: string }
   /** How long to wait for render or search (ms, default 3000). */
   timeoutMs?: number
-  /** Bounds of the replies kept (default 10,000 entries, 32 MB; 0 entries: none kept). */
-  keep?: { entries?: number; bytes?: number }
+  /**
+   * Bounds of the replies kept (default 10,000 entries, 32 MB; 0 entries: none kept), and how
+   * long without hearing a replica they are trusted (default 3 s).
+   */
+  keep?: { entries?: number; bytes?: number; quietMs?: number }
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -98,19 +101,26 @@ interface Kept {
  * reply of an older one is not kept. NATS delivers a replica's announcement before any reply
  * it makes from the newer index, so what is answered from here is what a replica would answer
  * now, and a publish or unpublish is never answered from before it (exact, no time to live).
- * When the connection drops, announcements may be lost: everything is forgotten.
+ * When the connection drops, announcements may be lost: everything is forgotten. So it is
+ * when no replica was heard for `quietMs` (each announces its sequence every second, idle or
+ * not): with search down, a publish or unpublish would be applied by no one, and the
+ * gateway answers 503 as it did, not the index as it was.
  */
 export class KeptReplies {
   private readonly entries = new Map<string, { value: Kept; bytes: number }>()
   private held = 0
   /** The newest sequence announced or answered from; -1: not known yet. */
   private newest = -1
+  /** When a replica was last heard (an announcement, a reply saying its sequence). */
+  private heardAt = 0
   readonly maxEntries: number
   readonly maxBytes: number
+  readonly quietMs: number
 
-  constructor({ entries = 10_000, bytes = 32 * 1024 * 1024 } = {}) {
+  constructor({ entries = 10_000, bytes = 32 * 1024 * 1024, quietMs = 3_000 } = {}) {
     this.maxEntries = entries
     this.maxBytes = bytes
+    this.quietMs = quietMs
   }
 
   get size(): number {
@@ -122,7 +132,8 @@ export class KeptReplies {
   }
 
   /** A replica's index holds the log up to `seq`: replies of older indexes go. */
-  advance(seq: number): void {
+  advance(seq: number, now = Date.now()): void {
+    this.heardAt = now
     if (seq <= this.newest) return
     this.newest = seq
     this.clear()
@@ -134,7 +145,11 @@ export class KeptReplies {
     this.clear()
   }
 
-  get(key: string): Kept | undefined {
+  get(key: string, now = Date.now()): Kept | undefined {
+    if (now - this.heardAt > this.quietMs) {
+      if (this.entries.size > 0) this.forget()
+      return undefined
+    }
     const entry = this.entries.get(key)
     if (!entry) return undefined
     // most recently used last: Map keeps insertion order
@@ -144,8 +159,8 @@ export class KeptReplies {
   }
 
   /** Keeps a reply made at `seq`: only the newest index's (an older replica's is not kept). */
-  set(key: string, seq: number, value: Kept): void {
-    this.advance(seq)
+  set(key: string, seq: number, value: Kept, now = Date.now()): void {
+    this.advance(seq, now)
     const bytes = value.head.length + key.length * 2 + 128
     if (seq !== this.newest || this.maxEntries <= 0 || bytes > this.maxBytes) return
     const before = this.entries.get(key)

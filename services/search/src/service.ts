@@ -201,14 +201,15 @@ export async function startSearch(
   // once serving, each change is announced: whoever keeps replies (the gateway) drops the
   // older ones before it sees a reply of the newer index (NATS keeps one sender's order)
   const generationSubject = searchGenerationSubject(n)
-  const follower = await followLog({
-    store,
-    index,
-    log,
-    onApplied: (seq) => {
-      if (!nc.isClosed()) nc.publish(generationSubject, searchWire.generation.encode({ seq }))
-    },
-  })
+  const announce = (seq: number) => {
+    if (!nc.isClosed()) nc.publish(generationSubject, searchWire.generation.encode({ seq }))
+  }
+  const follower = await followLog({ store, index, log, onApplied: announce })
+  // and every second, idle or not: the gateway trusts what it kept only while it hears one
+  const heartbeat = setInterval(() => {
+    if (follower.isReady() && !closing) announce(follower.seq())
+  }, 1_000)
+  heartbeat.unref()
   const failed = (error: ReturnType<typeof errorBody>) => ({ ok: false as const, error })
   // a replica answers only once it has the whole index: until then the others do, and its
   // /readyz says it is catching up
@@ -338,6 +339,7 @@ export async function startSearch(
     },
     async close() {
       closing = true
+      clearInterval(heartbeat)
       await ready.catch(() => {})
       await Promise.all(served.map((s) => s.stopServing()))
       if (!clicks.isClosed()) await clicks.drain()
