@@ -25,6 +25,15 @@ export function sortableNumber(x: number): string {
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0')
 }
 
+/**
+ * A page's place in story order without the ids (chapter position, then page position, as
+ * sortable hex: 32 characters that compare like the story key but for ties). It changes only
+ * when the page or its chapter moves, not when other pages come or go: the page HTML carries
+ * it for "continue reading" (the furthest place wins), so a page published in the middle
+ * leaves every other page's HTML as it was.
+ */
+export const placeOf = (key: string): string => key.slice(0, 16) + key.slice(52, 68)
+
 export function storyKey(
   chapter: { chapterId: string; position: number } | null,
   page: { pageId: string; position: number },

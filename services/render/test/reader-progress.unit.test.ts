@@ -12,9 +12,20 @@ import {
   swipeDirection,
 } from '../src/client/progress.ts'
 
-const p = (page: string, index: number) => ({ page, index, title: page })
+// places as pages carry them (story-key.ts placeOf): chapter 1, page position n
+const place = (n: number) => {
+  const half = (x: number) => {
+    const v = new DataView(new ArrayBuffer(8))
+    v.setFloat64(0, x)
+    const hi = (v.getUint32(0) | 0x80000000) >>> 0
+    return hi.toString(16).padStart(8, '0') + v.getUint32(4).toString(16).padStart(8, '0')
+  }
+  return half(1) + half(n)
+}
+const p = (page: string, n: number) => ({ page, place: place(n), title: page })
 
 test('progress - only a page further on counts as the furthest read', () => {
+  assert.ok(place(2) < place(10) && place(10) < place(100), 'places sort like positions')
   let progress = recordRead({}, 'ink', p('three', 2))
   progress = recordRead(progress, 'ink', p('one', 0))
   assert.deepEqual(progress.ink, p('three', 2))
@@ -40,8 +51,9 @@ test('progress - stored data a reader tampered with is dropped, not trusted', ()
       JSON.stringify({
         ink: p('ok', 1),
         'Bad Slug': p('x', 0),
-        neg: p('x', -1),
-        html: { page: '<script>', index: 0, title: '' },
+        short: { page: 'x', place: 'abc', title: '' },
+        old: { page: 'x', index: 3, title: 'an index, as before places' },
+        html: { page: '<script>', place: place(0), title: '' },
       }),
     ),
     { ink: p('ok', 1) },
@@ -49,15 +61,15 @@ test('progress - stored data a reader tampered with is dropped, not trusted', ()
 })
 
 test('progress - the resume link round-trips slugs and positions, in the fragment', () => {
-  const progress = { ink: p('the-front-page', 41), strip: p('episode-3', 2) }
+  const progress = { ink: p('the-front-page', 41), strip: p('episode-3', 2.5) }
   const link = resumeLink('https://comic.example', progress)
   assert.match(link, /^https:\/\/comic\.example\/#resume=/)
   assert.ok(link.length < 100, `short: ${link}`)
   const decoded = decodeResume(encodeResume(progress))
   assert.equal(decoded.ink?.page, 'the-front-page')
-  assert.equal(decoded.ink?.index, 41)
-  assert.equal(decoded.strip?.index, 2)
-  assert.deepEqual(decodeResume('junk~<x>.y.z~ink.a.-1'), {})
+  assert.equal(decoded.ink?.place, place(41))
+  assert.equal(decoded.strip?.place, place(2.5), 'a fractional position too')
+  assert.deepEqual(decodeResume('junk~<x>.y.z~ink.a.-1~ink.a.bff~ink.a.bff_c0_1~ink.a.bff_g'), {})
 })
 
 test('keys - arrows follow the reading direction', () => {

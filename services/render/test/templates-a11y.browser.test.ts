@@ -90,7 +90,7 @@ const page = (n: number, more: Partial<PageView> = {}): PageView => ({
   publishedAt: '2024-05-06T07:08:09.000Z',
   series,
   chapter: { slug: 'chapter-1', title: 'Chapter 1' },
-  index: 3,
+  place: 'bff0000000000000c008000000000000',
   prevChapter: { slug: 'prologue', title: 'Prologue' },
   nextChapter: { slug: 'chapter-2', title: 'Chapter 2' },
   ...more,

@@ -5,20 +5,24 @@
 export interface SeriesProgress {
   /** Page slug. */
   page: string
-  /** Its place in story order (0 = first page), to compare "further". */
-  index: number
+  /**
+   * Its place in story order (the page's `data-ink-place`: 32 hex characters that sort in
+   * story order), to compare "further".
+   */
+  place: string
   title: string
 }
 
 export type Progress = Record<string, SeriesProgress>
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const PLACE = /^[0-9a-f]{32}$/
 const MAX_SERIES = 50
 
 /** Records a page as read: kept only when it is further than what was read before. */
 export function recordRead(progress: Progress, series: string, read: SeriesProgress): Progress {
   const before = progress[series]
-  if (before && before.index >= read.index) return progress
+  if (before && before.place >= read.place) return progress
   return { ...progress, [series]: read }
 }
 
@@ -41,39 +45,49 @@ export function parseProgress(text: string | null): Progress {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {}
   const out: Progress = {}
   for (const [series, p] of Object.entries(value as Record<string, unknown>).slice(0, MAX_SERIES)) {
-    const { page, index, title } = (p ?? {}) as Record<string, unknown>
+    const { page, place, title } = (p ?? {}) as Record<string, unknown>
     if (
       SLUG.test(series) &&
       typeof page === 'string' &&
       SLUG.test(page) &&
-      typeof index === 'number' &&
-      Number.isInteger(index) &&
-      index >= 0 &&
+      typeof place === 'string' &&
+      PLACE.test(place) &&
       typeof title === 'string'
     )
-      out[series] = { page, index, title: title.slice(0, 200) }
+      out[series] = { page, place, title: title.slice(0, 200) }
   }
   return out
 }
 
 /**
  * The short form that travels in a link's fragment (never sent to the server):
- * `series.page.index` per series, joined by `~`. Titles stay behind; the next page view
+ * `series.page.place` per series, joined by `~`. Titles stay behind; the next page view
  * fills them in.
  */
+// A place is two 16-digit halves (chapter and page position); small positions end in zeros,
+// which the link leaves out: `bff0000000000000c008000000000000` travels as `bff_c008`.
+const shortPlace = (place: string): string =>
+  `${place.slice(0, 16).replace(/0+$/, '') || '0'}_${place.slice(16).replace(/0+$/, '') || '0'}`
+
+const longPlace = (short: string): string => {
+  const [a = '', b = '', ...rest] = short.split('_')
+  if (rest.length > 0 || !/^[0-9a-f]{1,16}$/.test(a) || !/^[0-9a-f]{1,16}$/.test(b)) return ''
+  return a.padEnd(16, '0') + b.padEnd(16, '0')
+}
+
 export function encodeResume(progress: Progress): string {
   return Object.entries(progress)
-    .map(([series, p]) => `${series}.${p.page}.${p.index.toString(36)}`)
+    .map(([series, p]) => `${series}.${p.page}.${shortPlace(p.place)}`)
     .join('~')
 }
 
 export function decodeResume(text: string): Progress {
   const out: Progress = {}
   for (const part of text.split('~').slice(0, MAX_SERIES)) {
-    const [series = '', page = '', index = ''] = part.split('.')
-    const n = Number.parseInt(index, 36)
-    if (SLUG.test(series) && SLUG.test(page) && /^[0-9a-z]{1,8}$/.test(index) && n >= 0)
-      out[series] = { page, index: n, title: page.replace(/-/g, ' ') }
+    const [series = '', page = '', short = ''] = part.split('.')
+    const place = longPlace(short)
+    if (SLUG.test(series) && SLUG.test(page) && PLACE.test(place))
+      out[series] = { page, place, title: page.replace(/-/g, ' ') }
   }
   return out
 }

@@ -75,12 +75,12 @@ if (moment) {
 
 // 2. this page counts as read
 if (page?.dataset.inkSeries && page.dataset.inkPage) {
-  const index = Number(page.dataset.inkIndex)
-  if (Number.isInteger(index) && index >= 0)
+  const place = page.dataset.inkPlace
+  if (place)
     saveProgress(
       recordRead(loadProgress(), page.dataset.inkSeries, {
         page: page.dataset.inkPage,
-        index,
+        place,
         title: page.dataset.inkTitle ?? page.dataset.inkPage,
       }),
     )

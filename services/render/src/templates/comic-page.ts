@@ -45,6 +45,9 @@ export function paragraphs(body: string): SafeHtml[] {
 
 export const formatDate = (iso: string): string => iso.slice(0, 10)
 
+/** A page's place in story order (story-key.ts placeOf). */
+const PLACE = /^[0-9a-f]{32}$/
+
 /** (contracts exports ReadingDirection as a schema only, no type of that name.) */
 type Direction = 'ltr' | 'rtl'
 
@@ -227,12 +230,12 @@ export function pageArticle(page: PageView, nav: Navigation, headingLink = false
   const direction: Direction = series.readingDirection === 'rtl' ? 'rtl' : 'ltr'
   // The place in story order makes the script record the page as read (the furthest wins):
   // not on home, which shows the latest page to everyone, read or not.
-  const index =
-    !headingLink && page.index !== undefined && Number.isInteger(page.index) && page.index >= 0
-      ? html` data-ink-index="${page.index}"`
+  const place =
+    !headingLink && page.place !== undefined && PLACE.test(page.place)
+      ? html` data-ink-place="${page.place}"`
       : ''
   // Hooks of the reader's script (client/reader.ts): which page, of which series, which way.
-  return html`<article data-ink-page="${page.slug}" data-ink-series="${series.slug}" data-ink-title="${page.title}" data-ink-dir="${direction}"${index}>
+  return html`<article data-ink-page="${page.slug}" data-ink-series="${series.slug}" data-ink-title="${page.title}" data-ink-dir="${direction}"${place}>
 <p class="series"><a href="${seriesPath(series.slug)}">${series.title}</a>${
     chapter ? html` · <a href="${chapterPath(series.slug, chapter.slug)}">${chapter.title}</a>` : ''
   }</p>
@@ -315,7 +318,6 @@ export function pageJsonLd(site: Site, page: PageView): object[] {
       url,
       datePublished: page.publishedAt,
       ...(image ? { image: sizedImage(site, image).url } : {}),
-      ...(page.index !== undefined ? { position: page.index + 1 } : {}),
       isPartOf: { '@id': `${absolute(site, seriesPath(series.slug))}#series` },
       ...(page.tags.length > 0 ? { keywords: page.tags.map((t) => t.name).join(', ') } : {}),
     },

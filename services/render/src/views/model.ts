@@ -42,8 +42,11 @@ export interface PageView {
   publishedAt: string
   series: SeriesRef
   chapter: ChapterRef | null
-  /** Place in the series' story order among published pages (0 = first), for "continue reading". */
-  index?: number
+  /**
+   * Place in the series' story order (story-key.ts placeOf: 32 hex characters that sort in
+   * story order), for "continue reading"; the same while other pages come and go.
+   */
+  place?: string
   /** The chapters before and after this page's chapter (story order), when there are. */
   prevChapter?: ChapterRef | null
   nextChapter?: ChapterRef | null

@@ -2,6 +2,7 @@ import { sql } from '@inkstream/chassis'
 import type { ImageRef } from '@inkstream/contracts'
 import { pagePath, SLUG_PATTERN, TAG_KINDS, tagSlug } from '@inkstream/contracts'
 import { type PageDb, type PageRow, pageColumns, pageFromDb } from '../read-model.ts'
+import { placeOf } from '../story-key.ts'
 import { publicChapters } from './common.ts'
 import type { ChapterRef, Navigation, PageView, SeriesRef, TagRef } from './model.ts'
 import { navigationAt, navigationMany, type StoryKey } from './story-order.ts'
@@ -112,8 +113,8 @@ export async function publishedPage(
 }
 
 /**
- * What the comic page shows besides the page: its place among the series' published pages,
- * the chapters before and after its own, and the next page's first image (a few queries for
+ * What the comic page shows besides the page: its place in story order, the chapters before
+ * and after its own, and the next page's first image (a few queries for
  * any number of pages).
  */
 export async function pageExtras(
@@ -125,17 +126,7 @@ export async function pageExtras(
   const nextSlugs = [
     ...new Set(views.map((v) => v.nav.next).filter((s): s is string => s !== null)),
   ]
-  const [counts, chapters, next] = await Promise.all([
-    sql<{ k: number; n: number | bigint }[]>(
-      db,
-      views
-        .map(
-          (_, i) =>
-            `(SELECT ${i} AS k, COUNT(*) AS n FROM render_pages WHERE nav_key >= ? AND nav_key < ?)`,
-        )
-        .join(' UNION ALL '),
-      views.flatMap((v) => [v.key.seriesId, v.key.seriesId + v.key.storyKey]),
-    ),
+  const [chapters, next] = await Promise.all([
     publicChapters(db, seriesIds),
     nextSlugs.length === 0
       ? []
@@ -145,12 +136,11 @@ export async function pageExtras(
           [nextSlugs],
         ),
   ])
-  const index = new Map(counts.map((r) => [Number(r.k), Number(r.n)]))
   const nextImages = new Map(
     next.map((r) => [r.slug, (JSON.parse(r.images) as ImageRef[])[0] ?? null]),
   )
-  views.forEach((v, i) => {
-    v.page.index = index.get(i) ?? 0
+  views.forEach((v) => {
+    v.page.place = placeOf(v.key.storyKey)
     const mine = chapters.filter((c) => c.series_id === v.key.seriesId)
     const at = mine.findIndex((c) => c.chapter_id === v.chapterId)
     const ref = (c: (typeof mine)[number] | undefined): ChapterRef | null =>
@@ -236,15 +226,8 @@ export const pageView: View = {
         if (slug !== after?.slug) paths.add(pagePath(slug))
       if (isPublic(after) && !(change.bulk && p.placeChanged)) paths.add(pagePath(after.slug))
       if (!p.placeChanged) continue
-      // every later page's place among the published ones (its index) shifts: the whole
-      // series, unless no page comes after where it was and where it is (a new last page)
-      if (
-        (isPublic(before) !== isPublic(after) || p.keyBefore?.storyKey !== p.keyAfter?.storyKey) &&
-        (change.bulk ||
-          (isPublic(before) && p.navBefore?.next !== null) ||
-          (isPublic(after) && p.navAfter?.next !== null))
-      )
-        for (const s of [before?.seriesId, after?.seriesId]) if (s) series.add(s)
+      // (no other page's HTML holds how many pages come before it, only its own place:
+      // a page published or moved in the middle changes its neighbours, not every later page)
       // 2. the neighbours that linked to it and the ones that now do; in bulk, the whole
       //    series (its public paths, this one included, rendered once at the end)
       if (change.bulk) {
