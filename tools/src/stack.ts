@@ -214,7 +214,8 @@ function serviceEnv(
     // The gateway's cache hits are one HMGET each: no span for them (misses are traced from
     // the render request on). Only the gateway serves these paths. View beacons (/a/v) neither:
     // thousands a second, each a 204 (analytics' publisher logs what fails). Nor the search
-    // API and suggestions: mostly answered from search's reply cache (misses traced in search).
+    // API and suggestions: mostly answered from the replies the gateway keeps (a request that
+    // carries no trace makes no span in search either).
     INK_UNTRACED_PATHS: '^/(comic/|a/v|api/search(/suggest)?(\\?|$)|$)',
     ...inherited('INK_OWNER_PASSWORD'),
     ...inherited('OTEL_EXPORTER_OTLP_ENDPOINT'),
