@@ -72,8 +72,30 @@ const OPTIONS: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === 'img' && !isOwnImage(frame.attribs.src),
 }
 
-/** Markdown (GFM) to sanitised HTML, safe to place in a page as it is. */
+/** Renderings kept, by their source (each feed, page and continuous mode renders the same). */
+const KEPT = 1_000
+/** Longer sources are rendered each time (a kept entry is at most about this much twice). */
+const KEPT_MAX_CHARS = 8_192
+const kept = new Map<string, SafeHtml>()
+
+/**
+ * Markdown (GFM) to sanitised HTML, safe to place in a page as it is. The same text gives the
+ * same HTML, so the recent ones are kept: a publication re-renders six feeds and a chapter's
+ * continuous mode, which hold the same commentaries (parsing and sanitising them was most of
+ * a feed's cost).
+ */
 export function renderMarkdown(markdown: string): SafeHtml {
+  if (markdown.length > KEPT_MAX_CHARS) return renderNow(markdown)
+  let out = kept.get(markdown)
+  if (out === undefined) {
+    out = renderNow(markdown)
+    if (kept.size >= KEPT) kept.delete(kept.keys().next().value as string)
+    kept.set(markdown, out)
+  }
+  return out
+}
+
+function renderNow(markdown: string): SafeHtml {
   let rendered: string
   try {
     rendered = marked.parse(markdown) as string

@@ -238,3 +238,13 @@ test('markdown - a pathological input of the maximum length renders quickly', ()
   // Too deep for marked's recursion: shown as the plain text it is, not a failed page.
   assert.equal(renderMarkdown('>'.repeat(20_000)).value, `<p>${'&gt;'.repeat(20_000)}</p>`)
 })
+
+test('markdown - a text rendered again is the kept rendering; a long one is rendered each time, the same', () => {
+  const text = 'Some *words* and <script>alert(1)</script>.'
+  const first = renderMarkdown(text)
+  assert.equal(renderMarkdown(text), first, 'kept')
+  assert.ok(!first.value.includes('<script'), 'kept after sanitising')
+  const long = `${'word '.repeat(2_000)}*end*`
+  assert.notEqual(renderMarkdown(long), renderMarkdown(long), 'not kept')
+  assert.equal(renderMarkdown(long).value, renderMarkdown(long).value)
+})
