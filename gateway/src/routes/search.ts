@@ -9,6 +9,7 @@ import {
   SpanKind,
   withSpan,
 } from '@inkstream/chassis'
+import { BoundedLru } from '@inkstream/chassis/lru'
 import {
   ERROR_CODES,
   InkError,
@@ -107,24 +108,20 @@ interface Kept {
  * gateway answers 503 as it did, not the index as it was.
  */
 export class KeptReplies {
-  private readonly entries = new Map<string, { value: Kept; bytes: number }>()
-  private held = 0
+  private readonly kept: BoundedLru<Kept>
   /** The newest sequence announced or answered from; -1: not known yet. */
   private newest = -1
   /** When a replica was last heard (an announcement, a reply saying its sequence). */
   private heardAt = 0
-  readonly maxEntries: number
-  readonly maxBytes: number
   readonly quietMs: number
 
   constructor({ entries = 10_000, bytes = 32 * 1024 * 1024, quietMs = 3_000 } = {}) {
-    this.maxEntries = entries
-    this.maxBytes = bytes
+    this.kept = new BoundedLru<Kept>(entries, bytes)
     this.quietMs = quietMs
   }
 
   get size(): number {
-    return this.entries.size
+    return this.kept.size
   }
 
   get seq(): number {
@@ -147,39 +144,21 @@ export class KeptReplies {
 
   get(key: string, now = Date.now()): Kept | undefined {
     if (now - this.heardAt > this.quietMs) {
-      if (this.entries.size > 0) this.forget()
+      if (this.kept.size > 0) this.forget()
       return undefined
     }
-    const entry = this.entries.get(key)
-    if (!entry) return undefined
-    // most recently used last: Map keeps insertion order
-    this.entries.delete(key)
-    this.entries.set(key, entry)
-    return entry.value
+    return this.kept.get(key)
   }
 
   /** Keeps a reply made at `seq`: only the newest index's (an older replica's is not kept). */
   set(key: string, seq: number, value: Kept, now = Date.now()): void {
     this.advance(seq, now)
     const bytes = value.head.length + key.length * 2 + 128
-    if (seq !== this.newest || this.maxEntries <= 0 || bytes > this.maxBytes) return
-    const before = this.entries.get(key)
-    if (before) {
-      this.held -= before.bytes
-      this.entries.delete(key)
-    }
-    this.entries.set(key, { value, bytes })
-    this.held += bytes
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.held <= this.maxBytes) break
-      this.entries.delete(oldest)
-      this.held -= entry.bytes
-    }
+    if (seq === this.newest) this.kept.set(key, value, bytes)
   }
 
   clear(): void {
-    this.entries.clear()
-    this.held = 0
+    this.kept.clear()
   }
 }
 
