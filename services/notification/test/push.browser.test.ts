@@ -12,59 +12,19 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { connectNats, type NatsConnection } from '@inkstream/chassis'
-import { type Browser, type BrowserContext, chromium } from 'playwright-core'
-import { commandSender, type Send } from '../../../tools/src/seed/demo.ts'
-import { SERVICES, type Stack, startStack } from '../../../tools/src/stack.ts'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { browserKeys, decryptPush, startPushService } from './push-harness.ts'
+import { launchChromium, type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
 
 const WAIT_MS = 10_000
 const SERIES = 'push-moons'
-let stack: Stack
-let nc: NatsConnection
-let send: Send
-let seriesId: string
+let world: SiteWorld
 let browser: Browser
 let pushService: Awaited<ReturnType<typeof startPushService>>
 
-const site = () => stack.urls.site
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS * 3
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn()
-      if (value !== undefined) return value
-    } catch (error) {
-      last = error
-    }
-    await sleep(50)
-  }
-  throw new Error(`${what}: not within ${WAIT_MS * 3} ms${last ? ` (${last})` : ''}`)
-}
-
-async function publishPage(slug: string): Promise<void> {
-  const pageId = randomUUID()
-  const drafted = await send({
-    type: 'DraftPage',
-    commandId: randomUUID(),
-    pageId,
-    seriesId,
-    chapterId: null,
-    position: Date.now(),
-    slug,
-    title: `The ${slug}`,
-    images: [],
-    commentary: 'A page.',
-  })
-  await send({
-    type: 'PublishPage',
-    commandId: randomUUID(),
-    pageId,
-    expectedVersion: drafted.version,
-  })
-}
+const site = () => world.stack.urls.site
+const until = <T>(what: string, fn: () => Promise<T | undefined>) => waitFor(what, fn, WAIT_MS * 3)
+const publishPage = (slug: string) => world.publishPage(slug)
 
 async function newContext(javaScriptEnabled = true): Promise<BrowserContext> {
   const context = await browser.newContext({
@@ -78,25 +38,11 @@ async function newContext(javaScriptEnabled = true): Promise<BrowserContext> {
 
 before(async () => {
   pushService = await startPushService()
-  stack = await startStack({
-    isolated: true,
-    services: SERVICES.filter((s) =>
-      ['comic', 'render', 'gateway', 'notification'].includes(s.name),
-    ),
-    env: { PUSH_ALLOW_LOOPBACK_HTTP: 'true' },
-  })
-  nc = await connectNats(stack.env.NATS_URL as string, 'push-browser')
-  send = commandSender(nc, stack.ns)
-  seriesId = randomUUID()
-  await send({
-    type: 'CreateSeries',
-    commandId: randomUUID(),
-    seriesId,
+  world = await startSite({
+    client: 'push-browser',
     slug: SERIES,
     title: 'Push moons',
-    readingDirection: 'ltr',
-    format: 'pages',
-    contentWarning: null,
+    env: { PUSH_ALLOW_LOOPBACK_HTTP: 'true' },
   })
   await publishPage('first-moon')
   await until(`/series/${SERIES} with the push button`, async () => {
@@ -108,17 +54,12 @@ before(async () => {
       ? true
       : undefined
   })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
 })
 
 after(async () => {
   await browser?.close()
-  await nc?.close()
-  await stack?.stop()
+  await world?.close()
   await pushService?.close()
 })
 
@@ -284,7 +225,7 @@ test('push browser - the button subscribes, the service worker registers at /sw.
   assert.ok(pushed)
   assert.deepEqual(JSON.parse(decryptPush(pushed.body, b).toString('utf8')), {
     title: 'The second-moon',
-    url: `${stack.env.SITE_URL}/comic/second-moon`,
+    url: `${world.stack.env.SITE_URL}/comic/second-moon`,
     image: null,
   })
 

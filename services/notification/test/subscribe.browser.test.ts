@@ -10,11 +10,9 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { connectNats, type NatsConnection } from '@inkstream/chassis'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { commandSender, type Send } from '../../../tools/src/seed/demo.ts'
-import { SERVICES, type Stack, startStack } from '../../../tools/src/stack.ts'
+import type { Browser, Page } from 'playwright-core'
 import { decoded, startSmtp } from './harness.ts'
+import { launchChromium, type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
 
 const WAIT_MS = 15_000
 const SERIES = 'mail-moons'
@@ -27,44 +25,12 @@ const AXE = readFileSync(
   'utf8',
 )
 
-let stack: Stack
-let nc: NatsConnection
-let send: Send
-let seriesId: string
+let site: SiteWorld
 let browser: Browser
 let smtp: Awaited<ReturnType<typeof startSmtp>>
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined)
-    if (value !== undefined) return value
-    await sleep(50)
-  }
-  throw new Error(`${what}: not within ${WAIT_MS} ms`)
-}
-
-async function publishPage(slug: string): Promise<void> {
-  const pageId = randomUUID()
-  const drafted = await send({
-    type: 'DraftPage',
-    commandId: randomUUID(),
-    pageId,
-    seriesId,
-    chapterId: null,
-    position: Date.now(),
-    slug,
-    title: `The ${slug}`,
-    images: [],
-    commentary: 'A page.',
-  })
-  await send({
-    type: 'PublishPage',
-    commandId: randomUUID(),
-    pageId,
-    expectedVersion: drafted.version,
-  })
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>) => waitFor(what, fn, WAIT_MS)
+const publishPage = (slug: string) => site.publishPage(slug)
 
 /** A link of a mail to this site, as the reader's browser opens it (through nginx). */
 function linkOf(raw: string, path: string): string {
@@ -72,7 +38,7 @@ function linkOf(raw: string, path: string): string {
     `https?://[^/\\s"]+(${path.replace(/[/?]/g, '\\$&')}\\?t=[A-Za-z0-9_.%-]+)`,
   ).exec(decoded(raw))
   if (!m?.[1]) throw new Error(`no ${path} link in the mail`)
-  return `${stack.urls.site}${m[1]}`
+  return `${site.stack.urls.site}${m[1]}`
 }
 
 async function axe(tab: Page): Promise<string[]> {
@@ -88,43 +54,24 @@ async function axe(tab: Page): Promise<string[]> {
 
 before(async () => {
   smtp = await startSmtp()
-  stack = await startStack({
-    isolated: true,
-    services: SERVICES.filter((s) =>
-      ['comic', 'render', 'gateway', 'notification'].includes(s.name),
-    ),
-    env: { SMTP_URL: smtp.url },
-  })
-  nc = await connectNats(stack.env.NATS_URL as string, 'subscribe-browser')
-  send = commandSender(nc, stack.ns)
-  seriesId = randomUUID()
-  await send({
-    type: 'CreateSeries',
-    commandId: randomUUID(),
-    seriesId,
+  site = await startSite({
+    client: 'subscribe-browser',
     slug: SERIES,
     title: 'Mail moons',
-    readingDirection: 'ltr',
-    format: 'pages',
-    contentWarning: null,
+    env: { SMTP_URL: smtp.url },
   })
   await publishPage('first-mail-moon')
   await until(`/series/${SERIES} with its subscribe form`, async () => {
-    const r = await fetch(`${stack.urls.site}/series/${SERIES}`)
+    const r = await fetch(`${site.stack.urls.site}/series/${SERIES}`)
     const html = await r.text()
     return r.status === 200 && html.includes('action="/subscribe"') ? true : undefined
   })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
 })
 
 after(async () => {
   await browser?.close()
-  await nc?.close()
-  await stack?.stop()
+  await site?.close()
   await smtp?.close()
 })
 
@@ -138,7 +85,7 @@ test('subscribe browser - subscribe on a series page, confirm from the mail, uns
   })
   try {
     // 1. the form on the series page
-    await tab.goto(`${stack.urls.site}/series/${SERIES}`)
+    await tab.goto(`${site.stack.urls.site}/series/${SERIES}`)
     const form = tab.locator('form[action="/subscribe"]').first()
     await form.locator('input[type="email"]').fill(EMAIL)
     await Promise.all([
@@ -176,7 +123,9 @@ test('subscribe browser - subscribe on a series page, confirm from the mail, uns
     const before = smtp.to(EMAIL).length
     await publishPage('third-mail-moon')
     await until('the third page served', async () =>
-      (await fetch(`${stack.urls.site}/comic/third-mail-moon`)).status === 200 ? true : undefined,
+      (await fetch(`${site.stack.urls.site}/comic/third-mail-moon`)).status === 200
+        ? true
+        : undefined,
     )
     await sleep(2_000)
     assert.equal(smtp.to(EMAIL).length, before, 'no mail after unsubscribing')
