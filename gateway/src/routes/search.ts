@@ -394,11 +394,7 @@ export default async function searchRoutes(
       answer = await askSearch(nc, ns.query('search'), key, searchWire.reply, timeout)
     } catch (error) {
       log.warn({ err: error }, 'search not answered')
-      return sendJson(
-        reply,
-        503,
-        problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
-      )
+      return unavailable(reply)
     }
     keepSearch(key, checked.q, answer)
     return answerJson(reply, answer)
@@ -448,11 +444,7 @@ export default async function searchRoutes(
           kept.set(key, asked.seq, { head: asked.data.slice(), suggest: asked.answer })
       } catch (error) {
         log.warn({ err: error }, 'suggest not answered')
-        return sendJson(
-          reply,
-          503,
-          problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
-        )
+        return unavailable(reply)
       }
     const answer = asked.answer
     if (answer.ok && format === 'opensearch') {
@@ -523,12 +515,12 @@ function answerJson(reply: FastifyReply, { answer, data }: Asked<SearchReply | S
       .send(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
   if (answer.error.code === ERROR_CODES.VALIDATION)
     return sendJson(reply, 400, problem(answer.error.message))
-  return sendJson(
-    reply,
-    503,
-    problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL),
-  )
+  return unavailable(reply)
 }
+
+/** Search did not answer, or answered that it could not: a 503 to try again. */
+const unavailable = (reply: FastifyReply) =>
+  sendJson(reply, 503, problem('search is unavailable, try again shortly', ERROR_CODES.INTERNAL))
 
 const message = (error: unknown): string =>
   error instanceof InkError ? error.message : 'invalid request'
