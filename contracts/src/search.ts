@@ -318,3 +318,24 @@ export const searchWire = {
   insightsRequest: contract(InsightsRequest, 'insights request'),
   insightsReply: contract(InsightsReply, 'insights reply'),
 }
+
+/**
+ * A query id as search makes it: `<day>.<md5 of the normalised text>.<12 hex nonce>`, so any
+ * replica can count a click without asking the one that answered. Groups: day, hash.
+ */
+export const QUERY_ID_PATTERN = /^(\d{4}-\d{2}-\d{2})\.([0-9a-f]{32})\.[0-9a-f]{12}$/
+
+const QUERY_ID_END = new TextEncoder().encode('"}')
+
+/**
+ * A kept search reply made whole again with a query id of its own: `head` is the reply's JSON
+ * up to the id's opening quote (the id is its last field, and needs no escaping).
+ */
+export function withQueryId(head: Uint8Array, queryId: string): Uint8Array {
+  const id = new TextEncoder().encode(queryId)
+  const out = new Uint8Array(head.length + id.length + QUERY_ID_END.length)
+  out.set(head, 0)
+  out.set(id, head.length)
+  out.set(QUERY_ID_END, head.length + id.length)
+  return out
+}

@@ -14,6 +14,7 @@ import {
   ERROR_CODES,
   InkError,
   type Names,
+  QUERY_ID_PATTERN,
   renderSearchSubject,
   SEARCH_PAGE_MAX,
   SEARCH_SEQ_HEADER,
@@ -26,6 +27,7 @@ import {
   searchPageWire,
   searchServedSubject,
   searchWire,
+  withQueryId,
 } from '@inkstream/contracts'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { ERROR_PAGES } from '../error-pages.ts'
@@ -162,9 +164,6 @@ export class KeptReplies {
   }
 }
 
-/** A search's query id as the service makes it: `<day>.<md5 of the text>.<12 hex nonce>`. */
-const QUERY_ID = /^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{32})\.[0-9a-f]{12}$/
-const QUERY_ID_END = encoder.encode('"}')
 const utcDay = () => new Date().toISOString().slice(0, 10)
 
 /** Nonces of the query ids minted here, drawn from a pool (one call per 1,024). */
@@ -179,13 +178,8 @@ function nonce(): string {
   return nonces.toString('hex', nonceAt - 6, nonceAt)
 }
 
-const concat = (a: Uint8Array, b: Uint8Array, c: Uint8Array): Buffer => {
-  const out = Buffer.allocUnsafe(a.length + b.length + c.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  out.set(c, a.length + b.length)
-  return out
-}
+/** The bytes as a Buffer, not copied (fastify sends Buffers as they are). */
+const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 /**
  * Asks the search service with a request already validated here (`parse`): sent as it is,
@@ -387,7 +381,7 @@ export default async function searchRoutes(
       return fresh(reply)
         .code(200)
         .header('content-type', JSON_TYPE)
-        .send(concat(hit.head, encoder.encode(`${hit.prefix}.${nonce()}`), QUERY_ID_END))
+        .send(asBuffer(withQueryId(hit.head, `${hit.prefix}.${nonce()}`)))
     }
     let answer: Asked<SearchReply>
     try {
@@ -403,7 +397,8 @@ export default async function searchRoutes(
   /** Keeps a search reply of a replica that said its index: the JSON up to the query id. */
   function keepSearch(key: string, q: string, { answer, data, seq }: Asked<SearchReply>) {
     if (seq === undefined || !answer.ok) return
-    const prefix = QUERY_ID.exec(answer.queryId)?.[1]
+    const id = QUERY_ID_PATTERN.exec(answer.queryId)
+    const prefix = id ? `${id[1]}.${id[2]}` : undefined
     const head = data.length - answer.queryId.length - 2
     // the id is last and needs no escaping: the reply ends `…"queryId":"<id>"}`
     if (

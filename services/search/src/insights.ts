@@ -5,6 +5,7 @@ import {
   InkError,
   type InsightsReply,
   type InsightsRequest,
+  QUERY_ID_PATTERN,
 } from '@inkstream/contracts'
 
 // What readers look for, without anything that identifies them: per UTC day and normalised
@@ -37,7 +38,6 @@ export const MIGRATIONS: Migration[] = [
   },
 ]
 
-const QUERY_ID = /^(\d{4}-\d{2}-\d{2})\.([0-9a-f]{32})\.[0-9a-f]{12}$/
 const DAY_MS = 86_400_000
 
 const hashOf = (text: string): string => createHash('md5').update(text).digest('hex')
@@ -88,7 +88,7 @@ export class Insights {
 
   /** Counts the first click after a query; unknown or repeated ids count nothing. */
   async click(queryId: string): Promise<boolean> {
-    const m = QUERY_ID.exec(queryId)
+    const m = QUERY_ID_PATTERN.exec(queryId)
     if (!m) return false
     const [, day, hash] = m as unknown as [string, string, string]
     const inserted = await sql<{ affectedRows: number }>(

@@ -31,6 +31,7 @@ import {
   searchGenerationSubject,
   searchServedSubject,
   searchWire,
+  withQueryId,
 } from '@inkstream/contracts'
 import { headers, type Msg } from '@nats-io/nats-core'
 import type { SearchConfig } from './config.ts'
@@ -63,7 +64,6 @@ export interface CachedReply {
 }
 
 const encoder = new TextEncoder()
-const QUERY_ID_END = encoder.encode('"}')
 
 /**
  * `serve` of the chassis with a reply cache in front: the request is decoded and validated
@@ -140,14 +140,6 @@ function serveCached<Req>(
     if (!sub.isClosed() && !nc.isClosed()) await sub.drain()
   }
   return Object.assign(sub, { stopServing })
-}
-
-const concat = (a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(a.length + b.length + c.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  out.set(c, a.length + b.length)
-  return out
 }
 
 /** The cache key of a search: its query text as parsed alike, then every other field. */
@@ -235,7 +227,7 @@ export async function startSearch(
           if (!hit) return undefined
           // counted like a query that ran; a query id of its own
           const queryId = insights.record(hit.normalised as string, hit.total as number)
-          return concat(hit.head, encoder.encode(queryId), QUERY_ID_END)
+          return withQueryId(hit.head, queryId)
         },
         handle(request) {
           const generation = index.generation
