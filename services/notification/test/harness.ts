@@ -21,6 +21,8 @@ export interface Received {
   raw: string
   headers: Map<string, string>
   messageId: string
+  /** When the server accepted it (Date.now()). */
+  at: number
 }
 
 /** A real SMTP server (smtp-server) keeping what it receives; `refuse` answers chosen codes. */
@@ -45,7 +47,13 @@ export async function startSmtp() {
         const raw = Buffer.concat(chunks).toString('utf8')
         const headers = parseHeaders(raw)
         for (const r of session.envelope.rcptTo)
-          received.push({ to: r.address, raw, headers, messageId: headers.get('message-id') ?? '' })
+          received.push({
+            to: r.address,
+            raw,
+            headers,
+            messageId: headers.get('message-id') ?? '',
+            at: Date.now(),
+          })
         cb()
       })
     },
