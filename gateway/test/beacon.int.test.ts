@@ -27,6 +27,7 @@ import {
   saltKey,
   utcDay,
   type ViewEvent,
+  viewsIn,
   visitorHash,
 } from '@inkstream/contracts'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
@@ -60,7 +61,7 @@ async function storedViews(): Promise<ViewEvent[]> {
     seq++
   ) {
     const m = await jsm.streams.getMessage(a.stream, { seq })
-    if (m) out.push(analyticsCodec.decode(m.data) as ViewEvent)
+    if (m) out.push(...viewsIn(analyticsCodec.decode(m.data)))
   }
   return out
 }

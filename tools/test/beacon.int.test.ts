@@ -15,6 +15,7 @@ import {
   saltKey,
   utcDay,
   type ViewEvent,
+  viewsIn,
   visitorHash,
 } from '@inkstream/contracts'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
@@ -46,7 +47,7 @@ describe('view beacon through nginx and the gateway', () => {
     if (info.state.messages === 0) return out
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const m = await jsm.streams.getMessage(stream, { seq })
-      if (m) out.push(analyticsCodec.decode(m.data) as ViewEvent)
+      if (m) out.push(...viewsIn(analyticsCodec.decode(m.data)))
     }
     return out
   }

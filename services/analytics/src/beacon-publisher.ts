@@ -1,5 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import type { Logger } from '@inkstream/chassis'
-import { analyticsCodec, analyticsNames, type Names, type ViewEvent } from '@inkstream/contracts'
+import {
+  analyticsNames,
+  type Names,
+  VIEW_BATCH_MAX,
+  type ViewEvent,
+  viewBatchJson,
+  viewJson,
+} from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/nats-core'
 import { ensureAnalyticsStream } from './stream.ts'
@@ -8,7 +16,7 @@ export interface BeaconPublisherOptions {
   nc: NatsConnection
   names: Pick<Names, 'ns' | 'keyPrefix'>
   log: Logger
-  /** Publishes awaiting their ack at once (pipelined); default 1,024. */
+  /** Messages (batches of views) awaiting their ack at once (pipelined); default 64. */
   maxInFlight?: number
   /** Events accepted but not yet stored, in flight included; above it submit refuses. Default 20,000. */
   maxBuffered?: number
@@ -19,16 +27,20 @@ export interface BeaconPublisherOptions {
    * 1,000 views/s a batch of 2 ms cost the gateway 15% more CPU per view than one of 10 ms).
    */
   batchMs?: number
+  /** Most views in one message (default and ceiling VIEW_BATCH_MAX). */
+  viewsPerMessage?: number
 }
 
 export interface PublisherStats {
   accepted: number
   refused: number
-  /** Stored (acked by JetStream; duplicates included). */
+  /** Views stored (acked by JetStream; duplicates included). */
   published: number
-  /** Acks that said the id was already stored (a retry after a lost ack). */
+  /** Messages (ViewBatch) stored. */
+  messages: number
+  /** Messages whose ack said the batch id was already stored (a retry after a lost ack). */
   duplicates: number
-  /** Publishes retried after an error. */
+  /** Messages retried after an error. */
   retries: number
   /** Accepted, not yet acked. */
   buffered: number
@@ -48,28 +60,34 @@ export interface BeaconPublisher {
 }
 
 /**
- * The gateway's way into the ANALYTICS stream. Each view is published with
- * `Nats-Msg-Id = event.id`, so a retry after a lost ack is stored once (the projection also
- * counts by event id); up to `maxInFlight` publishes are pipelined, the rest wait in a bounded
- * buffer. A failed publish goes back to the front and is retried with a backoff: nothing
+ * The gateway's way into the ANALYTICS stream. Views taken within `batchMs` go out as one
+ * ViewBatch message (at most `viewsPerMessage` views) with `Nats-Msg-Id` = the batch's own id,
+ * so a retry after a lost ack (the same batch, the same id, the same bytes) is stored once;
+ * up to `maxInFlight` messages are pipelined, the views behind them wait in a bounded buffer.
+ * A failed publish goes back to the front as it was and is retried with a backoff: nothing
  * accepted is dropped while the process lives, and close() flushes before the connection goes.
  *
  * The publishes are JetStream's (a message with a reply subject, the stream's PubAck as the
  * answer), written here over one wildcard inbox instead of `js.publish()`: that makes a request
- * per message, with two Error objects (stack traces) and a timer each, which cost more than
- * the rest of a beacon's handling. Here an ack is matched by its reply subject, and one sweep
- * every `publishTimeoutMs / 4` times out what was not answered.
+ * per message, with two Error objects (stack traces) and a timer each. Here an ack is matched
+ * by its reply subject, and one sweep every `publishTimeoutMs / 4` times out what was not
+ * answered.
  */
 export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPublisher {
   const { nc, log } = options
   const subject = analyticsNames(options.names).viewSubject
-  const maxInFlight = options.maxInFlight ?? 1_024
+  const maxInFlight = options.maxInFlight ?? 64
   const maxBuffered = options.maxBuffered ?? 20_000
   const timeout = options.publishTimeoutMs ?? 5_000
   const batchMs = options.batchMs ?? 10
-  const batchSize = Math.min(256, maxInFlight)
-  const queue: Item[] = []
-  let head = 0
+  const perMessage = Math.max(
+    1,
+    Math.min(options.viewsPerMessage ?? VIEW_BATCH_MAX, VIEW_BATCH_MAX),
+  )
+  /** Views taken and not yet in a message, as their JSON. */
+  let queue: string[] = []
+  /** Messages made and not stored, to be sent again first (same id, same bytes). */
+  const again: Batch[] = []
   let closed = false
   let backoffUntil = 0
   let backoffMs = 0
@@ -79,6 +97,7 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
     accepted: 0,
     refused: 0,
     published: 0,
+    messages: 0,
     duplicates: 0,
     retries: 0,
     buffered: 0,
@@ -87,7 +106,7 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
   const inbox = createInbox()
   const prefixLength = inbox.length + 1
   let nextToken = 0
-  const inFlight = new Map<string, { item: Item; at: number }>()
+  const inFlight = new Map<string, { batch: Batch; at: number }>()
 
   const settleIdle = () => {
     if (stats.buffered !== 0) return
@@ -95,11 +114,10 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
     idle.clear()
   }
 
-  const failed = (item: Item, error: unknown) => {
+  const failed = (batch: Batch, error: unknown) => {
     stats.retries++
     // back to the front: order does not matter to counting, loss does
-    if (head > 0) queue[--head] = item
-    else queue.unshift(item)
+    again.unshift(batch)
     backoffMs = Math.min(Math.max(backoffMs * 2, 50), 2_000)
     backoffUntil = Date.now() + backoffMs
     if (stats.retries % 100 === 1)
@@ -113,11 +131,12 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
     if (!entry) return // answered after its timeout: it is being retried (a duplicate then)
     inFlight.delete(token)
     const ack = readAck(msg)
-    if (ack instanceof Error) failed(entry.item, ack)
+    if (ack instanceof Error) failed(entry.batch, ack)
     else {
-      stats.published++
+      stats.messages++
+      stats.published += entry.batch.views
       if (ack.duplicate) stats.duplicates++
-      stats.buffered--
+      stats.buffered -= entry.batch.views
       backoffMs = 0
       settleIdle()
     }
@@ -134,7 +153,7 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
       for (const [token, entry] of inFlight) {
         if (entry.at > before) break // insertion order is publish order
         inFlight.delete(token)
-        failed(entry.item, new Error(`no JetStream ack in ${timeout} ms`))
+        failed(entry.batch, new Error(`no JetStream ack in ${timeout} ms`))
         expired++
       }
       if (expired > 0) pump()
@@ -149,6 +168,17 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
     pump()
   }
 
+  /** The next message to send: one to retry, or the views queued first, made into one. */
+  const nextBatch = (): Batch | undefined => {
+    const retry = again.shift()
+    if (retry) return retry
+    if (queue.length === 0) return undefined
+    const views = queue.length <= perMessage ? queue : queue.slice(0, perMessage)
+    queue = views === queue ? [] : queue.slice(perMessage)
+    const id = randomUUID()
+    return { id, data: encoder.encode(viewBatchJson(id, views)), views: views.length }
+  }
+
   const pump = () => {
     const now = Date.now()
     if (now < backoffUntil) {
@@ -160,22 +190,19 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
       }, backoffUntil - now)
       return
     }
-    while (inFlight.size < maxInFlight && head < queue.length) {
-      const item = queue[head++] as Item
-      if (head > 4096 && head * 2 > queue.length) {
-        queue.splice(0, head)
-        head = 0
-      }
+    while (inFlight.size < maxInFlight) {
+      const batch = nextBatch()
+      if (!batch) return
       const token = (nextToken++).toString(36)
-      inFlight.set(token, { item, at: now })
+      inFlight.set(token, { batch, at: now })
       const h = headers()
-      h.set('Nats-Msg-Id', item.id)
+      h.set('Nats-Msg-Id', batch.id)
       try {
-        nc.publish(subject, item.data, { reply: `${inbox}.${token}`, headers: h })
+        nc.publish(subject, batch.data, { reply: `${inbox}.${token}`, headers: h })
       } catch (error) {
         // the connection is closed or draining: keep it, retry later
         inFlight.delete(token)
-        failed(item, error)
+        failed(batch, error)
         pump()
         return
       }
@@ -189,13 +216,12 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
         stats.refused++
         return 'refused'
       }
-      const data = analyticsCodec.encode(event)
-      queue.push({ id: event.id, data })
+      queue.push(viewJson(event))
       stats.accepted++
       stats.buffered++
-      // publish in batches: what arrived within `batchMs` goes out in one socket write to NATS
-      // (a write per view would cost more than the rest of the view), a full batch at once
-      if (queue.length - head >= batchSize) pump()
+      // publish in batches: what arrived within `batchMs` goes out as one message (a message
+      // per view would cost more than the rest of the view), a full one at once
+      if (queue.length >= perMessage) pump()
       else if (!timer) timer = setTimeout(flushBatch, batchMs)
       return 'accepted'
     },
@@ -222,9 +248,13 @@ export function createBeaconPublisher(options: BeaconPublisherOptions): BeaconPu
   }
 }
 
-interface Item {
+const encoder = new TextEncoder()
+
+/** One message: a ViewBatch's id, its JSON's bytes, how many views it holds. */
+interface Batch {
   id: string
   data: Uint8Array
+  views: number
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   utcDay,
   VIEW_PATH,
   type ViewEvent,
+  viewsIn,
 } from '@inkstream/contracts'
 import type { Redis } from 'ioredis'
 import type { Catalog, PageInfo } from './catalog.ts'
@@ -203,9 +204,12 @@ export async function applyViews(
       d.uniques += uniques
     } else deltas.set(k, { day, kind, key, views, uniques })
   }
-  const views = batch.filter(
-    (b): b is StoredCommit<ViewEvent> => b.subject === options.viewSubject && !('kind' in b.commit),
-  )
+  // a ViewBatch message counts as its views, each with the message's sequence
+  const views: StoredCommit<ViewEvent>[] = []
+  for (const b of batch)
+    if (b.subject === options.viewSubject)
+      for (const view of viewsIn(b.commit))
+        views.push({ seq: b.seq, subject: b.subject, commit: view })
   if (views.length === 0) return { counted: [], learned }
 
   // 1. the rate limit: views per visitor and minute, exact across batches

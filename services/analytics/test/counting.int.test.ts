@@ -74,9 +74,14 @@ describe('analytics counting', () => {
       view({ path: '/comic/nope', visitor: v3 }),
       view({ path: '/comic/two', pageId: p1, visitor: v3 }), // a real id on another's path
     ]
-    const seq = await w.views(events)
-    // the gateway retrying a publish: stored once (the acks name the first copies), counted once
+    // a stream of both forms: views a message each (what gateways published before), then
+    // ViewBatch messages (what the gateway's publisher sends now)
+    await w.views(events.slice(0, 6))
+    const { seq, ids } = await w.batches(events.slice(6), { perBatch: 4 })
+    // a gateway retrying a publish: stored once (the acks name the first copies), counted once,
+    // a lone view by its id, a batch by the batch's id
     assert.ok((await w.views([events[0] as never, events[3] as never])) < seq)
+    assert.ok((await w.batches(events.slice(6, 10), { ids: ids.slice(0, 1) })).seq < seq)
     await svc.counter.waitFor(seq)
 
     const s = await ask('summary', { from: today, to: today })

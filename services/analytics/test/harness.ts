@@ -16,6 +16,8 @@ import {
   type Names,
   names,
   sha256Hex,
+  VIEW_BATCH_MAX,
+  type ViewBatch,
   type ViewEvent,
 } from '@inkstream/contracts'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
@@ -37,8 +39,17 @@ export interface World {
     slug: string
     publish?: boolean
   }): Promise<string>
-  /** Publishes view events straight to the stream (as the gateway's publisher does); last seq. */
+  /** Publishes view events straight to the stream, a message each (as gateways did before); last seq. */
   views(events: ViewEvent[]): Promise<number>
+  /**
+   * Publishes view events as ViewBatch messages of at most `perBatch` (as the gateway's
+   * publisher does), each with `Nats-Msg-Id` = its id (`ids` to send a batch again); last seq
+   * and the batches' ids.
+   */
+  batches(
+    events: ViewEvent[],
+    o?: { perBatch?: number; ids?: string[] },
+  ): Promise<{ seq: number; ids: string[] }>
   cleanup(): Promise<void>
 }
 
@@ -111,6 +122,19 @@ export async function createWorld(extra: Partial<AnalyticsConfig> = {}): Promise
         events.map((e) => js.publish(subject, analyticsCodec.encode(e), { msgID: e.id })),
       )
       return Math.max(0, ...acks.map((a) => a.seq))
+    },
+    async batches(events, o = {}) {
+      const subject = analyticsNames(ns).viewSubject
+      const per = o.perBatch ?? VIEW_BATCH_MAX
+      const ids: string[] = []
+      const acks = []
+      for (let i = 0; i < events.length; i += per) {
+        const id = o.ids?.[ids.length] ?? randomUUID()
+        ids.push(id)
+        const batch: ViewBatch = { kind: 'views', id, views: events.slice(i, i + per) }
+        acks.push(js.publish(subject, analyticsCodec.encode(batch), { msgID: id }))
+      }
+      return { seq: Math.max(0, ...(await Promise.all(acks)).map((a) => a.seq)), ids }
     },
     async cleanup() {
       await jsm.streams.delete(analyticsNames(ns).stream).catch(() => {})
