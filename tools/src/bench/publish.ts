@@ -26,6 +26,14 @@ import { sleep, type Timing, timing, waitFor } from './timing.ts'
 // list. Each was fetched before (nginx held the old copy, or the reader's cached 404), so the
 // figure includes the purge.
 //
+// Polling asks as a reader's browser revalidates: with the ETag of the copy it last saw
+// (If-None-Match). While nginx still holds that copy it answers 304 from its cache, without a
+// body; the first 200 is the moment nginx serves another copy, whose body is then checked. The
+// same moment as fetching every body, for less: eight 2,000-entry lists fetched whole every
+// 20 ms cost the bench 124 ms of CPU per sample (p50, in a wait of 200 ms: most of one of the
+// two cores render has), conditionally 49 ms (`BENCH_PUBLISH_POLL=full` polls the old way,
+// for comparison; `pollCpu` is the bench's own CPU while it waits, per sample).
+//
 // Then renders per change: for each kind of change, how many paths render wrote (HTML cache
 // entries stamped with the change's stream sequence), with the archive's size beside it.
 
@@ -43,6 +51,10 @@ export interface PublishResult {
   paths: number
   /** The slowest path of the slowest sample. */
   slowest: string
+  /** How the paths were polled: conditional requests (the default) or whole bodies. */
+  poll: 'conditional' | 'full'
+  /** The bench's own CPU while polling, per sample (ms). */
+  pollCpu: Timing
   renders: RendersPerChange[]
 }
 
@@ -66,12 +78,21 @@ export async function publishToVisible(
   ns: string,
   site: string,
   stores: { redisUrl: string; mariadbUrl: string },
-  options: { pages: number; samples: number; timeoutMs: number },
+  options: { pages: number; samples: number; timeoutMs: number; poll?: 'conditional' | 'full' },
 ): Promise<PublishResult> {
   const send = commandSender(nc, ns)
   const n = names(ns)
+  const poll = options.poll ?? (process.env.BENCH_PUBLISH_POLL === 'full' ? 'full' : 'conditional')
+  /** The ETag of the copy last seen at each path: asked with If-None-Match when polling. */
+  const seen = new Map<string, string>()
   const fetchAnswer = async (path: string) => {
-    const res = await fetch(`${site}${path}`, { redirect: 'manual' })
+    const etag = poll === 'conditional' ? seen.get(path) : undefined
+    const res = await fetch(`${site}${path}`, {
+      redirect: 'manual',
+      headers: etag ? { 'if-none-match': etag } : {},
+    })
+    const tag = res.headers.get('etag')
+    if (tag) seen.set(path, tag)
     return { status: res.status, text: await res.text(), location: res.headers.get('location') }
   }
   // 1. the archive
@@ -150,6 +171,7 @@ export async function publishToVisible(
     const page: number[] = []
     const neighbour: number[] = []
     const every: number[] = []
+    const pollCpu: number[] = []
     let slowest = { ms: 0, path: '' }
     let paths = 0
     let previous = last.slug
@@ -193,6 +215,7 @@ export async function publishToVisible(
       }
       paths = Object.keys(checks).length
       // what readers had cached before: the old copies (and the new page's 404)
+      seen.clear()
       await Promise.all(Object.keys(checks).map(fetchAnswer))
       const start = performance.now()
       const published = await send({
@@ -202,6 +225,7 @@ export async function publishToVisible(
         expectedVersion: drafted.version,
       })
       answered.push(performance.now() - start)
+      const cpu = process.cpuUsage()
       const times = await Promise.all(
         Object.entries(checks).map(([path, check]) =>
           waitFor(
@@ -215,6 +239,8 @@ export async function publishToVisible(
           })),
         ),
       )
+      const used = process.cpuUsage(cpu)
+      pollCpu.push((used.user + used.system) / 1000)
       const byPath = new Map(times.map((t) => [t.path, t.ms]))
       page.push(byPath.get(pagePath(slug)) ?? Number.NaN)
       neighbour.push(byPath.get(pagePath(previous)) ?? Number.NaN)
@@ -258,6 +284,8 @@ export async function publishToVisible(
       every: timing(every),
       paths,
       slowest: slowest.path,
+      poll,
+      pollCpu: timing(pollCpu),
       renders,
     }
   } finally {

@@ -412,6 +412,9 @@ function report(r: Results) {
     )
     note(`(slowest path of the slowest sample: ${p.slowest})`)
     note(
+      `(polled with ${p.poll === 'full' ? 'whole fetches' : 'If-None-Match'}; the bench's own CPU while polling, per sample: p50 / p99 ${fmt(p.pollCpu.p50, 1)} / ${fmt(p.pollCpu.p99, 1)} ms)`,
+    )
+    note(
       `(the PublishPage command answered, appended to the log: p50 / p99 ${fmt(p.answered.p50, 1)} / ${fmt(p.answered.p99, 1)} ms)`,
     )
     note(
