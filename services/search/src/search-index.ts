@@ -495,18 +495,21 @@ export class SearchIndex {
     const chapter = page.chapterId ? this.content.chapters.get(page.chapterId) : undefined
     // the scored words the page holds, and in which fields
     const matched = new Set<string>()
+    const lengths = new Set<number>()
     let fields = 0
     for (const group of groups)
       for (const [term] of group.terms) {
         const mask = this.index.fieldsHolding(result.doc, term)
         if (mask === 0) continue
-        matched.add(this.index.termOf(term))
+        const word = this.index.termOf(term)
+        matched.add(word)
+        lengths.add(word.length)
         fields |= mask
       }
     const field = SEARCH_FIELDS.find((_, f) => fields & (1 << f)) ?? 'title'
     // made again for the few hits shown rather than kept for every page
     const text = this.fieldOf(page, field)
-    const cut = snippet(text, (w) => matched.has(w))
+    const cut = snippet(text, (w) => matched.has(w), undefined, lengths)
     return {
       pageId,
       slug: page.slug,
@@ -608,7 +611,8 @@ function best(matches: Matches, k: number): Match[] {
 function anchorOf(field: SearchField, text: string, first: number): string | null {
   if (first < 0) return null
   if (field === 'transcript') {
-    const line = text.slice(0, first).split('\n').length
+    let line = 1
+    for (let at = text.indexOf('\n'); at >= 0 && at < first; at = text.indexOf('\n', at + 1)) line++
     return `#${transcriptLineId(line)}`
   }
   if (field === 'commentary') {

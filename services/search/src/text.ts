@@ -2,8 +2,6 @@
 // the way back from a folded match to the original text for snippets.
 
 const MARKS = /\p{M}+/gu
-const ASCII = /^[ -~\t\n\r]*$/
-const ASCII_WORD = /[A-Za-z0-9]+/g
 const WORD = /[\p{L}\p{N}]+/gu
 
 /** Case and accent folding: "Éclair" and "eclair" are one word. */
@@ -63,29 +61,62 @@ export interface WordSpan {
 
 /** The words of a text with their places in the original (folding can change lengths). */
 export function wordSpans(text: string): WordSpan[] {
-  return [...eachWord(text, 0)]
+  const out: WordSpan[] = []
+  eachRun(text, 0, (start, end, ascii) => {
+    const run = text.slice(start, end)
+    for (const folded of ascii ? [run.toLowerCase()] : (fold(run).match(WORD) ?? []))
+      out.push({ start, end, folded })
+    return false
+  })
+  return out
+}
+
+/** Letters, digits and marks of code points from U+0080 on, as found (`WORD_CHAR`). */
+const wordCodes = new Map<number, boolean>()
+const WORD_CHAR = /^[\p{L}\p{N}\p{M}]$/u
+
+function isWordCode(cp: number): boolean {
+  if (cp < 128) return (cp >= 97 && cp <= 122) || (cp >= 65 && cp <= 90) || (cp >= 48 && cp <= 57)
+  let is = wordCodes.get(cp)
+  if (is === undefined) {
+    is = WORD_CHAR.test(String.fromCodePoint(cp))
+    // the scripts a comic is written in; past them, tested each time rather than kept
+    if (cp < 0x3400) wordCodes.set(cp, is)
+  }
+  return is
 }
 
 /**
- * The words of `text` from `from` on, as `wordSpans` gives them, one at a time: a snippet
- * reads until its first match and then only its window, not every word of a long field.
+ * Calls `visit(start, end, ascii)` for each run of letters, digits and marks of `text` from
+ * `from` on (`ascii`: the run is only ASCII letters and digits, so its folded form is its lower
+ * case, one word), until `visit` returns true. No match array, span or string per word: a
+ * snippet walks a field's words up to its first match, and at ten hits a query that was most
+ * of what it allocated.
  */
-function* eachWord(text: string, from: number): Generator<WordSpan> {
-  // ASCII (most text): folding is lower-casing and keeps places, no per-word normalising
-  if (ASCII.test(text)) {
-    const re = new RegExp(ASCII_WORD)
-    re.lastIndex = from
-    for (let m = re.exec(text); m; m = re.exec(text))
-      yield { start: m.index, end: m.index + m[0].length, folded: m[0].toLowerCase() }
-    return
-  }
-  const re = /[\p{L}\p{N}\p{M}]+/gu
-  re.lastIndex = from
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const start = m.index
-    // a word folds to one or more words (ligatures, marks): keep their pieces together
-    for (const piece of fold(m[0]).match(WORD) ?? [])
-      yield { start, end: start + m[0].length, folded: piece }
+function eachRun(
+  text: string,
+  from: number,
+  visit: (start: number, end: number, ascii: boolean) => boolean,
+): void {
+  const n = text.length
+  let i = from
+  for (;;) {
+    let cp = 0
+    while (i < n) {
+      cp = text.codePointAt(i) as number
+      if (isWordCode(cp)) break
+      i += cp > 0xffff ? 2 : 1
+    }
+    if (i >= n) return
+    const start = i
+    let ascii = true
+    while (i < n) {
+      cp = text.codePointAt(i) as number
+      if (!isWordCode(cp)) break
+      if (cp >= 128) ascii = false
+      i += cp > 0xffff ? 2 : 1
+    }
+    if (visit(start, i, ascii)) return
   }
 }
 
@@ -101,42 +132,61 @@ export interface Snippet {
 /**
  * A window of about `size` characters around the first word of `text` that `isMatch` accepts,
  * every accepted word in it wrapped in <mark>, the rest escaped. No match: the text's start.
+ * `lengths`, when given, holds the length of every word `isMatch` may accept: ASCII words of
+ * other lengths are skipped without making their folded form.
  */
-export function snippet(text: string, isMatch: (folded: string) => boolean, size = 160): Snippet {
-  let firstSpan: WordSpan | undefined
-  for (const s of eachWord(text, 0))
-    if (isMatch(s.folded)) {
-      firstSpan = s
-      break
-    }
-  if (!firstSpan) {
+export function snippet(
+  text: string,
+  isMatch: (folded: string) => boolean,
+  size = 160,
+  lengths?: ReadonlySet<number>,
+): Snippet {
+  // a word folds to one or more words (ligatures, marks): accepted when one of them is
+  const accepts = (start: number, end: number, ascii: boolean): boolean => {
+    if (ascii)
+      return (!lengths || lengths.has(end - start)) && isMatch(text.slice(start, end).toLowerCase())
+    for (const piece of fold(text.slice(start, end)).match(WORD) ?? [])
+      if (isMatch(piece)) return true
+    return false
+  }
+  let firstStart = -1
+  let firstEnd = -1
+  eachRun(text, 0, (start, end, ascii) => {
+    if (!accepts(start, end, ascii)) return false
+    firstStart = start
+    firstEnd = end
+    return true
+  })
+  if (firstStart < 0) {
     const cut = text.length > size ? `${text.slice(0, cutAt(text, size))}…` : text
     return { html: escapeHtml(cut), first: -1, matched: '' }
   }
   // start a little before the match, at a word boundary
-  let start = Math.max(0, firstSpan.start - Math.floor(size / 3))
+  let start = Math.max(0, firstStart - Math.floor(size / 3))
   if (start > 0) {
     const space = text.indexOf(' ', start)
-    start = space >= 0 && space < firstSpan.start ? space + 1 : firstSpan.start
+    start = space >= 0 && space < firstStart ? space + 1 : firstStart
   }
   let end = Math.min(text.length, start + size)
   if (end < text.length) {
     const space = text.lastIndexOf(' ', end)
-    if (space > firstSpan.end) end = space
-    else end = Math.max(end, firstSpan.end)
+    if (space > firstEnd) end = space
+    else end = Math.max(end, firstEnd)
   }
   let html = start > 0 ? '…' : ''
   let at = start
   // the matches in the window: from the first on (none before it), up to the window's end
-  for (const s of eachWord(text, firstSpan.start)) {
-    if (s.end > end) break
-    if (s.start < at || !isMatch(s.folded)) continue
-    html += `${escapeHtml(text.slice(at, s.start))}<mark>${escapeHtml(text.slice(s.start, s.end))}</mark>`
-    at = s.end
-  }
+  eachRun(text, firstStart, (s, e, ascii) => {
+    if (e > end) return true
+    if (s >= at && accepts(s, e, ascii)) {
+      html += `${escapeHtml(text.slice(at, s))}<mark>${escapeHtml(text.slice(s, e))}</mark>`
+      at = e
+    }
+    return false
+  })
   html += escapeHtml(text.slice(at, end))
   if (end < text.length) html += '…'
-  return { html, first: firstSpan.start, matched: text.slice(firstSpan.start, firstSpan.end) }
+  return { html, first: firstStart, matched: text.slice(firstStart, firstEnd) }
 }
 
 function cutAt(text: string, size: number): number {

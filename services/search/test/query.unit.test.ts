@@ -37,6 +37,25 @@ test('text - folding strips accents and case, snippets escape everything but mar
   assert.match(cut.html, /<mark>kraken<\/mark>/)
 })
 
+test('text - snippets of accented, ligature and astral text; the length hint changes nothing', () => {
+  const text = 'SEÑORA ÉLODIE: a ﬁsh, 😀 x², the Café — and café again… Kraken KRAKEN 𝒜b'
+  const cases: [string[], string][] = [
+    [['elodie'], 'SEÑORA <mark>ÉLODIE</mark>: a ﬁsh,'],
+    [['fish'], '<mark>ﬁsh</mark>'],
+    [['cafe'], 'the <mark>Café</mark> — and <mark>café</mark> again…'],
+    [['kraken'], '<mark>Kraken</mark> <mark>KRAKEN</mark>'],
+    [['x2'], '<mark>x²</mark>'],
+  ]
+  for (const [matched, part] of cases) {
+    const isMatch = (w: string) => matched.includes(w)
+    const plain = snippet(text, isMatch)
+    assert.ok(plain.html.includes(part), `${plain.html} has ${part}`)
+    const hinted = snippet(text, isMatch, 160, new Set(matched.map((w) => w.length)))
+    assert.deepEqual(hinted, plain)
+  }
+  assert.deepEqual(snippet(text, () => false).first, -1)
+})
+
 test('text - markdown syntax and link targets are stripped', () => {
   assert.equal(
     stripMarkdown('# Title\n**bold** and _it_ [link](http://x.y/z) <em>x</em>').replace(
