@@ -32,6 +32,7 @@ import beaconRoutes, {
   type BeaconStats,
   beaconServerFactory,
   newBeaconStats,
+  type ServerFastPath,
 } from './routes/beacon.ts'
 import imageRoutes from './routes/images.ts'
 import readerRoutes from './routes/reader.ts'
@@ -115,11 +116,13 @@ export async function buildApp(
     log: deps.log,
     stats: deps.beaconStats ?? newBeaconStats(),
   }
+  // kept search replies are answered there too (routes/search.ts adds its own)
+  const fastPaths: ServerFastPath[] = []
   const app = fastify({
     ...SERVER_OPTIONS,
     loggerInstance: deps.log,
     // view beacons are answered by the server before fastify (routes/beacon.ts)
-    serverFactory: beaconServerFactory(beacons),
+    serverFactory: beaconServerFactory(beacons, fastPaths),
     ...options,
   })
   await app.register(pageCache, {
@@ -154,6 +157,7 @@ export async function buildApp(
     ns: deps.ns,
     log: deps.log,
     site: deps.site ?? { name: 'Inkstream', url: '' },
+    fastPaths,
     ...defined({ timeoutMs: deps.searchTimeoutMs, keep: deps.searchKeep }),
   })
   await app.register(beaconRoutes, beacons)

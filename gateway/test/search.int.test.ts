@@ -406,4 +406,37 @@ describe('gateway search - replies kept until a replica announces a newer index'
     const counted = got.flatMap((g) => g.queries).filter((q) => q.q === 'lighthouse')
     assert.deepEqual(counted, [{ q: 'lighthouse', total: 3, count: 3 }])
   })
+
+  test('a listening server answers a search asked again by its URL the same, before fastify', async () => {
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const url = `${base}/api/search?q=beacon%20light&limit=4`
+    const first = await fetch(url)
+    const second = await fetch(url)
+    assert.equal(asked.filter((q) => q === 'beacon light').length, 1)
+    assert.equal(second.status, 200)
+    // the same headers (Date aside; fetch sorts them) and JSON as fastify's from the kept reply
+    const viaRoute = await app.inject('/api/search?q=beacon+light&limit=4')
+    const headersOf = (h: Headers) => [...h.entries()].filter(([name]) => name !== 'date')
+    const [a, b] = [await first.json(), await second.json()]
+    assert.deepEqual({ ...b, queryId: a.queryId }, a)
+    assert.notEqual(b.queryId, a.queryId)
+    assert.match(b.queryId, new RegExp(`^${prefix}\\.[0-9a-f]{12}$`))
+    assert.deepEqual(headersOf(second.headers), headersOf(first.headers))
+    assert.deepEqual(
+      headersOf(second.headers).filter(([name]) => name !== 'connection' && name !== 'keep-alive'),
+      Object.entries(viaRoute.headers)
+        .filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name))
+        .map(([name, value]) => [name, String(value)])
+        .sort(([x], [y]) => (x < y ? -1 : 1)),
+    )
+    assert.deepEqual({ ...viaRoute.json(), queryId: a.queryId }, a)
+    // a newer index: the URL is asked again, not answered from before it
+    seq += 1
+    await announce(seq)
+    const after = await fetch(url)
+    assert.equal((await after.json()).hits[0].title, `beacon light at ${seq}`)
+    assert.equal(asked.filter((q) => q === 'beacon light').length, 2)
+    // a query the route refuses is still refused (the fast path knows only what was kept)
+    assert.equal((await fetch(`${base}/api/search?q=beacon%20light&limit=4&x=1`)).status, 400)
+  })
 })

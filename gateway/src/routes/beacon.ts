@@ -373,12 +373,19 @@ export default async function beaconRoutes(
   })
 }
 
+/** Answers a request before fastify (true), or leaves it to fastify's routes (false). */
+export type ServerFastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+
 /**
  * fastify's `serverFactory`: the HTTP server fastify would make (its timeouts set the same
  * way), with the beacon's fast path in front of fastify's handler. `inject()` bypasses the
  * server, so tests through it take the routes; a listening server takes both.
  */
-export function beaconServerFactory(options: BeaconRoutesOptions): FastifyServerFactory {
+export function beaconServerFactory(
+  options: BeaconRoutesOptions,
+  /** Other routes' fast paths, tried after the beacon's (search's kept replies); filled later. */
+  others: readonly ServerFastPath[] = [],
+): FastifyServerFactory {
   const fastPath = beaconFastPath(options)
   return (handler, opts) => {
     const server = createServer(handler)
@@ -389,8 +396,11 @@ export function beaconServerFactory(options: BeaconRoutesOptions): FastifyServer
     // as before, through the instrumentation, to fastify's handler.
     const emit = server.emit
     server.emit = function (this: typeof server, event: string | symbol, ...args: unknown[]) {
-      if (event === 'request' && fastPath(args[0] as IncomingMessage, args[1] as ServerResponse))
-        return true
+      if (event === 'request') {
+        const [req, res] = args as [IncomingMessage, ServerResponse]
+        if (fastPath(req, res)) return true
+        for (const other of others) if (other(req, res)) return true
+      }
       return emit.apply(this, [event, ...args] as Parameters<typeof emit>)
     } as typeof server.emit
     const { keepAliveTimeout, requestTimeout, connectionTimeout } = opts as {

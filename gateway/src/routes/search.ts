@@ -33,6 +33,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { ERROR_PAGES } from '../error-pages.ts'
 import { CACHE_NONE, CSP_HTML, HTML_TYPE, RETRY_AFTER } from '../headers.ts'
 import { sendBuiltin } from '../send.ts'
+import type { ServerFastPath } from './beacon.ts'
 
 // Search at the reader edge: the results page (render makes it per request), the JSON API
 // and suggestions (the search service answers), the OpenSearch description, and click
@@ -53,6 +54,11 @@ export interface SearchRoutesOptions {
    * long without hearing a replica they are trusted (default 3 s).
    */
   keep?: { entries?: number; bytes?: number; quietMs?: number }
+  /**
+   * The HTTP server's fast paths (routes/beacon.ts `beaconServerFactory`): a search asked
+   * again by the same URL is answered there from its kept reply, before fastify.
+   */
+  fastPaths?: ServerFastPath[]
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -66,11 +72,14 @@ const problem = (message: string, code: string = ERROR_CODES.VALIDATION) => ({
   error: { code, message },
 })
 
-const fresh = (reply: FastifyReply) =>
-  reply
-    .header('cache-control', CACHE_NONE)
-    .header('x-accel-expires', '0')
-    .header('x-content-type-options', 'nosniff')
+/** Headers of every search answer: never cached, by nginx or the browser. */
+const FRESH = {
+  'cache-control': CACHE_NONE,
+  'x-accel-expires': '0',
+  'x-content-type-options': 'nosniff',
+} as const
+
+const fresh = (reply: FastifyReply) => reply.headers(FRESH)
 
 function sendJson(reply: FastifyReply, status: number, body: unknown, type = JSON_TYPE) {
   fresh(reply).code(status).header('content-type', type)
@@ -282,6 +291,41 @@ export default async function searchRoutes(
   }
   const flushing = setInterval(flushServed, 1_000)
   flushing.unref()
+  /** The JSON of a search answered from its kept reply (a query id of its own), counted. */
+  const keptSearch = (key: string): Buffer | undefined => {
+    const hit = kept.get(key)
+    if (!hit?.prefix?.startsWith(utcDay())) return undefined
+    const count = served.get(key)
+    if (count) count.count++
+    else served.set(key, { q: hit.q as string, total: hit.total ?? 0, count: 1 })
+    return asBuffer(withQueryId(hit.head, `${hit.prefix}.${nonce()}`))
+  }
+  // The key each URL of `/api/search` parsed to (what the route makes of a request depends on
+  // its URL alone): asked again by the same URL, a kept reply is answered by the HTTP server
+  // before fastify, without routing, hooks, request and reply objects, parse and validation
+  // (most of the gateway's time per kept reply). Anything else goes through the route.
+  const keyOfUrl = new BoundedLru<string>(
+    options.keep?.entries ?? 10_000,
+    (options.keep?.bytes ?? 32 * 1024 * 1024) / 4,
+  )
+  let closing = false
+  options.fastPaths?.push((req, res) => {
+    const url = req.url
+    if (closing || req.method !== 'GET' || !url?.startsWith('/api/search?')) return false
+    // a GET with a body is refused by the error pages' hook: fastify answers it
+    const length = req.headers['content-length']
+    if ((length !== undefined && length !== '0') || req.headers['transfer-encoding']) return false
+    const key = keyOfUrl.get(url)
+    const body = key === undefined ? undefined : keptSearch(key)
+    if (!body) return false
+    res.writeHead(200, { ...FRESH, 'content-type': JSON_TYPE, 'content-length': body.length })
+    res.end(body)
+    return true
+  })
+  // fastify answers 503 once closing: so does the fast path, by leaving requests to it
+  app.addHook('preClose', async () => {
+    closing = true
+  })
   app.addHook('onClose', async () => {
     clearInterval(flushing)
     flushServed()
@@ -373,16 +417,9 @@ export default async function searchRoutes(
       return sendJson(reply, 400, problem(message(error)))
     }
     const key = JSON.stringify(checked)
-    const hit = kept.get(key)
-    if (hit?.prefix?.startsWith(utcDay())) {
-      const count = served.get(key)
-      if (count) count.count++
-      else served.set(key, { q: checked.q, total: hit.total ?? 0, count: 1 })
-      return fresh(reply)
-        .code(200)
-        .header('content-type', JSON_TYPE)
-        .send(asBuffer(withQueryId(hit.head, `${hit.prefix}.${nonce()}`)))
-    }
+    keyOfUrl.set(request.url, key, (request.url.length + key.length) * 2 + 64)
+    const keptJson = keptSearch(key)
+    if (keptJson) return fresh(reply).code(200).header('content-type', JSON_TYPE).send(keptJson)
     let answer: Asked<SearchReply>
     try {
       answer = await askSearch(nc, ns.query('search'), key, searchWire.reply, timeout)
