@@ -426,10 +426,10 @@ describe('gateway search - replies kept until a replica announces a newer index'
       headersOf(second.headers).filter(([name]) => name !== 'connection' && name !== 'keep-alive'),
       Object.entries(viaRoute.headers)
         .filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name))
-        .map(([name, value]) => [name, String(value)])
+        .map(([name, value]): [string, string] => [name, String(value)])
         .sort(([x], [y]) => (x < y ? -1 : 1)),
     )
-    assert.deepEqual({ ...viaRoute.json(), queryId: a.queryId }, a)
+    assert.deepEqual({ ...(viaRoute.json() as object), queryId: a.queryId }, a)
     // a newer index: the URL is asked again, not answered from before it
     seq += 1
     await announce(seq)
