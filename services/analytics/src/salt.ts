@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { type Names, saltKey, utcDay } from '@inkstream/contracts'
 import type { Redis } from 'ioredis'
 
@@ -106,5 +106,5 @@ export function createSaltKeeper(options: {
  * contracts carry for the browser; the gateway hashes every view.
  */
 export function nodeVisitorHash(salt: string, site: string, ip: string, userAgent: string): string {
-  return createHash('sha256').update(`${salt}\n${site}\n${ip}\n${userAgent}`).digest('hex')
+  return hash('sha256', `${salt}\n${site}\n${ip}\n${userAgent}`, 'hex')
 }
