@@ -37,8 +37,8 @@ export type ServiceSpec = {
   /** Node/V8 flags before the entry (see NODE_FLAGS). */
   nodeFlags?: string[]
   /**
-   * CPU priority (the process' nice value, 0 when unset): work that may lag behind the
-   * readers' requests without losing anything runs below them.
+   * CPU priority below the stack's own (added to its nice value; 0 when unset): work that may
+   * lag behind the readers' requests without losing anything runs below them.
    */
   nice?: number
 }
@@ -302,7 +302,8 @@ function startService(
   })
   if (spec.nice && child.pid !== undefined) {
     try {
-      os.setPriority(child.pid, spec.nice)
+      // below the stack's own priority, as `nice -n` would start it
+      os.setPriority(child.pid, Math.min(19, os.getPriority() + spec.nice))
     } catch {
       // not permitted here: the service runs at the stack's own priority
     }
