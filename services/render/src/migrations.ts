@@ -173,4 +173,14 @@ export const MIGRATIONS: Migration[] = [
     name: 'render outbox: the trace context of the owing batch',
     up: ['ALTER TABLE render_outbox ADD COLUMN IF NOT EXISTS trace VARCHAR(64) NULL'],
   },
+  {
+    // The site's feeds (the newest 20 published pages of every series) were a scan and a
+    // filesort of every published page with all its columns: 10 ms of MariaDB per
+    // publication at 2,000 pages, in the drain's critical path; the index picks the 20 (1 ms).
+    version: 7,
+    name: 'render pages: newest published first, across series',
+    up: [
+      'ALTER TABLE render_pages ADD KEY IF NOT EXISTS render_pages_recent (status, published_at, page_id)',
+    ],
+  },
 ]

@@ -27,10 +27,12 @@ export function createPurge(
         attributes: { [ATTR_INK_PATH]: path, 'http.request.method': 'GET' },
       },
       async (span) => {
+        // a timer cleared once answered: AbortSignal.timeout fires after every purge, each
+        // firing making a DOMException with its stack (2-3 ms of render per publication)
+        const abort = new AbortController()
+        const timer = setTimeout(() => abort.abort(), PURGE_TIMEOUT_MS)
         try {
-          const res = await fetch(`${base}${path}`, {
-            signal: AbortSignal.timeout(PURGE_TIMEOUT_MS),
-          })
+          const res = await fetch(`${base}${path}`, { signal: abort.signal })
           // read the short answer: cancelling the body aborts it (a DOMException each, a
           // fifth of render's purge time) and closes the kept-alive connection
           await res.arrayBuffer()
@@ -39,6 +41,8 @@ export function createPurge(
             log.warn({ path, status: res.status }, 'nginx purge refused')
         } catch (error) {
           log.warn({ path, err: error }, 'nginx purge failed')
+        } finally {
+          clearTimeout(timer)
         }
       },
     )

@@ -39,10 +39,17 @@ export const dateOf = (iso: string): SafeHtml =>
 /**
  * Cards and lines of list items, by the item they were made from (LIST_ITEM: one per page
  * version, views/common.ts), so a long archive's 2,000 cards are built once, not per
- * publication and list. (One with an `extra`, or without LIST_ITEM, is built each time.)
+ * publication and list. One with an `extra` (the site's date archive names each page's
+ * series) is kept beside it with that extra, and reused while the extra is the same text.
+ * (One without LIST_ITEM is built each time.)
  */
-const cards = new WeakMap<PageListItem, SafeHtml>()
-const lines = new WeakMap<PageListItem, SafeHtml>()
+interface Made {
+  plain?: SafeHtml
+  extra?: string
+  withExtra?: SafeHtml
+}
+const cards = new WeakMap<PageListItem, Made>()
+const lines = new WeakMap<PageListItem, Made>()
 
 /**
  * Makes V8 store a string built by concatenation (a tree of its pieces) as one flat string.
@@ -55,20 +62,31 @@ const flatten = (s: string): void => {
 }
 
 const once = (
-  made: WeakMap<PageListItem, SafeHtml>,
+  made: WeakMap<PageListItem, Made>,
   page: PageListItem,
   extra: SafeHtml | '',
   make: () => SafeHtml,
 ): SafeHtml => {
   const item = page[LIST_ITEM]
-  if (extra !== '' || !item) return make()
-  let out = made.get(item)
-  if (!out) {
-    out = make()
-    flatten(out.value)
-    made.set(item, out)
+  if (!item) return make()
+  let kept = made.get(item)
+  if (!kept) {
+    kept = {}
+    made.set(item, kept)
   }
-  return out
+  if (extra === '') {
+    if (!kept.plain) {
+      kept.plain = make()
+      flatten(kept.plain.value)
+    }
+    return kept.plain
+  }
+  if (kept.extra !== extra.value || !kept.withExtra) {
+    kept.withExtra = make()
+    kept.extra = extra.value
+    flatten(kept.withExtra.value)
+  }
+  return kept.withExtra
 }
 
 /** A page as a card: thumbnail, title, date; `extra` after the date (e.g. its series). */

@@ -37,6 +37,15 @@ const FILES = KINDS.map((k) => FEED_FILES[k].replaceAll('.', '\\.')).join('|')
 const PATH = new RegExp(`^(?:/series/(${SLUG}))?/(${FILES})$`)
 const kindOf = (file: string): FeedKind | undefined => KINDS.find((k) => FEED_FILES[k] === file)
 
+/**
+ * The site's newest pages, picked from the index alone (migration 7), then joined: joined
+ * first, MariaDB read every published page of every series and sorted them (10 ms at 2,000
+ * pages, each publication; 1 ms so).
+ */
+const SITE_NEWEST = `p.page_id IN (SELECT page_id FROM (SELECT page_id FROM render_pages
+  FORCE INDEX (render_pages_recent) WHERE status = 'published'
+  ORDER BY published_at DESC, page_id DESC LIMIT ${FEED_ITEMS}) AS newest)`
+
 /** A feed's items: the RSS, Atom and JSON feeds of one scope read them once per snapshot. */
 export function readFeed(db: Queryable, seriesSlug: string | null): Promise<FeedView | null> {
   return memoized(db, `feed:${seriesSlug ?? ''}`, () => readFeedOnce(db, seriesSlug))
@@ -47,7 +56,7 @@ async function readFeedOnce(db: Queryable, seriesSlug: string | null): Promise<F
   if (seriesSlug !== null && !s) return null
   const items = await publishedPages(
     db,
-    s ? 'p.series_id = ?' : '1 = 1',
+    s ? 'p.series_id = ?' : SITE_NEWEST,
     s ? [s.series_id] : [],
     `p.published_at DESC, p.page_id DESC LIMIT ${FEED_ITEMS}`,
   )
