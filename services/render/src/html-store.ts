@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { Redis } from '@inkstream/chassis'
 import { HTML_FIELDS, htmlKey } from '@inkstream/contracts'
+import { createSegmentCache } from './gzip-segments.ts'
 import type { Tombstone } from './views/view.ts'
 
 // The Redis side of the HTML cache (contracts/html-cache.ts). Writes and removals carry the
@@ -12,7 +13,7 @@ import type { Tombstone } from './views/view.ts'
 // unpublish cannot bring the page back after it.
 
 const gzipAsync = promisify(gzip)
-/** Bytes above which a body is compressed at level 6 (below: 9). */
+/** Bytes above which a body is compressed in kept pieces (gzip-segments.ts; below: level 9). */
 const LARGE_BODY = 64 * 1024
 export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8'
 
@@ -51,12 +52,16 @@ export interface HtmlStore {
 }
 
 export function createHtmlStore(redis: Redis, keyPrefix: string): HtmlStore {
+  // a long list (a 2,000-page archive) is the same bytes after a publication but a few
+  // hundred: its pieces compressed before are reused, only the changed ones are compressed
+  // (at level 9; a whole level-6 stream of each long list was most of storing it)
+  const segments = createSegmentCache()
   return {
     async put(path, text, seq, type = HTML_CONTENT_TYPE) {
       const body = Buffer.from(text, 'utf8')
-      // level 9 for pages (every byte counts on a phone); a long list's last few per cent
-      // cost twice the time of level 6, and a reader waits on it after each publication
-      const gz = await gzipAsync(body, { level: body.length > LARGE_BODY ? 6 : 9 })
+      // level 9 for pages (every byte counts on a phone)
+      const gz =
+        body.length > LARGE_BODY ? await segments.gzip(body) : await gzipAsync(body, { level: 9 })
       const written = await redis.eval(
         WRITE,
         1,

@@ -69,8 +69,14 @@ test('list items - one per page version; its card built once, also for a copy wi
   const retitled = listItem({ ...row, version: 11, title: 'Renamed' })
   assert.notEqual(retitled, item)
   assert.ok(pageCard(retitled).value.includes('Renamed'))
-  // an extra is not cached with the card
-  assert.ok(pageCard(item, raw('<b>x</b>')).value.endsWith('<b>x</b></li>'))
+  // a card with an extra is kept beside the plain one, for that extra's text
+  const withX = pageCard(item, raw('<b>x</b>'))
+  assert.ok(withX.value.endsWith('<b>x</b></li>'))
+  assert.equal(pageCard(item, raw('<b>x</b>')), withX, 'the same extra text: the kept card')
+  assert.equal(pageCard(item), card, 'the plain card is still kept')
+  const withY = pageCard(item, raw('<b>y</b>'))
+  assert.ok(withY.value.endsWith('<b>y</b></li>'), 'another extra: made again')
+  assert.notEqual(withY, withX)
   // a plain item (no LIST_ITEM) is built each time, correctly
   const plain = {
     slug: 'p-2',

@@ -85,9 +85,18 @@ export function dateArchivePage(
   const path = scope ? seriesDateArchivePath(scope.slug) : DATE_ARCHIVE_PATH
   const byChapter = scope ? seriesArchivePath(scope.slug) : ARCHIVE_PATH
   const title = scope ? `${scope.title}: archive by date` : 'Archive by date'
-  // On the site's archive, each page names its series.
-  const line = (p: DatedPage) =>
-    pageLine(p, scope ? '' : html` <span class="muted">· ${p.series.title}</span>`)
+  // On the site's archive, each page names its series (made once per series: a kept line is
+  // reused while its series' part is the same text)
+  const named = new Map<string, SafeHtml>()
+  const seriesOf = (p: DatedPage): SafeHtml => {
+    let extra = named.get(p.series.slug)
+    if (!extra) {
+      extra = html` <span class="muted">· ${p.series.title}</span>`
+      named.set(p.series.slug, extra)
+    }
+    return extra
+  }
+  const line = (p: DatedPage) => pageLine(p, scope ? '' : seriesOf(p))
   const main = html`<h1>${title}</h1>
 <p><a href="${byChapter}">Archive by chapter</a></p>
 ${years.length === 0 ? html`<p>Nothing published yet.</p>` : ''}

@@ -56,9 +56,10 @@ const lines = new WeakMap<PageListItem, Made>()
  * A kept card is reused in every later list: flat, a list's final string is walked as 2,000
  * pieces, not 30,000 (a 2,000-card archive: template and Buffer.from 6.5 -> 3 ms, p50).
  */
-const flatten = (s: string): void => {
+const flatten = (s: string): string => {
   // a number conversion reads the whole string, which flattens it in place
   Number(s)
+  return s
 }
 
 const once = (
@@ -81,7 +82,8 @@ const once = (
     }
     return kept.plain
   }
-  if (kept.extra !== extra.value || !kept.withExtra) {
+  // (the same SafeHtml for every line of a list: compared flat, once flattened)
+  if (kept.extra !== flatten(extra.value) || !kept.withExtra) {
     kept.withExtra = make()
     kept.extra = extra.value
     flatten(kept.withExtra.value)
