@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash as digest, randomBytes } from 'node:crypto'
 import { type Logger, type Migration, migrate, type Pool, sql } from '@inkstream/chassis'
 import {
   ERROR_CODES,
@@ -40,8 +40,30 @@ export const MIGRATIONS: Migration[] = [
 
 const DAY_MS = 86_400_000
 
-const hashOf = (text: string): string => createHash('md5').update(text).digest('hex')
+const hashOf = (text: string): string => digest('md5', text, 'hex')
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+
+/** The UTC day of a query, made once per day rather than per query. */
+let today = { from: 0, to: 0, day: '' }
+function dayOfQuery(ms: number): string {
+  if (ms < today.from || ms >= today.to) {
+    const from = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
+    today = { from, to: from + DAY_MS, day: dayOf(ms) }
+  }
+  return today.day
+}
+
+/** Nonces of query ids, drawn from a pool (one call per 1,024, not one per query). */
+let nonces = Buffer.alloc(0)
+let nonceAt = 0
+function nonce(): string {
+  if (nonceAt + 6 > nonces.length) {
+    nonces = randomBytes(6 * 1024)
+    nonceAt = 0
+  }
+  nonceAt += 6
+  return nonces.toString('hex', nonceAt - 6, nonceAt)
+}
 
 export class Insights {
   private pending = new Map<
@@ -68,7 +90,7 @@ export class Insights {
 
   /** Counts a query (in memory, written within a second); returns its query id. */
   record(text: string, results: number, now = Date.now()): string {
-    return `${this.count(text, results, 1, now)}.${randomBytes(6).toString('hex')}`
+    return `${this.count(text, results, 1, now)}.${nonce()}`
   }
 
   /**
@@ -76,7 +98,7 @@ export class Insights {
    * SearchServed); returns `<day>.<hash>`, its query ids' prefix.
    */
   count(text: string, results: number, times: number, now = Date.now()): string {
-    const day = dayOf(now)
+    const day = dayOfQuery(now)
     const hash = hashOf(text)
     const key = `${day}.${hash}`
     const row = this.pending.get(key) ?? { day, hash, text, n: 0, zero: 0 }

@@ -122,4 +122,32 @@ describe('term index', () => {
     }
     assert.equal(live.documentCount, fresh.documentCount)
   })
+
+  test('holds - a frequent term checked in its bit set answers as its postings do, live changes too', () => {
+    const index = new TermIndex(['title', 'body'])
+    const held = (d: number) => d % 3 !== 1
+    const add = (d: number) =>
+      index.add(`d${d}`, [[`w${d % 7}`], held(d) ? ['common', `x${d % 11}`] : [`x${d % 11}`]])
+    for (let d = 0; d < 3_000; d++) add(d)
+    const common = index.termId('common') as number
+    const rare = index.termId('w3') as number
+    assert.ok(index.docFrequency(common) >= 1_024)
+    const check = () => {
+      for (let doc = 0; doc < 3_200; doc++) {
+        assert.equal(index.holds(doc, common), index.fieldsHolding(doc, common) !== 0, `doc ${doc}`)
+        assert.equal(index.holds(doc, rare), index.fieldsHolding(doc, rare) !== 0, `doc ${doc}`)
+      }
+    }
+    check()
+    // additions (postings in tails), removals (compacted past a share), an id added again
+    for (let d = 3_000; d < 3_100; d++) add(d)
+    check()
+    assert.equal(index.holds(3_000, common), true)
+    for (let d = 0; d < 600; d++) index.remove(`d${d}`)
+    add(5)
+    check()
+    const last = index.shortIdOf('d5') as number
+    assert.equal(index.holds(last, common), true)
+    assert.equal(index.holds(last, index.termId('x5') as number), true)
+  })
 })
