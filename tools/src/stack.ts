@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { databaseOf, ensureDatabase } from '@inkstream/chassis'
@@ -36,11 +35,6 @@ export type ServiceSpec = {
   port: Exclude<PortName, 'site'>
   /** Node/V8 flags before the entry (see NODE_FLAGS). */
   nodeFlags?: string[]
-  /**
-   * CPU priority below the stack's own (added to its nice value; 0 when unset): work that may
-   * lag behind the readers' requests without losing anything runs below them.
-   */
-  nice?: number
 }
 
 /**
@@ -89,9 +83,6 @@ export const SERVICES: ServiceSpec[] = [
     entry: 'services/analytics/src/main.ts',
     port: 'analyticsHealth',
     nodeFlags: ['--max-semi-space-size=8'],
-    // Counting may lag a spike: the views wait in the ANALYTICS stream (30 days) and are
-    // counted when the CPU is free, while the beacons' 204s and the readers' pages come first.
-    nice: 10,
   },
   {
     name: 'notification',
@@ -300,14 +291,6 @@ function startService(
     env: { ...process.env, ...env, OTEL_SERVICE_NAME: `inkstream-${spec.name}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  if (spec.nice && child.pid !== undefined) {
-    try {
-      // below the stack's own priority, as `nice -n` would start it
-      os.setPriority(child.pid, Math.min(19, os.getPriority() + spec.nice))
-    } catch {
-      // not permitted here: the service runs at the stack's own priority
-    }
-  }
   const logFile = path.join(logDir, `${spec.name}.log`)
   const log = createWriteStream(logFile, { flags: 'a' })
   const running: Running = { spec, child, logFile }

@@ -56,26 +56,6 @@ describe('stack with stand-in services', () => {
     assert.equal(await admin.text(), '<p>inkstream-editor /admin</p>')
   })
 
-  test("startStack - analytics counts below the readers (nice 10), the others at the stack's priority", () => {
-    const niceOf = (pid: number) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
-    }
-    const own = niceOf(process.pid)
-    const nices = Object.fromEntries(
-      stack.processes.map((p) => [p.name, niceOf(p.pid as number) - own]),
-    )
-    assert.deepEqual(nices, {
-      comic: 0,
-      render: 0,
-      editor: 0,
-      gateway: 0,
-      search: 0,
-      analytics: 10,
-      notification: 0,
-    })
-  })
-
   test('stop - children exit, logs stay, the database is dropped', async () => {
     const database = `ink_test_${stack.ns}`
     await stack.stop()
