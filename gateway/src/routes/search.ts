@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { Logger, NatsConnection } from '@inkstream/chassis'
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -9,7 +8,7 @@ import {
   SpanKind,
   withSpan,
 } from '@inkstream/chassis'
-import { BoundedLru } from '@inkstream/chassis/lru'
+import { BoundedLru, queryNonce } from '@inkstream/chassis/lru'
 import {
   ERROR_CODES,
   InkError,
@@ -175,18 +174,6 @@ export class KeptReplies {
 
 const utcDay = () => new Date().toISOString().slice(0, 10)
 
-/** Nonces of the query ids minted here, drawn from a pool (one call per 1,024). */
-let nonces = Buffer.alloc(0)
-let nonceAt = 0
-function nonce(): string {
-  if (nonceAt + 6 > nonces.length) {
-    nonces = randomBytes(6 * 1024)
-    nonceAt = 0
-  }
-  nonceAt += 6
-  return nonces.toString('hex', nonceAt - 6, nonceAt)
-}
-
 /** The bytes as a Buffer, not copied (fastify sends Buffers as they are). */
 const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
@@ -298,7 +285,7 @@ export default async function searchRoutes(
     const count = served.get(key)
     if (count) count.count++
     else served.set(key, { q: hit.q as string, total: hit.total ?? 0, count: 1 })
-    return asBuffer(withQueryId(hit.head, `${hit.prefix}.${nonce()}`))
+    return asBuffer(withQueryId(hit.head, `${hit.prefix}.${queryNonce()}`))
   }
   // The key each URL of `/api/search` parsed to (what the route makes of a request depends on
   // its URL alone): asked again by the same URL, a kept reply is answered by the HTTP server

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+
 /**
  * Values by key, least recently used first out, bounded in entries and in bytes (as the
  * caller counts them). What search keeps of its replies and the gateway of search's: both
@@ -53,4 +55,19 @@ export class BoundedLru<V> {
     this.entries.clear()
     this.held = 0
   }
+}
+
+/**
+ * 12 hex digits of randomness, drawn from a pool (one `randomBytes` per 1,024 draws, not one
+ * per call): the nonce in the query ids search and the gateway mint for every answer.
+ */
+let nonces = Buffer.alloc(0)
+let nonceAt = 0
+export function queryNonce(): string {
+  if (nonceAt + 6 > nonces.length) {
+    nonces = randomBytes(6 * 1024)
+    nonceAt = 0
+  }
+  nonceAt += 6
+  return nonces.toString('hex', nonceAt - 6, nonceAt)
 }

@@ -1,5 +1,6 @@
-import { hash as digest, randomBytes } from 'node:crypto'
+import { hash as digest } from 'node:crypto'
 import { type Logger, type Migration, migrate, type Pool, sql } from '@inkstream/chassis'
+import { queryNonce } from '@inkstream/chassis/lru'
 import {
   ERROR_CODES,
   InkError,
@@ -53,18 +54,6 @@ function dayOfQuery(ms: number): string {
   return today.day
 }
 
-/** Nonces of query ids, drawn from a pool (one call per 1,024, not one per query). */
-let nonces = Buffer.alloc(0)
-let nonceAt = 0
-function nonce(): string {
-  if (nonceAt + 6 > nonces.length) {
-    nonces = randomBytes(6 * 1024)
-    nonceAt = 0
-  }
-  nonceAt += 6
-  return nonces.toString('hex', nonceAt - 6, nonceAt)
-}
-
 export class Insights {
   private pending = new Map<
     string,
@@ -90,7 +79,7 @@ export class Insights {
 
   /** Counts a query (in memory, written within a second); returns its query id. */
   record(text: string, results: number, now = Date.now()): string {
-    return `${this.count(text, results, 1, now)}.${nonce()}`
+    return `${this.count(text, results, 1, now)}.${queryNonce()}`
   }
 
   /**
