@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { Agent, get as httpGet } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { createPool, createRedis, type NatsConnection, request, sql } from '@inkstream/chassis'
 import {
   ARCHIVE_PATH,
@@ -32,7 +34,9 @@ import { sleep, type Timing, timing, waitFor } from './timing.ts'
 // same moment as fetching every body, for less: eight 2,000-entry lists fetched whole every
 // 20 ms cost the bench 124 ms of CPU per sample (p50, in a wait of 200 ms: most of one of the
 // two cores render has), conditionally 49 ms (`BENCH_PUBLISH_POLL=full` polls the old way,
-// for comparison; `pollCpu` is the bench's own CPU while it waits, per sample).
+// for comparison; `pollCpu` is the bench's own CPU while it waits, per sample). The polls go
+// through node:http on kept-alive sockets rather than fetch, whose per-request cost (undici's
+// streams and headers objects) was most of what the conditional polls still cost.
 //
 // Then renders per change: for each kind of change, how many paths render wrote (HTML cache
 // entries stamped with the change's stream sequence), with the archive's size beside it.
@@ -85,16 +89,42 @@ export async function publishToVisible(
   const poll = options.poll ?? (process.env.BENCH_PUBLISH_POLL === 'full' ? 'full' : 'conditional')
   /** The ETag of the copy last seen at each path: asked with If-None-Match when polling. */
   const seen = new Map<string, string>()
-  const fetchAnswer = async (path: string) => {
-    const etag = poll === 'conditional' ? seen.get(path) : undefined
-    const res = await fetch(`${site}${path}`, {
-      redirect: 'manual',
-      headers: etag ? { 'if-none-match': etag } : {},
+  // node:http on kept-alive sockets, not fetch: undici's fetch costs several times the CPU
+  // per request, and at 1,200 polls a second that is CPU taken from render beside it
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+  const fetchAnswer = (path: string) =>
+    new Promise<{ status: number; text: string; location: string | null }>((resolve, reject) => {
+      const etag = poll === 'conditional' ? seen.get(path) : undefined
+      const req = httpGet(
+        `${site}${path}`,
+        {
+          agent,
+          headers: { 'accept-encoding': 'gzip', ...(etag ? { 'if-none-match': etag } : {}) },
+        },
+        (res) => {
+          const tag = res.headers.etag
+          if (tag) seen.set(path, tag)
+          const status = res.statusCode ?? 0
+          const location = res.headers.location ?? null
+          if (status === 304) {
+            res.resume()
+            res.on('end', () => resolve({ status, text: '', location }))
+            return
+          }
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const body = Buffer.concat(chunks)
+            const text = (
+              res.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body
+            ).toString('utf8')
+            resolve({ status, text, location })
+          })
+          res.on('error', reject)
+        },
+      )
+      req.on('error', reject)
     })
-    const tag = res.headers.get('etag')
-    if (tag) seen.set(path, tag)
-    return { status: res.status, text: await res.text(), location: res.headers.get('location') }
-  }
   // 1. the archive
   const started = performance.now()
   const archive = await seedPages(nc, ns, options.pages, { prefix: 'archive' })
@@ -290,6 +320,7 @@ export async function publishToVisible(
     }
   } finally {
     redis.disconnect()
+    agent.destroy()
     await pool.end()
   }
 }
