@@ -33,7 +33,9 @@ import { printVitals, type VitalsResult, webVitals } from './vitals.ts'
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const SECONDS = env('BENCH_SECONDS', 8)
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50)
-const PUBLISH_SAMPLES = env('BENCH_PUBLISH_SAMPLES', 40)
+// 100: a p99 of 40 samples is their maximum (one hiccup of the machine decides it), of 100 the
+// second highest
+const PUBLISH_SAMPLES = env('BENCH_PUBLISH_SAMPLES', 100)
 const ARCHIVE_PAGES = env('BENCH_ARCHIVE_PAGES', 2_000)
 const REPLAY_PAGES = env('BENCH_REPLAY_PAGES', 2_000)
 const REPLAY_EVENTS_PER_PAGE = env('BENCH_REPLAY_EVENTS_PER_PAGE', 50)
@@ -405,8 +407,8 @@ function report(r: Results) {
       p.neighbour.p99 < 250,
     )
     row(
-      `publish to every affected path fresh (${p.paths} paths), p50 / p99 (ms)`,
-      `${fmt(p.every.p50, 1)} / ${fmt(p.every.p99, 1)}`,
+      `publish to every affected path fresh (${p.paths} paths), p50 / p99 / max (ms)`,
+      `${fmt(p.every.p50, 1)} / ${fmt(p.every.p99, 1)} / ${fmt(p.every.max, 1)}`,
       'p99 < 250 ms',
       p.every.p99 < 250,
     )
