@@ -78,21 +78,33 @@ const publicOnly: Lookup = (hostname, options, callback) => {
   })
 }
 
+/** What one POST came to: the status (null: no answer), and for anything but a 2xx why. */
+export interface PostOutcome {
+  code: number | null
+  error: string | null
+  /** The start of the answer's body (at most 1 KB; the rest is never read). */
+  text: string
+  /** The answer's Retry-After header, as sent. */
+  retryAfter: string | null
+}
+
 /**
  * One POST (node:http, no redirects followed): the status and the start of the answer (1 KB,
- * for the log; the rest is never read), or the connection's error.
+ * for the log; the rest is never read), or the connection's error. Unless `allowPrivate`, a
+ * name is resolved at connect time and refused when it resolves to a private address
+ * (`publicOnly`): webhooks, and the push services readers' browsers name.
  */
 export function postOnce(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | Uint8Array,
   o: { allowPrivate: boolean; timeoutMs: number },
-): Promise<{ code: number | null; error: string | null }> {
+): Promise<PostOutcome> {
   const u = new URL(url)
   const send = u.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve) => {
     let settled = false
-    const done = (r: { code: number | null; error: string | null }) => {
+    const done = (r: PostOutcome) => {
       if (settled) return
       settled = true
       resolve(r)
@@ -111,6 +123,7 @@ export function postOnce(
       },
       (res) => {
         const code = res.statusCode ?? 0
+        const retryAfter = res.headers['retry-after'] ?? null
         let text = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
@@ -124,6 +137,8 @@ export function postOnce(
               code >= 200 && code < 300
                 ? null
                 : `HTTP ${code}${text ? `: ${text.slice(0, 200)}` : ''}`,
+            text: text.slice(0, 1024),
+            retryAfter,
           })
         res.on('end', finish)
         res.on('close', finish)
@@ -137,6 +152,8 @@ export function postOnce(
       done({
         code: null,
         error: String(error.code === 'EPRIVATE' ? error.message : (error.code ?? error.message)),
+        text: '',
+        retryAfter: null,
       }),
     )
     req.end(body)

@@ -82,7 +82,7 @@ export function pushRequest(
     contentEncoding: 'aes128gcm',
   })
   const headers: Record<string, string> = {}
-  // fetch sets Content-Length from the body itself
+  // the sender sets Content-Length from the body itself
   for (const [k, v] of Object.entries(details.headers))
     if (k.toLowerCase() !== 'content-length') headers[k] = String(v)
   return { url: details.endpoint, headers, body: details.body as Buffer }

@@ -1,5 +1,6 @@
 import { type Lease, type Logger, type Pool, sql } from '@inkstream/chassis'
 import { leasedLoop } from './leased-loop.ts'
+import { postOnce } from './outbound.ts'
 import type { Vapid } from './push-keys.ts'
 import { pushPayload, pushRequest, topicOf, vapidSigner } from './push-payload.ts'
 
@@ -26,6 +27,11 @@ export interface PushSenderOptions {
   backoffMs: (attempts: number) => number
   /** How long one push service gets to answer, ms. */
   timeoutMs?: number
+  /**
+   * Endpoints whose name resolves to a private or loopback address are refused at connect
+   * time unless this is set (PUSH_ALLOW_LOOPBACK_HTTP: the tests' push service on loopback).
+   */
+  allowPrivate?: boolean
   /** Name of the e-mail projection whose notification_pages the payload is read from. */
   pagesProjection?: string
   log: Logger
@@ -121,24 +127,18 @@ export function startPushSender(o: PushSenderOptions): PushSender {
         topic: topicOf(r.publication),
       },
     )
-    let response: Response
-    try {
-      response = await fetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: new Uint8Array(request.body),
-        // a push service answers itself; a redirect elsewhere is not followed
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      })
-    } catch (error) {
-      const e = error as { name?: string; message?: string; cause?: { code?: string } }
-      const answer =
-        e.name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (e.cause?.code ?? e.message)
-      return retry(r, attempts, null, String(answer ?? 'request failed').slice(0, 1000), 0)
-    }
-    const text = (await response.text().catch(() => '')).slice(0, 500)
-    const code = response.status
+    // node:http with the connect-time address check, as webhooks: the endpoint is a URL a
+    // reader's browser gave, and its name must not lead to an address inside the network
+    const response = await postOnce(
+      request.url,
+      { 'user-agent': 'Inkstream-Push/1', ...request.headers },
+      request.body,
+      { allowPrivate: o.allowPrivate ?? false, timeoutMs },
+    )
+    const code = response.code
+    if (code === null)
+      return retry(r, attempts, null, String(response.error ?? 'request failed').slice(0, 1000), 0)
+    const text = response.text.slice(0, 500)
     const answer = `${code}${text ? ` ${text.replace(/\s+/g, ' ')}` : ''}`.slice(0, 1000)
     if (code >= 200 && code < 300) {
       await sql(
@@ -155,7 +155,7 @@ export function startPushSender(o: PushSenderOptions): PushSender {
       stats.gone++
       o.log.info({ code, publication: r.publication }, 'push subscription gone: removed')
     } else if (code === 429 || code >= 500)
-      await retry(r, attempts, code, answer, retryAfterMs(response.headers.get('retry-after')))
+      await retry(r, attempts, code, answer, retryAfterMs(response.retryAfter))
     else {
       await sql(
         o.pool,

@@ -97,6 +97,7 @@ export async function startPush(d: PushDeps): Promise<Push> {
     concurrency: config.PUSH_CONCURRENCY ?? 10,
     maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
     backoffMs: (n) => Math.min(3_600_000, config.NOTIFICATION_RETRY_BASE_MS * 2 ** (n - 1)),
+    allowPrivate: config.PUSH_ALLOW_LOOPBACK_HTTP ?? false,
     log,
   })
   lease.onChange((held) => held && sender.kick())

@@ -220,7 +220,7 @@ describe('webhook POSTs', () => {
           allowPrivate: true,
           timeoutMs: 2000,
         }),
-        { code: 204, error: null },
+        { code: 204, error: null, text: '', retryAfter: null },
       )
       assert.equal(hits, 1)
     } finally {
