@@ -7,7 +7,12 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import {
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+  type Page,
+} from '@inkstream/chassis/testing'
 import sharp from 'sharp'
 import { instantToLocal, localToInstant } from '../../services/editor/src/studio/time.ts'
 import { type Stack, startStack } from '../src/stack.ts'
@@ -117,11 +122,7 @@ before(async () => {
     isolated: true,
     env: { INK_OWNER_EMAIL: EMAIL, INK_OWNER_PASSWORD: PASSWORD },
   })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
   context = await browser.newContext({ timezoneId: ZONE, viewport: { width: 1280, height: 900 } })
   context.setDefaultTimeout(WAIT_MS)
   context.setDefaultNavigationTimeout(WAIT_MS)

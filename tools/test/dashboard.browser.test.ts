@@ -5,20 +5,22 @@
 // violation, axe-core clean in the light and the dark scheme, loaded in under a second.
 import assert from 'node:assert/strict'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createPool, type Pool } from '@inkstream/chassis'
+import {
+  axeViolations as axe,
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+} from '@inkstream/chassis/testing'
 import { sha256Hex, utcDay } from '@inkstream/contracts'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { type Stack, startStack } from '../src/stack.ts'
 
 const EMAIL = 'owner@dashboard.test'
 const PASSWORD = randomBytes(18).toString('base64url')
 const WAIT_MS = 15_000
 const DAYS = 365
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 
 let stack: Stack | undefined
@@ -92,36 +94,13 @@ async function seedYear(chapterId: string, seriesId: string) {
   )
 }
 
-async function axe(tab: Page): Promise<string[]> {
-  // evaluated over the DevTools protocol: the page's CSP does not apply to it
-  if (!(await tab.evaluate(() => 'axe' in window))) await tab.evaluate(AXE)
-  const result = (await tab.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
-    return w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-    })
-  })) as {
-    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
-  }
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}`),
-  )
-}
-
 before(async () => {
   stack = await startStack({
     isolated: true,
     env: { INK_OWNER_EMAIL: EMAIL, INK_OWNER_PASSWORD: PASSWORD },
   })
   pool = await createPool(stack.env.MARIADB_URL as string)
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   context.setDefaultTimeout(WAIT_MS)
   // CSP violations, recorded before any script of the page runs

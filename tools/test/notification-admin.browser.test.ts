@@ -6,17 +6,19 @@
 // clean in the light and the dark scheme.
 import assert from 'node:assert/strict'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { createPool, type Pool } from '@inkstream/chassis'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import {
+  axeViolations as axe,
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+} from '@inkstream/chassis/testing'
 import { type Stack, startStack } from '../src/stack.ts'
 
 const EMAIL = 'owner@notify.test'
 const PASSWORD = randomBytes(18).toString('base64url')
 const WAIT_MS = 15_000
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
 let stack: Stack | undefined
 let browser: Browser | undefined
@@ -24,35 +26,13 @@ let context: BrowserContext
 let pool: Pool | undefined
 const problems: string[] = []
 
-async function axe(tab: Page): Promise<string[]> {
-  if (!(await tab.evaluate(() => 'axe' in window))) await tab.evaluate(AXE)
-  const result = (await tab.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
-    return w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-    })
-  })) as {
-    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
-  }
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}`),
-  )
-}
-
 before(async () => {
   stack = await startStack({
     isolated: true,
     env: { INK_OWNER_EMAIL: EMAIL, INK_OWNER_PASSWORD: PASSWORD },
   })
   pool = await createPool(stack.env.MARIADB_URL as string)
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   context.setDefaultTimeout(WAIT_MS)
   await context.addInitScript(() => {

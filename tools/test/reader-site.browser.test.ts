@@ -8,13 +8,17 @@
 // an error or trips the CSP.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connectNats, type NatsConnection } from '@inkstream/chassis'
+import {
+  axeViolations,
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+  type Page,
+} from '@inkstream/chassis/testing'
 import { parseFeed } from '@rowanmanning/feed-parser'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import {
   commandSender,
   type SeedResult,
@@ -26,8 +30,6 @@ import { comicPage } from '../src/seed/images.ts'
 import { type Stack, startStack } from '../src/stack.ts'
 
 const WAIT_MS = 10_000
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
 /**
  * Features render is still landing (issue 6): a check that needs one is skipped naming it.
@@ -120,28 +122,13 @@ async function open(
   return tab
 }
 
-interface AxeResult {
-  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
-}
-
-/** axe-core's WCAG 2.2 AA violations, evaluated over CDP (no script tag: the CSP stays on). */
+/** axe-core's WCAG 2.2 AA violations. */
 async function axe(tab: Page): Promise<string[]> {
-  if (!(await tab.evaluate(() => 'axe' in window))) await tab.evaluate(AXE)
   // open every details (transcript, content warning) so axe sees what is inside
   await tab.evaluate(() => {
     for (const d of document.querySelectorAll('details')) d.open = true
   })
-  const result = (await tab.evaluate(
-    (tags) =>
-      (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }).axe.run(
-        document,
-        { runOnly: { type: 'tag', values: tags } },
-      ),
-    AXE_TAGS,
-  )) as AxeResult
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}`),
-  )
+  return axeViolations(tab, { bestPractice: false })
 }
 
 const pathOf = (url: string) => new URL(url).pathname
@@ -243,11 +230,7 @@ before(async () => {
   await until(`/comic/${GONE} gone`, async () =>
     (await status(`/comic/${GONE}`)) >= 400 ? true : undefined,
   )
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
 })
 
 after(async () => {

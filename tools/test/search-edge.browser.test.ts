@@ -4,19 +4,20 @@
 // the results page) and a click record when a result is opened. Pages come from the
 // templates, served on a fake origin with the gateway's CSP and the real reader script.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
+import {
+  axeViolations as axe,
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+  type Page,
+} from '@inkstream/chassis/testing'
 import type { SearchHit } from '@inkstream/contracts'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { CSP_HTML } from '../../gateway/src/headers.ts'
 import { bundleReaderScript } from '../../services/render/src/client/bundle.ts'
 import { type SearchPageView, searchPage } from '../../services/render/src/templates/search-page.ts'
 import { tagPage } from '../../services/render/src/templates/tag-page.ts'
 
-const require = createRequire(import.meta.url)
-const { chromium } = require('playwright-core') as typeof import('playwright-core')
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
 const ORIGIN = 'https://moon.example'
 const site = { name: 'Moon Cats', url: ORIGIN }
 const WAIT_MS = 10_000
@@ -85,19 +86,13 @@ before(async () => {
     '/tag/tag/cats',
     tagPage(site, { tag: { kind: 'tag', name: 'Cats', slug: 'cats' }, pages: [] }, extras),
   )
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
   context = await browser.newContext({ viewport: { width: 390, height: 844 } })
   context.setDefaultTimeout(WAIT_MS)
   await context.route('**/*', async (route) => {
     const request = route.request()
     const url = new URL(request.url())
     if (url.origin !== ORIGIN) return route.abort()
-    if (url.pathname === '/__axe.js')
-      return route.fulfill({ contentType: 'text/javascript', body: AXE })
     if (url.pathname === reader.path)
       return route.fulfill({ contentType: 'text/javascript', body: reader.body })
     if (url.pathname.startsWith('/img/')) return route.fulfill({ status: 204 })
@@ -151,20 +146,6 @@ async function open(path: string): Promise<Page> {
   await tab.goto(`${ORIGIN}${path}`, { waitUntil: 'load' })
   assert.deepEqual(problems, [], `${path}: errors`)
   return tab
-}
-
-async function axe(tab: Page): Promise<string[]> {
-  await tab.addScriptTag({ url: '/__axe.js' })
-  const result = (await tab.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
-    return w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-    })
-  })) as { violations: { id: string; nodes: { target: string[] }[] }[] }
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`))
 }
 
 test('search page - results, no results and bad input are axe-clean in both schemes, no sideways scroll', async () => {

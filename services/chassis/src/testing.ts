@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { names } from '@inkstream/contracts'
 import { jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import { Redis } from 'ioredis'
+import type { Browser, Page } from 'playwright-core'
 import { databaseOf, dropDatabase, withDatabase } from './db.ts'
 
 // Isolation for tests against real servers: every run gets its own namespace (streams,
@@ -83,4 +86,59 @@ export async function dropTestNamespace(
   } finally {
     await nc.close()
   }
+}
+
+// Browser tests: playwright-core and axe-core are this package's dev dependencies, loaded only
+// when a test asks (the stack imports this module too).
+
+export type { Browser, BrowserContext, Page } from 'playwright-core'
+
+/** Debian's Chromium, headless, as every browser test of the project starts it. */
+export async function launchChromium(timeout: number): Promise<Browser> {
+  const { chromium } = await import('playwright-core')
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout,
+  })
+}
+
+/** The tags of WCAG 2.2 AA, levels A and AA of each version. */
+export const WCAG22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] as const
+
+export interface AxeOptions {
+  /** Also axe's best-practice rules (default true). */
+  bestPractice?: boolean
+}
+
+let axeSource: string | undefined
+
+/**
+ * axe-core's violations on the tab, one line per element. Evaluated over the DevTools
+ * protocol, not a script tag: the page's CSP does not apply to it and stays on.
+ */
+export async function axeViolations(tab: Page, options: AxeOptions = {}): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+  if (!(await tab.evaluate(() => 'axe' in window))) await tab.evaluate(axeSource)
+  const tags = options.bestPractice === false ? [...WCAG22_AA] : [...WCAG22_AA, 'best-practice']
+  const result = (await tab.evaluate(
+    (values) =>
+      (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }).axe.run(
+        document,
+        { runOnly: { type: 'tag', values } },
+      ),
+    tags,
+  )) as {
+    violations: {
+      id: string
+      impact: string
+      help: string
+      nodes: { target: string[]; failureSummary: string }[]
+    }[]
+  }
+  return result.violations.flatMap((v) =>
+    v.nodes.map(
+      (n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}: ${n.failureSummary}`,
+    ),
+  )
 }

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Browser, BrowserContext } from 'playwright-core'
+import { type Browser, type BrowserContext, launchChromium } from '@inkstream/chassis/testing'
 import { browserKeys, decryptPush, startPushService } from './push-harness.ts'
-import { launchChromium, type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
+import { type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
 
 const WAIT_MS = 10_000
 const SERIES = 'push-moons'

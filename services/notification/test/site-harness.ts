@@ -1,10 +1,9 @@
 // The real reader stack for notification's browser tests: comic, render, gateway and
 // notification as their own processes with nginx in front, one series in it, its pages
-// published through the real command path, and headless Chromium.
+// published through the real command path (the browser: launchChromium of chassis/testing).
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connectNats, type NatsConnection } from '@inkstream/chassis'
-import { type Browser, chromium } from 'playwright-core'
 import { commandSender, type Send } from '../../../tools/src/seed/demo.ts'
 import { SERVICES, type Stack, startStack } from '../../../tools/src/stack.ts'
 
@@ -97,11 +96,3 @@ export async function startSite(o: {
     },
   }
 }
-
-/** Debian's Chromium, headless, as every browser test of the project starts it. */
-export const launchChromium = (timeout: number): Promise<Browser> =>
-  chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout,
-  })

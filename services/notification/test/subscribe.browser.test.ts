@@ -6,24 +6,15 @@
 // axe-clean, no console error.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Browser, Page } from 'playwright-core'
+import { axeViolations, type Browser, launchChromium, type Page } from '@inkstream/chassis/testing'
 import { decoded, startSmtp } from './harness.ts'
-import { launchChromium, type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
+import { type SiteWorld, startSite, until as waitFor } from './site-harness.ts'
 
 const WAIT_MS = 15_000
 const SERIES = 'mail-moons'
 const EMAIL = `reader-${randomUUID().slice(0, 8)}@example.test`
-// axe-core is the tools' test dependency (tools/test use it the same way)
-const AXE = readFileSync(
-  createRequire(new URL('../../../tools/package.json', import.meta.url)).resolve(
-    'axe-core/axe.min.js',
-  ),
-  'utf8',
-)
 
 let site: SiteWorld
 let browser: Browser
@@ -41,16 +32,7 @@ function linkOf(raw: string, path: string): string {
   return `${site.stack.urls.site}${m[1]}`
 }
 
-async function axe(tab: Page): Promise<string[]> {
-  await tab.evaluate(AXE)
-  const result = (await tab.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
-    return w.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-    })
-  })) as { violations: { id: string; nodes: { target: string[] }[] }[] }
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`))
-}
+const axe = (tab: Page) => axeViolations(tab, { bestPractice: false })
 
 before(async () => {
   smtp = await startSmtp()

@@ -5,18 +5,17 @@
 // the cover's choice is remembered. Pages come from the templates, served on a fake origin
 // with the real reader script.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { after, before, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import {
+  axeViolations as axe,
+  type Browser,
+  type BrowserContext,
+  launchChromium,
+  type Page,
+} from '@inkstream/chassis/testing'
 import type { ImageRef } from '@inkstream/contracts'
 import sharp from 'sharp'
 import { CSP_HTML } from '../../../gateway/src/headers.ts'
-import type {
-  Browser,
-  BrowserContext,
-  Page,
-} from '../../../tools/node_modules/playwright-core/index.js'
 import { bundleReaderScript } from '../src/client/bundle.ts'
 import { archivePage, dateArchivePage } from '../src/templates/archive-page.ts'
 import { chapterPage, continuousPage } from '../src/templates/chapter-page.ts'
@@ -28,16 +27,6 @@ import { notFoundPage } from '../src/templates/not-found-page.ts'
 import { seriesPage } from '../src/templates/series-page.ts'
 import { tagPage } from '../src/templates/tag-page.ts'
 import type { ChapterDetails, PageListItem, PageView, SeriesRef } from '../src/views/model.ts'
-
-// playwright-core and axe-core are dev dependencies of @inkstream/tools
-const toolsRequire = createRequire(
-  fileURLToPath(new URL('../../../tools/package.json', import.meta.url)),
-)
-const { chromium } = toolsRequire(
-  'playwright-core',
-) as typeof import('../../../tools/node_modules/playwright-core/index.js')
-const AXE_PATH = '/__axe.js'
-const AXE = readFileSync(toolsRequire.resolve('axe-core/axe.min.js'), 'utf8')
 
 const ORIGIN = 'https://moon.example'
 const site = { name: 'Moon Cats', url: ORIGIN }
@@ -224,18 +213,12 @@ before(async () => {
   })
     .png()
     .toBuffer()
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT_MS,
-  })
+  browser = await launchChromium(WAIT_MS)
   context = await browser.newContext({ viewport: { width: 390, height: 844 } })
   context.setDefaultTimeout(WAIT_MS)
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url())
     if (url.origin !== ORIGIN) return route.abort()
-    if (url.pathname === AXE_PATH)
-      return route.fulfill({ contentType: 'text/javascript', body: AXE })
     if (url.pathname === reader.path)
       return route.fulfill({ contentType: 'text/javascript', body: script })
     if (url.pathname.startsWith('/img/'))
@@ -258,33 +241,6 @@ before(async () => {
 after(async () => {
   await browser?.close()
 })
-
-interface AxeResult {
-  violations: {
-    id: string
-    impact: string
-    help: string
-    nodes: { target: string[]; failureSummary: string }[]
-  }[]
-}
-
-async function axe(tab: Page): Promise<string[]> {
-  if (!(await tab.evaluate(() => 'axe' in window))) await tab.addScriptTag({ url: AXE_PATH })
-  const result = (await tab.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<unknown> } }
-    return w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-    })
-  })) as AxeResult
-  return result.violations.flatMap((v) =>
-    v.nodes.map(
-      (n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}: ${n.failureSummary}`,
-    ),
-  )
-}
 
 async function open(path: string, scheme: 'light' | 'dark'): Promise<Page> {
   const tab = await context.newPage()
