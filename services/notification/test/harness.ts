@@ -1,6 +1,14 @@
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { connectNats, createLogger, EventStore, type NatsConnection } from '@inkstream/chassis'
+import { after, before } from 'node:test'
+import {
+  connectNats,
+  createLogger,
+  EventStore,
+  type NatsConnection,
+  request,
+} from '@inkstream/chassis'
 import {
   dropTestNamespace,
   TEST_NATS_URL,
@@ -8,9 +16,22 @@ import {
   testDatabaseUrl,
   testNamespace,
 } from '@inkstream/chassis/testing'
-import { type ComicEvent, type Commit, comicsLog, type Names, names } from '@inkstream/contracts'
+import {
+  type ComicEvent,
+  type Commit,
+  comicsLog,
+  type Names,
+  names,
+  notificationSubject,
+  notificationWire,
+} from '@inkstream/contracts'
 import { SMTPServer } from 'smtp-server'
 import type { NotificationConfig } from '../src/config.ts'
+import {
+  type NotificationOptions,
+  type NotificationService,
+  startNotification,
+} from '../src/service.ts'
 
 export const quietLog = createLogger('notification-test', process.env.LOG_LEVEL ?? 'silent')
 export const SITE = 'https://comic.test'
@@ -24,6 +45,8 @@ export interface Received {
   /** When the server accepted it (Date.now()). */
   at: number
 }
+
+export type Smtp = Awaited<ReturnType<typeof startSmtp>>
 
 /** A real SMTP server (smtp-server) keeping what it receives; `refuse` answers chosen codes. */
 export async function startSmtp() {
@@ -228,3 +251,75 @@ export async function until(
 }
 
 export const CLIENT = 'c'.repeat(64)
+
+export interface NotificationWorld {
+  smtp: Smtp
+  world: World
+  /** The service under test; a test restarting it assigns the new one (closed at the end). */
+  svc: NotificationService
+  /** The series `main`. */
+  seriesId: string
+  /** Subscribes an address and confirms it by the link in its confirmation mail. */
+  subscribed(
+    address: string,
+    o?: { series?: string[]; frequency?: 'each' | 'weekly' },
+  ): Promise<void>
+}
+
+export interface NotificationWorldOptions {
+  /** Config over createWorld's; a function when it needs what an earlier hook started. */
+  config?: Partial<NotificationConfig> | (() => Partial<NotificationConfig>)
+  /** Series made besides `main`, by slug. */
+  series?: string[]
+  options?: NotificationOptions
+}
+
+/**
+ * An SMTP server, a world with the series `main` (and `series`), and notification started on
+ * it and caught up with the world's events: made in a `before` of the suite this is called in,
+ * stopped in an `after` (hooks run in the order they are registered).
+ */
+export function notificationWorld(o: NotificationWorldOptions = {}): NotificationWorld {
+  const t = {} as NotificationWorld
+  before(async () => {
+    t.smtp = await startSmtp()
+    const config = typeof o.config === 'function' ? o.config() : o.config
+    t.world = await createWorld(t.smtp.url, config)
+    t.seriesId = await t.world.series('main')
+    for (const slug of o.series ?? []) await t.world.series(slug)
+    t.svc = await startNotification(t.world.config, { log: quietLog }, o.options)
+    const seq = await t.world.comics.lastSeq()
+    await t.svc.projection.waitFor(seq)
+  })
+  after(async () => {
+    await t.svc?.close()
+    await t.world?.cleanup()
+    await t.smtp?.close()
+  })
+  t.subscribed = async (address, { series = ['main'], frequency = 'each' } = {}) => {
+    const email = address.toLowerCase()
+    const mails = t.smtp.to(email).length
+    assert.deepEqual(
+      await request(
+        t.svc.nc,
+        notificationSubject(t.world.ns, 'subscribe'),
+        { email: address, series, frequency, client: CLIENT },
+        notificationWire.subscribe,
+      ),
+      { ok: true },
+    )
+    await until(`confirmation to ${email}`, () => t.smtp.to(email).length > mails)
+    const mail = t.smtp.to(email).at(-1)
+    assert.ok(mail)
+    assert.deepEqual(
+      await request(
+        t.svc.nc,
+        notificationSubject(t.world.ns, 'confirm'),
+        { token: linkIn(mail.raw, '/subscribe/confirm'), client: CLIENT },
+        notificationWire.token,
+      ),
+      { ok: true },
+    )
+  }
+  return t
+}

@@ -5,17 +5,7 @@ import { request, sql } from '@inkstream/chassis'
 import { pushSubject, pushWire } from '@inkstream/contracts'
 import webpush from 'web-push'
 import { vapidKeys } from '../src/push-keys.ts'
-import { type NotificationService, startNotification } from '../src/service.ts'
-import {
-  CLIENT,
-  createWorld,
-  HASH,
-  quietLog,
-  SITE,
-  startSmtp,
-  until,
-  type World,
-} from './harness.ts'
+import { CLIENT, HASH, notificationWorld, SITE, until } from './harness.ts'
 import {
   type Browser,
   browserKeys,
@@ -29,23 +19,26 @@ import {
 // publication that the test decrypts with the browser's keys, 404/410 removing the
 // subscription, retries on 429/5xx, unpublishing cancelling.
 
-let smtp: Awaited<ReturnType<typeof startSmtp>>
 let pushService: Awaited<ReturnType<typeof startPushService>>
-let world: World
-let svc: NotificationService
-let seriesId: string
+before(async () => {
+  pushService = await startPushService()
+})
+const n = notificationWorld({ config: { PUSH_ALLOW_LOOPBACK_HTTP: true }, series: ['other'] })
+after(async () => {
+  await pushService?.close()
+})
 
 const subscribe = (b: Browser, series = ['main']) =>
   request(
-    svc.nc,
-    pushSubject(world.ns, 'subscribe'),
+    n.svc.nc,
+    pushSubject(n.world.ns, 'subscribe'),
     { subscription: b.subscription, series, client: CLIENT },
     pushWire.subscribe,
   )
 const unsubscribe = (endpoint: string, series?: string[]) =>
   request(
-    svc.nc,
-    pushSubject(world.ns, 'unsubscribe'),
+    n.svc.nc,
+    pushSubject(n.world.ns, 'unsubscribe'),
     { endpoint, client: CLIENT, ...(series ? { series } : {}) },
     pushWire.unsubscribe,
   )
@@ -54,7 +47,7 @@ const pathOf = (b: Browser) => new URL(b.subscription.endpoint).pathname
 /** The page's push deliveries (to one browser's subscription when given). */
 const rows = (pageId: string, b?: Browser) =>
   sql<{ status: string; attempts: number; answer_code: number | null }[]>(
-    svc.pool,
+    n.svc.pool,
     `SELECT d.status, d.attempts, d.answer_code FROM notification_push_deliveries d
      JOIN notification_push_subscriptions s ON s.id = d.subscription_id
      WHERE d.page_id = ? AND (? IS NULL OR s.endpoint = ?) ORDER BY d.id`,
@@ -64,7 +57,7 @@ const subscriptions = async (endpoint: string) =>
   Number(
     (
       await sql<{ n: number }[]>(
-        svc.pool,
+        n.svc.pool,
         'SELECT COUNT(*) AS n FROM notification_push_subscriptions WHERE endpoint = ?',
         [endpoint],
       )
@@ -79,45 +72,29 @@ const offCurve = (p256dh: string) => {
 }
 
 describe('notification push', () => {
-  before(async () => {
-    smtp = await startSmtp()
-    pushService = await startPushService()
-    world = await createWorld(smtp.url, { PUSH_ALLOW_LOOPBACK_HTTP: true })
-    seriesId = await world.series('main')
-    await world.series('other')
-    svc = await startNotification(world.config, { log: quietLog })
-    await svc.projection.waitFor(await world.comics.lastSeq())
-  })
-  after(async () => {
-    await svc?.close()
-    await world?.cleanup()
-    await smtp?.close()
-    await pushService?.close()
-  })
-
   test('push - the VAPID key pair is generated once, kept in MariaDB, and served', async () => {
-    const reply = await request(svc.nc, pushSubject(world.ns, 'key'), {}, pushWire.key)
-    assert.deepEqual(reply, { ok: true, key: svc.push.vapid.publicKey })
+    const reply = await request(n.svc.nc, pushSubject(n.world.ns, 'key'), {}, pushWire.key)
+    assert.deepEqual(reply, { ok: true, key: n.svc.push.vapid.publicKey })
     const kept = await sql<{ public_key: string }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT public_key FROM notification_push_keys',
     )
     assert.deepEqual(
       kept.map((k) => k.public_key),
-      [svc.push.vapid.publicKey],
+      [n.svc.push.vapid.publicKey],
     )
   })
 
   test('push - configured VAPID keys are used as they are; half a pair or a wrong pair stops the start', async () => {
     const pair = webpush.generateVAPIDKeys()
     const site = { siteUrl: SITE, mailFrom: 'Comic <comic@comic.test>' }
-    assert.deepEqual(await vapidKeys(svc.pool, { ...pair, ...site }), {
+    assert.deepEqual(await vapidKeys(n.svc.pool, { ...pair, ...site }), {
       ...pair,
       subject: SITE, // an https site is its own subject
     })
     assert.equal(
       (
-        await vapidKeys(svc.pool, {
+        await vapidKeys(n.svc.pool, {
           ...pair,
           siteUrl: 'http://localhost:8080',
           mailFrom: site.mailFrom,
@@ -125,22 +102,22 @@ describe('notification push', () => {
       ).subject,
       'mailto:comic@comic.test',
     )
-    await assert.rejects(vapidKeys(svc.pool, { publicKey: pair.publicKey, ...site }), /both/)
+    await assert.rejects(vapidKeys(n.svc.pool, { publicKey: pair.publicKey, ...site }), /both/)
     const other = webpush.generateVAPIDKeys()
     await assert.rejects(
-      vapidKeys(svc.pool, { publicKey: pair.publicKey, privateKey: other.privateKey, ...site }),
+      vapidKeys(n.svc.pool, { publicKey: pair.publicKey, privateKey: other.privateKey, ...site }),
       /not the public key/,
     )
     // the generated pair stays the one kept
     const kept = await sql<{ public_key: string }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT public_key FROM notification_push_keys',
     )
     assert.deepEqual(
       kept.map((k) => k.public_key),
-      [svc.push.vapid.publicKey],
+      [n.svc.push.vapid.publicKey],
     )
-    assert.equal((await vapidKeys(svc.pool, site)).publicKey, svc.push.vapid.publicKey)
+    assert.equal((await vapidKeys(n.svc.pool, site)).publicKey, n.svc.push.vapid.publicKey)
   })
 
   test('push - subscribe, publish: one encrypted push the browser’s keys decrypt, VAPID-signed', async () => {
@@ -148,8 +125,8 @@ describe('notification push', () => {
     assert.deepEqual(await subscribe(b), { ok: true })
     assert.deepEqual(await subscribe(b), { ok: true }) // again: still one subscription
     assert.equal(await subscriptions(b.subscription.endpoint), 1)
-    const { pageId, seq } = await world.page(seriesId, 'push-one')
-    await svc.push.projection.waitFor(seq)
+    const { pageId, seq } = await n.world.page(n.seriesId, 'push-one')
+    await n.svc.push.projection.waitFor(seq)
     await until('the push', () => pushService.at(pathOf(b)).length === 1)
     const pushed = pushService.at(pathOf(b))[0]
     assert.ok(pushed)
@@ -157,7 +134,7 @@ describe('notification push', () => {
     assert.equal(pushed.headers.ttl, '86400')
     assert.equal(pushed.headers.urgency, 'normal')
     assert.match(String(pushed.headers.topic), /^[A-Za-z0-9_-]{32}$/)
-    verifyVapid(pushed.headers.authorization, svc.push.vapid.publicKey, b.subscription.endpoint)
+    verifyVapid(pushed.headers.authorization, n.svc.push.vapid.publicKey, b.subscription.endpoint)
     const payload = JSON.parse(decryptPush(pushed.body, b).toString('utf8'))
     assert.deepEqual(payload, {
       title: 'Page push-one',
@@ -166,9 +143,9 @@ describe('notification push', () => {
     })
     await until('sent', async () => (await rows(pageId, b))[0]?.status === 'sent')
     // unpublished and published again: announced once, no second push
-    await world.unpublish(pageId)
-    const again = await world.publish(pageId)
-    await svc.push.projection.waitFor(again)
+    await n.world.unpublish(pageId)
+    const again = await n.world.publish(pageId)
+    await n.svc.push.projection.waitFor(again)
     await new Promise((r) => setTimeout(r, 300))
     assert.equal(pushService.at(pathOf(b)).length, 1)
     assert.equal((await rows(pageId, b)).length, 1)
@@ -177,11 +154,11 @@ describe('notification push', () => {
   test('push - a publication projected long after it happened (a replay, an outage) is not pushed', async () => {
     const b = browser()
     await subscribe(b)
-    const { pageId } = await world.page(seriesId, 'push-old', { publish: false })
-    const version = await world.comics.version(world.ns.pageEvents(pageId))
+    const { pageId } = await n.world.page(n.seriesId, 'push-old', { publish: false })
+    const version = await n.world.comics.version(n.world.ns.pageEvents(pageId))
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString()
-    const { seq } = await world.comics.append(
-      world.ns.pageEvents(pageId),
+    const { seq } = await n.world.comics.append(
+      n.world.ns.pageEvents(pageId),
       {
         commandId: randomUUID(),
         at: twoDaysAgo,
@@ -189,17 +166,17 @@ describe('notification push', () => {
       },
       version,
     )
-    await svc.push.projection.waitFor(seq)
+    await n.svc.push.projection.waitFor(seq)
     const announced = await sql<{ announced: number }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT announced FROM notification_push_pages WHERE page_id = ?',
       [pageId],
     )
     assert.equal(Number(announced[0]?.announced), 1)
     assert.deepEqual(await rows(pageId, b), [])
     // and published again now: announced once already, still nothing
-    await world.unpublish(pageId)
-    await svc.push.projection.waitFor(await world.publish(pageId))
+    await n.world.unpublish(pageId)
+    await n.svc.push.projection.waitFor(await n.world.publish(pageId))
     assert.deepEqual(await rows(pageId, b), [])
     assert.equal(pushService.at(pathOf(b)).length, 0)
   })
@@ -212,8 +189,8 @@ describe('notification push', () => {
     pushService.state.answer = (path) => ({
       status: path === pathOf(gone) ? 410 : path === pathOf(missing) ? 404 : 201,
     })
-    const { seq } = await world.page(seriesId, 'push-gone')
-    await svc.push.projection.waitFor(seq)
+    const { seq } = await n.world.page(n.seriesId, 'push-gone')
+    await n.svc.push.projection.waitFor(seq)
     await until('both answered', () =>
       [gone, missing].every((b) => pushService.at(pathOf(b)).length === 1),
     )
@@ -231,21 +208,21 @@ describe('notification push', () => {
     await subscribe(b, ['other'])
     const otherId = (
       await sql<{ series_id: string }[]>(
-        svc.pool,
+        n.svc.pool,
         "SELECT series_id FROM notification_series WHERE slug = 'other'",
       )
     )[0]?.series_id as string
-    pushService.state.answer = (path, n) =>
+    pushService.state.answer = (path, tries) =>
       path !== pathOf(b)
         ? { status: 201 }
-        : n === 1
+        : tries === 1
           ? { status: 503 }
-          : n === 2
+          : tries === 2
             ? { status: 429, headers: { 'retry-after': '1' } }
             : { status: 201 }
     const started = Date.now()
-    const { pageId, seq } = await world.page(otherId, 'push-retry')
-    await svc.push.projection.waitFor(seq)
+    const { pageId, seq } = await n.world.page(otherId, 'push-retry')
+    await n.svc.push.projection.waitFor(seq)
     await until('sent after two refusals', async () => (await rows(pageId))[0]?.status === 'sent')
     assert.equal(pushService.at(pathOf(b)).length, 3)
     assert.ok(Date.now() - started >= 1000, 'the Retry-After second was waited')
@@ -262,12 +239,12 @@ describe('notification push', () => {
     // the push service asks for a minute's pause: the delivery waits, queued
     pushService.state.answer = (path) =>
       path === pathOf(b) ? { status: 503, headers: { 'retry-after': '60' } } : { status: 201 }
-    const { pageId, seq } = await world.page(seriesId, 'push-cancel')
-    await svc.push.projection.waitFor(seq)
+    const { pageId, seq } = await n.world.page(n.seriesId, 'push-cancel')
+    await n.svc.push.projection.waitFor(seq)
     await until('refused once', () => pushService.at(pathOf(b)).length === 1)
     await until('queued again', async () => (await rows(pageId, b))[0]?.status === 'queued')
-    const gone = await world.unpublish(pageId)
-    await svc.push.projection.waitFor(gone)
+    const gone = await n.world.unpublish(pageId)
+    await n.svc.push.projection.waitFor(gone)
     assert.equal((await rows(pageId, b))[0]?.status, 'cancelled')
     assert.equal(pushService.at(pathOf(b)).length, 1)
     pushService.state.answer = () => ({ status: 201 })
@@ -288,8 +265,8 @@ describe('notification push', () => {
       [{ ...good.subscription, keys: { p256dh: good.subscription.keys.p256dh } }, /auth/],
     ]
     for (const [subscription, why] of cases) {
-      const r = await svc.nc.request(
-        pushSubject(world.ns, 'subscribe'),
+      const r = await n.svc.nc.request(
+        pushSubject(n.world.ns, 'subscribe'),
         JSON.stringify({ subscription, series: ['main'], client: CLIENT }),
       )
       const reply = pushWire.subscribe.reply.decode(r.data)
@@ -300,7 +277,7 @@ describe('notification push', () => {
     const unknown = await subscribe(good, ['nope'])
     assert.ok(!unknown.ok && /unknown series/.test(unknown.error.message))
     const stored = await sql<{ n: number }[]>(
-      svc.pool,
+      n.svc.pool,
       "SELECT COUNT(*) AS n FROM notification_push_subscriptions WHERE endpoint LIKE 'http://push.example.net/%' OR endpoint LIKE 'https://10.1.2.3/%' OR endpoint = ?",
       [good.subscription.endpoint],
     )
@@ -312,8 +289,8 @@ describe('notification push', () => {
     await subscribe(b, ['main', 'other'])
     assert.deepEqual(await unsubscribe(b.subscription.endpoint, ['main']), { ok: true })
     assert.equal(await subscriptions(b.subscription.endpoint), 1)
-    const { seq } = await world.page(seriesId, 'push-after-unsubscribe')
-    await svc.push.projection.waitFor(seq)
+    const { seq } = await n.world.page(n.seriesId, 'push-after-unsubscribe')
+    await n.svc.push.projection.waitFor(seq)
     assert.deepEqual(await unsubscribe(b.subscription.endpoint, ['other']), { ok: true })
     assert.equal(await subscriptions(b.subscription.endpoint), 0)
     assert.deepEqual(await unsubscribe(b.subscription.endpoint), { ok: true }) // already gone

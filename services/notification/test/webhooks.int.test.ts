@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { request, sql } from '@inkstream/chassis'
 import { feedPath, notificationAdminSubject, notificationAdminWire } from '@inkstream/contracts'
-import { type NotificationService, startNotification } from '../src/service.ts'
 import { createWebhooks } from '../src/webhooks.ts'
-import { createWorld, quietLog, SITE, until, type World } from './harness.ts'
+import { notificationWorld, SITE, until } from './harness.ts'
 
 // Signed webhooks and WebSub pings against local receivers (node:http on 127.0.0.1; the
 // webhook receiver checks each signature itself, by the Standard Webhooks rules).
@@ -53,46 +52,39 @@ function signatureValid(secret: string, hit: Hit): boolean {
     .some((s) => s.length === expected.length && timingSafeEqual(Buffer.from(s), expected))
 }
 
-let world: World
-let svc: NotificationService
 let hook: Awaited<ReturnType<typeof receiver>>
 let hub: Awaited<ReturnType<typeof receiver>>
-let seriesId: string
-
-const ask = <Op extends keyof typeof notificationAdminWire>(
-  op: Op,
-  body: Parameters<(typeof notificationAdminWire)[Op]['request']['encode']>[0],
-) =>
-  request(
-    svc.nc,
-    notificationAdminSubject(world.ns, op),
-    body as never,
-    notificationAdminWire[op] as never,
-  ) as Promise<ReturnType<(typeof notificationAdminWire)[Op]['reply']['parse']>>
 
 describe('notification webhooks and WebSub', () => {
   before(async () => {
     // the receiver refuses the first attempt: the retry is what is tested
-    hook = await receiver((_h, n) => (n === 1 ? 503 : 204))
+    hook = await receiver((_h, tries) => (tries === 1 ? 503 : 204))
     hub = await receiver(() => 202)
-    world = await createWorld('smtp://127.0.0.1:9', {
+  })
+  const n = notificationWorld({
+    config: () => ({
       INK_WEBHOOKS_ALLOW_PRIVATE: '1',
       WEBSUB_HUB_URL: `${hub.url}/hub`,
       NOTIFICATION_RETRY_BASE_MS: 200,
-    })
-    seriesId = await world.series('main')
-    svc = await startNotification(world.config, { log: quietLog })
-    await svc.projection.waitFor(await world.comics.lastSeq())
+    }),
   })
   after(async () => {
-    await svc?.close()
-    await world?.cleanup()
     await hook?.close()
     await hub?.close()
   })
+  const ask = <Op extends keyof typeof notificationAdminWire>(
+    op: Op,
+    body: Parameters<(typeof notificationAdminWire)[Op]['request']['encode']>[0],
+  ) =>
+    request(
+      n.svc.nc,
+      notificationAdminSubject(n.world.ns, op),
+      body as never,
+      notificationAdminWire[op] as never,
+    ) as Promise<ReturnType<(typeof notificationAdminWire)[Op]['reply']['parse']>>
 
   test('webhooks - a private URL is refused with a named problem unless allowed, nothing stored', async () => {
-    const strict = createWebhooks({ pool: svc.pool, secret: 'x'.repeat(40), allowPrivate: false })
+    const strict = createWebhooks({ pool: n.svc.pool, secret: 'x'.repeat(40), allowPrivate: false })
     await assert.rejects(
       () => strict.create({ url: `${hook.url}/in` }),
       /invalid url: the host 127\.0\.0\.1 is a private or loopback address/,
@@ -103,7 +95,7 @@ describe('notification webhooks and WebSub', () => {
       /invalid webhook create request/,
     )
     const rows = await sql<{ n: number }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT COUNT(*) AS n FROM notification_webhooks',
     )
     assert.equal(Number(rows[0]?.n), 0)
@@ -115,7 +107,7 @@ describe('notification webhooks and WebSub', () => {
     if (!created.ok) return
     assert.match(created.secret, /^whsec_[A-Za-z0-9+/=]+$/)
     const stored = await sql<{ secret: string }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT secret FROM notification_webhooks WHERE id = ?',
       [created.webhook.id],
     )
@@ -126,8 +118,8 @@ describe('notification webhooks and WebSub', () => {
     ])
     assert.ok(listed.ok && !JSON.stringify(listed).includes('whsec_'), 'the list shows no secret')
 
-    const { pageId, seq } = await world.page(seriesId, 'hooked')
-    await svc.projection.waitFor(seq)
+    const { pageId, seq } = await n.world.page(n.seriesId, 'hooked')
+    await n.svc.projection.waitFor(seq)
     await until('the retry delivered', () => hook.hits.length === 2)
     const [first, second] = hook.hits as [Hit, Hit]
     for (const h of [first, second]) {
@@ -182,14 +174,14 @@ describe('notification webhooks and WebSub', () => {
     assert.equal(again.ok, false)
     assert.equal(!again.ok && again.error.code, 'INK_ERR_NOT_FOUND')
     const rows = await sql<{ n: number }[]>(
-      svc.pool,
+      n.svc.pool,
       'SELECT COUNT(*) AS n FROM notification_webhook_deliveries WHERE webhook_id = ?',
       [id],
     )
     assert.equal(Number(rows[0]?.n), 0)
     const before = hook.hits.length
-    const { seq } = await world.page(seriesId, 'after-delete')
-    await svc.projection.waitFor(seq)
+    const { seq } = await n.world.page(n.seriesId, 'after-delete')
+    await n.svc.projection.waitFor(seq)
     await until('its pings', () => hub.hits.length === 12)
     assert.equal(hook.hits.length, before, 'nothing POSTed to a deleted webhook')
   })
