@@ -143,6 +143,9 @@ test('dashboard - a year of data: charts, tables, CSV, live counter, keyboard; n
   await tab.fill('#login input[name=password]', PASSWORD)
   await tab.click('#login button[type=submit]')
   await tab.locator('#logout').waitFor({ state: 'visible' })
+  // #logout is in the page's HTML, before the studio's script: keys pressed before the script
+  // ran find no hashchange listener (the pane opens unfocused); the socket's state says it ran
+  await tab.locator('body[data-connection="connected"]').waitFor({ state: 'attached' })
 
   // 2. a series and a chapter through the API (the drop-off picker lists the catalog's chapters)
   const api = async (path: string, data: unknown) => {

@@ -101,6 +101,9 @@ test('notification admin - subscribers, deliveries, test send, sink, webhooks; a
   await tab.fill('#login input[name=password]', PASSWORD)
   await tab.click('#login button[type=submit]')
   await tab.locator('#logout').waitFor({ state: 'visible' })
+  // #logout is in the page's HTML, before the studio's script: keys pressed before the script
+  // ran find no hashchange listener (the pane opens unfocused); the socket's state says it ran
+  await tab.locator('body[data-connection="connected"]').waitFor({ state: 'attached' })
   await tab.locator('a[href="#/notifications"]').focus()
   await tab.keyboard.press('Enter')
   await tab.locator('#notification-pane').waitFor({ state: 'visible' })
