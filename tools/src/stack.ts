@@ -294,15 +294,23 @@ function startService(
   const logFile = path.join(logDir, `${spec.name}.log`)
   const log = createWriteStream(logFile, { flags: 'a' })
   const running: Running = { spec, child, logFile }
+  let unexpected = false
   child.once('exit', (code, signal) => {
     running.exit = String(code ?? signal)
     // A clean exit is a Ctrl-C the service saw before we did; anything else is worth a line.
     const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM'
-    if (!running.stopping && !clean) {
-      console.error(`[stack] ${spec.name} exited (${running.exit}); log: ${logFile}`)
-    }
+    unexpected = !running.stopping && !clean
   })
-  child.once('close', () => log.end())
+  // once its output is all in the log: what it said last, here too (a test run removes the
+  // logs of the run before, so a crash seen in CI is read in CI's output or not at all)
+  child.once('close', () =>
+    log.end(() => {
+      if (unexpected)
+        console.error(
+          `[stack] ${spec.name} exited (${running.exit}); log: ${logFile}; last lines:\n${logTail(logFile, 40)}`,
+        )
+    }),
+  )
   pipeLogs(running, log, options.echo ?? !options.isolated, announcements)
   return running
 }
