@@ -337,6 +337,10 @@ describe('gateway search - replies kept until a replica announces a newer index'
     assert.deepEqual({ ...b, queryId: a.queryId }, a)
     assert.notEqual(b.queryId, a.queryId)
     assert.match(b.queryId, new RegExp(`^${prefix}\\.[0-9a-f]{12}$`))
+    // the same parameters in another order are the same request
+    const reordered = await app.inject('/api/search?limit=5&q=storm')
+    assert.deepEqual(asked, ['storm'])
+    assert.deepEqual({ ...(reordered.json() as object), queryId: a.queryId }, a)
     // another limit is another request
     await app.inject('/api/search?q=storm&limit=6')
     assert.deepEqual(asked, ['storm', 'storm'])

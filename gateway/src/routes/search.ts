@@ -383,9 +383,13 @@ export default async function searchRoutes(
   app.get('/api/search', async (request, reply) => {
     const got = single(request.query)
     if ('problem' in got) return sendJson(reply, 400, problem(got.problem))
-    const body: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(got.values)) {
+    for (const key of Object.keys(got.values))
       if (!API_FIELDS.has(key)) return sendJson(reply, 400, problem(`unknown parameter ${key}`))
+    // fields in one order: the kept reply's key is the same whatever the URL's order
+    const body: Record<string, unknown> = {}
+    for (const key of API_FIELDS) {
+      const value = got.values[key]
+      if (value === undefined) continue
       if (key === 'limit' || key === 'offset') {
         if (!INTEGER.test(value))
           return sendJson(
