@@ -140,9 +140,15 @@ try {
     echo: false,
     services: SERVICES.filter((s) => s.name === 'search' || s.name === 'gateway').map((s) => {
       // SEARCH_BENCH_ENTRY, GATEWAY_BENCH_ENTRY: another build of the service to compare (a
-      // copy of its src/ beside it)
+      // copy of its src/ beside it); SEARCH_BENCH_NODE_FLAGS, GATEWAY_BENCH_NODE_FLAGS
+      // (space-separated): other Node flags for that process alone
       const entry = process.env[`${s.name.toUpperCase()}_BENCH_ENTRY`]
-      return entry ? { ...s, entry } : s
+      const flags = process.env[`${s.name.toUpperCase()}_BENCH_NODE_FLAGS`]
+      return {
+        ...s,
+        ...(entry ? { entry } : {}),
+        ...(flags !== undefined ? { nodeFlags: flags.split(' ').filter(Boolean) } : {}),
+      }
     }),
     env: { LOG_LEVEL: 'info' },
     readyTimeoutMs: 240_000,
