@@ -25,7 +25,10 @@ import { blast, getRequest, postRequest, quantile } from './pipeline.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const SECONDS = env('BENCH_ANALYTICS_SECONDS', 10)
-const CONNECTIONS = env('BENCH_ANALYTICS_CONNECTIONS', 32)
+// enough readers at once to find what the machine can take: each connection waits for its
+// answer, so too few measure the round trip rather than the capacity (2026-12-02, alternated
+// runs: 32 connections 14,798 and 15,016 beacons/s, 64 15,166 and 15,805, 128 about 64's)
+const CONNECTIONS = env('BENCH_ANALYTICS_CONNECTIONS', 64)
 // no pipelining by default, as browsers send beacons (nginx answers pipelined requests one by
 // one, each after the previous one's upstream round trip: 4 deep took 1,357/s where 1 took 3,600)
 const DEPTH = env('BENCH_ANALYTICS_DEPTH', 1)
