@@ -90,7 +90,8 @@ export interface PostOutcome {
 
 /**
  * One POST (node:http, no redirects followed): the status and the start of the answer (1 KB,
- * for the log; the rest is never read), or the connection's error. Unless `allowPrivate`, a
+ * for the log; the rest is never read), or the connection's error; all of it within
+ * `timeoutMs` (silence or not), else ETIMEDOUT. Unless `allowPrivate`, a
  * name is resolved at connect time and refused when it resolves to a private address
  * (`publicOnly`): webhooks, and the push services readers' browsers name.
  */
@@ -107,8 +108,14 @@ export function postOnce(
     const done = (r: PostOutcome) => {
       if (settled) return
       settled = true
+      clearTimeout(deadline)
       resolve(r)
     }
+    // the whole exchange within timeoutMs: the socket's own timeout is for silence only, and a
+    // server that drips a byte now and then would hold the delivery (and its worker) for ever
+    const deadline = setTimeout(() => {
+      req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }))
+    }, o.timeoutMs)
     const req = send(
       u,
       {

@@ -227,4 +227,47 @@ describe('webhook POSTs', () => {
       await new Promise<void>((r) => server.close(() => r()))
     }
   })
+  test('post - a server that keeps dripping bytes is cut off at the deadline, not held for ever', {
+    timeout: 10_000,
+  }, async () => {
+    // never silent for as long as the timeout (the socket's idle timeout never fires), never done
+    const timers: NodeJS.Timeout[] = []
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      timers.push(setInterval(() => res.write('.'), 50))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const { port } = server.address() as AddressInfo
+    try {
+      const started = performance.now()
+      const slow = await postOnce(`http://127.0.0.1:${port}/hook`, {}, '{}', {
+        allowPrivate: true,
+        timeoutMs: 400,
+      })
+      const ms = performance.now() - started
+      assert.ok(ms < 2_000, `answered after ${Math.round(ms)} ms`)
+      // an answer not over by the deadline is no answer (tried again later, as a timeout is)
+      assert.equal(slow.code, null)
+      assert.equal(slow.error, 'ETIMEDOUT')
+      // and a server that sends nothing at all is an error, also within the deadline
+      const silent = createServer(() => {})
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()))
+      const quiet = silent.address() as AddressInfo
+      try {
+        const none = await postOnce(`http://127.0.0.1:${quiet.port}/hook`, {}, '{}', {
+          allowPrivate: true,
+          timeoutMs: 300,
+        })
+        assert.equal(none.code, null)
+        assert.equal(none.error, 'ETIMEDOUT')
+      } finally {
+        silent.closeAllConnections()
+        await new Promise<void>((r) => silent.close(() => r()))
+      }
+    } finally {
+      for (const t of timers) clearInterval(t)
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  })
 })
