@@ -40,8 +40,13 @@ export interface PageCacheOptions {
 }
 
 export interface PageCache {
-  /** The cached page, rendering it once on a miss. */
-  lookup(path: string): Promise<Lookup>
+  /**
+   * The cached page, rendering it once on a miss. `known`: what `peek` read for this request
+   * already (not read again).
+   */
+  lookup(path: string, known?: Stored): Promise<Lookup>
+  /** What the cache holds for a path (one HMGET), without asking render; throws when Redis does. */
+  peek(path: string): Promise<Stored>
   /** Render requests in flight (single-flight: at most one per path). */
   readonly inFlight: number
 }
@@ -55,7 +60,7 @@ const FIELDS = [
   HTML_FIELDS.location,
 ] as const
 /** A stored rendering, a tombstone (the path was public, and is not now), or nothing. */
-type Stored = CachedPage | Tombstone | null
+export type Stored = CachedPage | Tombstone | null
 
 export interface TombstoneFields {
   status: string | undefined
@@ -123,10 +128,11 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     get inFlight() {
       return renders.inFlight
     },
-    async lookup(path) {
+    peek: read,
+    async lookup(path, known) {
       try {
         // 1. the hit path: one HMGET; a tombstone answers for itself (no render request)
-        const hit = await read(path)
+        const hit = known !== undefined ? known : await read(path)
         if (hit && 'etag' in hit) return { status: 200, page: hit, cache: 'hit' }
         if (hit) return hit
         // 2. a miss: render once (concurrent misses of a path share it), then read again

@@ -116,7 +116,8 @@ export async function buildApp(
     log: deps.log,
     stats: deps.beaconStats ?? newBeaconStats(),
   }
-  // kept search replies are answered there too (routes/search.ts adds its own)
+  // kept search replies and page cache hits are answered there too (routes/search.ts and
+  // plugins/page-cache.ts add their own)
   const fastPaths: ServerFastPath[] = []
   const app = fastify({
     ...SERVER_OPTIONS,
@@ -126,6 +127,7 @@ export async function buildApp(
     ...options,
   })
   await app.register(pageCache, {
+    fastPaths,
     redis: deps.redis,
     nc: deps.nc,
     ns: deps.ns,

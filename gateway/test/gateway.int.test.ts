@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import {
@@ -468,6 +469,99 @@ describe('pages', () => {
     })
     assert.equal(res.statusCode, 400)
     assert.match(res.body, /does not accept a request body/)
+  })
+})
+
+describe('pages through the listening server (the cache hit fast path)', () => {
+  /** A real HTTP request to a listening gateway: status, headers and raw body. */
+  const get = (
+    base: string,
+    path: string,
+    headers: Record<string, string> = {},
+    method = 'GET',
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(`${base}${path}`, { method, headers }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
+        )
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  /** What both ways answer alike (the server adds date and connection headers of its own). */
+  const same = (h: Record<string, unknown>) => {
+    const { date: _d, connection: _c, 'keep-alive': _k, ...rest } = h
+    return rest
+  }
+
+  test('fast path - a hit, a 304 and a HEAD answer as the route does, without reaching fastify; a miss, a tombstone and a client without gzip reach it', async () => {
+    const server = await buildApp(
+      { redis, nc, ns, log, renderTimeoutMs: 500 },
+      { loggerInstance: log },
+    )
+    let routed = 0
+    server.addHook('onRequest', async () => {
+      routed++
+    })
+    const base = await server.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const etag = await store('/comic/known', PAGES['/comic/known'] ?? '')
+      const gzip = { 'accept-encoding': 'gzip' }
+      // 1. the hit: the route's status, headers and bytes (inject takes the route)
+      const fast = await get(base, '/comic/known?utm_source=x', gzip)
+      const routeHit = await server.inject({ url: '/comic/known', headers: gzip })
+      routed = 0
+      assert.equal(fast.status, 200)
+      assert.deepEqual(same(fast.headers), same(routeHit.headers))
+      assert.deepEqual(fast.body, routeHit.rawPayload)
+      assert.equal(gunzipSync(fast.body).toString(), PAGES['/comic/known'])
+      // 2. revalidation and HEAD
+      const notModified = await get(base, '/comic/known', { ...gzip, 'if-none-match': etag })
+      assert.equal(notModified.status, 304)
+      assert.equal(notModified.body.length, 0)
+      const route304 = await server.inject({
+        url: '/comic/known',
+        headers: { ...gzip, 'if-none-match': etag },
+      })
+      assert.deepEqual(same(notModified.headers), same(route304.headers))
+      const head = await get(base, '/comic/known', gzip, 'HEAD')
+      assert.equal(head.status, 200)
+      assert.equal(head.body.length, 0)
+      assert.equal(head.headers['content-length'], String(fast.body.length))
+      routed = 0
+      for (let i = 0; i < 3; i++) await get(base, '/comic/known', gzip)
+      assert.equal(routed, 0, 'hits never reach fastify')
+      assert.deepEqual(renderRequests, [])
+      // 3. a miss goes to the route with what was read: render asked once, then a hit
+      const missed = await get(base, '/series/saga/chapter/one', gzip)
+      assert.equal(missed.status, 200)
+      assert.equal(gunzipSync(missed.body).toString(), PAGES['/series/saga/chapter/one'])
+      assert.deepEqual(renderRequests, ['/series/saga/chapter/one'])
+      assert.equal(routed, 1)
+      await get(base, '/series/saga/chapter/one', gzip)
+      assert.equal(routed, 1)
+      // 4. a tombstone and a client without gzip
+      await redis.hset(htmlKey(ns.keyPrefix, '/comic/taken-down'), {
+        [HTML_FIELDS.seq]: '8',
+        [HTML_FIELDS.status]: '410',
+      })
+      const gone = await get(base, '/comic/taken-down', gzip)
+      assert.equal(gone.status, 410)
+      assert.match(gunzipSync(gone.body).toString(), /rendered 410/)
+      const plain = await get(base, '/comic/known')
+      assert.equal(plain.status, 200)
+      assert.equal(plain.body.toString(), PAGES['/comic/known'])
+      assert.equal(routed, 3)
+    } finally {
+      await server.close()
+    }
   })
 })
 

@@ -373,8 +373,16 @@ export default async function beaconRoutes(
   })
 }
 
-/** Answers a request before fastify (true), or leaves it to fastify's routes (false). */
-export type ServerFastPath = (req: IncomingMessage, res: ServerResponse) => boolean
+/**
+ * Answers a request before fastify (true), or leaves it to fastify's routes (false). A fast
+ * path that takes a request and then finds it cannot answer it (after an await) hands it to
+ * fastify with `fallback()`, once.
+ */
+export type ServerFastPath = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  fallback: () => void,
+) => boolean
 
 /**
  * fastify's `serverFactory`: the HTTP server fastify would make (its timeouts set the same
@@ -383,7 +391,7 @@ export type ServerFastPath = (req: IncomingMessage, res: ServerResponse) => bool
  */
 export function beaconServerFactory(
   options: BeaconRoutesOptions,
-  /** Other routes' fast paths, tried after the beacon's (search's kept replies); filled later. */
+  /** Other routes' fast paths, tried after the beacon's (search's kept replies, page cache hits); filled later. */
   others: readonly ServerFastPath[] = [],
 ): FastifyServerFactory {
   const fastPath = beaconFastPath(options)
@@ -399,7 +407,10 @@ export function beaconServerFactory(
       if (event === 'request') {
         const [req, res] = args as [IncomingMessage, ServerResponse]
         if (fastPath(req, res)) return true
-        for (const other of others) if (other(req, res)) return true
+        const fallback = () => {
+          emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>)
+        }
+        for (const other of others) if (other(req, res, fallback)) return true
       }
       return emit.apply(this, [event, ...args] as Parameters<typeof emit>)
     } as typeof server.emit
