@@ -559,6 +559,19 @@ describe('pages through the listening server (the cache hit fast path)', () => {
       assert.equal(plain.status, 200)
       assert.equal(plain.body.toString(), PAGES['/comic/known'])
       assert.equal(routed, 3)
+      // 5. an entry the server refuses to write (a line break in its ETag): the route's answer,
+      // and the gateway goes on serving
+      await redis.hset(htmlKey(ns.keyPrefix, '/comic/broken'), {
+        [HTML_FIELDS.etag]: '"a\nb"',
+        [HTML_FIELDS.gzip]: gzipSync('x'),
+        [HTML_FIELDS.contentType]: 'text/html; charset=utf-8',
+        [HTML_FIELDS.seq]: '1',
+      })
+      const broken = await get(base, '/comic/broken', gzip)
+      const routeBroken = await server.inject({ url: '/comic/broken', headers: gzip })
+      assert.equal(broken.status, routeBroken.statusCode)
+      assert.ok(broken.status >= 500, `${broken.status}`)
+      assert.equal((await get(base, '/comic/known', gzip)).status, 200)
     } finally {
       await server.close()
     }

@@ -56,15 +56,25 @@ async function pageCachePlugin(
     if (!req.headers['accept-encoding']?.includes('gzip')) return false
     const found = readerPath(req.url ?? '')
     if (found.kind !== 'path') return false
-    cache.peek(found.path).then(
-      (stored) => {
+    let handed = false
+    const toRoute = () => {
+      handed = true
+      fallback()
+    }
+    cache
+      .peek(found.path)
+      .then((stored) => {
         if (stored && 'etag' in stored) return writePage(req, res, stored, CACHE_HTML)
         peeked.set(req, stored)
-        fallback()
-      },
-      // Redis away: the route reads again and answers as it does (503)
-      () => fallback(),
-    )
+        toRoute()
+      })
+      .catch((error: unknown) => {
+        // Redis away (the route reads again and answers as it does: 503), or a stored entry
+        // the server would not write (a header value it refuses): the route answers that too
+        if (!handed && !res.headersSent) return toRoute()
+        options.log.error({ err: error, path: found.path }, 'cache hit not sent')
+        res.destroy()
+      })
     return true
   })
 
