@@ -8,7 +8,9 @@
 //    same-run baseline: the mix (4,000 distinct queries in turn, so most are asked again and
 //    answered from a reply kept; its share asked for the first time is printed), then cold
 //    (queries never asked before, each one run by the search service); 4. the search
-//    process's RSS (/proc); 5. publish → findable through the gateway (p50/p99). Prints a markdown table and, last, `BENCH_JSON {...}`. Exit code 0 when
+//    process's RSS (/proc); 5. publish → findable through the gateway (p50/p99); 0. before
+//    all that, relevance (bench/relevance.ts in a child, the service's index over the graded
+//    queries at the same size: MRR@10, recall@3, leaks). Prints a markdown table and, last, `BENCH_JSON {...}`. Exit code 0 when
 //    a target is missed; non-zero only when the bench itself broke. Removes its namespace
 //    (streams, keys, database) at the end.
 
@@ -34,7 +36,37 @@ const PAGES = Number(process.argv[2] ?? 50_000)
 const CLIENTS = 16
 /** Each load phase runs this long (bounded), after a short warm-up. */
 const LOAD_SECONDS = Number(process.env.SEARCH_BENCH_SECONDS ?? 15)
-const TARGETS = { rssMb: 400, p99Ms: 10, findableP99Ms: 500 }
+const TARGETS = { rssMb: 400, p99Ms: 10, findableP99Ms: 500, mrr10: 0.9 }
+
+interface Relevance {
+  pages: number
+  queries: number
+  mrr10: number
+  recall3: number
+  leaks: number
+}
+
+/** bench/relevance.ts at `pages`, our index only, in a child (its heap is not search's). */
+function relevanceAt(pages: number): Promise<Relevance> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', path.join(import.meta.dirname, 'relevance.ts'), String(pages), '--ours'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    let out = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RELEVANCE_JSON '))
+      if (code !== 0 || !line) return reject(new Error(`relevance.ts exited ${code}:\n${out}`))
+      resolve(JSON.parse(line.slice('RELEVANCE_JSON '.length)) as Relevance)
+    })
+  })
+}
 /** SEARCH_BENCH_REPLICAS=2: the cold queries again once a second replica answers beside. */
 const REPLICAS = Number(process.env.SEARCH_BENCH_REPLICAS ?? 1)
 
@@ -112,6 +144,11 @@ let exitCode = 0
 /** Printed last, after the clean-up (whatever that prints). */
 let benchJson: string | undefined
 try {
+  // 0. relevance over the graded queries, before anything else runs
+  const relevance = await relevanceAt(PAGES)
+  console.log(
+    `relevance at ${relevance.pages} pages, ${relevance.queries} graded queries: MRR@10 ${relevance.mrr10.toFixed(3)}, recall@3 ${relevance.recall3.toFixed(3)}, ${relevance.leaks} leaks`,
+  )
   // 1. the log
   const store = await EventStore.open(nc, comicsLog(n))
   let t0 = performance.now()
@@ -324,6 +361,9 @@ try {
     pages: PAGES,
     indexedPages: build.pages,
     commits,
+    mrr10: round(relevance.mrr10, 3),
+    recall3: round(relevance.recall3, 3),
+    leaks: relevance.leaks,
     clients: CLIENTS,
     loadSeconds: LOAD_SECONDS,
     buildSeconds: round(build.ms / 1000),
@@ -367,6 +407,10 @@ try {
         target: TARGETS.findableP99Ms,
         met: pct(visible, 0.99) < TARGETS.findableP99Ms,
       },
+      mrr10: {
+        target: TARGETS.mrr10,
+        met: relevance.mrr10 >= TARGETS.mrr10 && relevance.leaks === 0,
+      },
     },
     seconds: Math.round((performance.now() - started) / 1000),
   }
@@ -374,6 +418,9 @@ try {
   console.log('')
   console.log('| search at 50,000 pages (real processes) | figure | target |')
   console.log('| --- | --- | --- |')
+  console.log(
+    `| relevance, ${relevance.queries} graded queries (bench/queries.ts): MRR@10 / recall@3 / hidden pages found | ${figures.mrr10} / ${figures.recall3} / ${figures.leaks} | MRR@10 ≥ ${TARGETS.mrr10}, 0 found: ${met(figures.targets.mrr10.met)} |`,
+  )
   console.log(
     `| index build from the log | ${figures.buildPagesPerSecond} pages/s (${build.pages} published pages, ${commits} commits, in ${figures.buildSeconds} s) | |`,
   )

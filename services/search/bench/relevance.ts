@@ -165,5 +165,10 @@ for (const size of SIZES) {
       `| ${engine.name} | ${fmt(r.mrr)} | ${fmt(r.recall3)} | ${r.leaks} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} |`,
     )
     if (engine === built.engine && r.misses.length) console.log(`  missed: ${r.misses.join(' · ')}`)
+    // the service's figures, one line each, for services/search/bench/bench.ts
+    if (engine === built.engine)
+      console.log(
+        `RELEVANCE_JSON ${JSON.stringify({ pages: size, queries: QUERIES.length, mrr10: r.mrr, recall3: r.recall3, leaks: r.leaks })}`,
+      )
   }
 }
