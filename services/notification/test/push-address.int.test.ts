@@ -55,13 +55,18 @@ describe('notification push address', () => {
     const { pageId, seq } = await world.page(seriesId, 'push-private')
     await sender.push.projection.waitFor(seq)
     const tried = () =>
-      sql<{ attempts: number; last_error: string | null }[]>(
+      sql<{ status: string; attempts: number; last_error: string | null }[]>(
         sender.pool,
-        'SELECT attempts, last_error FROM notification_push_deliveries WHERE page_id = ?',
+        'SELECT status, attempts, last_error FROM notification_push_deliveries WHERE page_id = ?',
         [pageId],
       )
-    await until('the delivery tried', async () => ((await tried())[0]?.attempts ?? 0) >= 1)
+    // attempts counts from the start of a try ('sending'); its outcome is written after it
+    await until('the delivery tried', async () => {
+      const [r] = await tried()
+      return (r?.attempts ?? 0) >= 1 && r?.status !== 'sending'
+    })
     const [row] = await tried()
+    assert.notEqual(row?.status, 'sent')
     assert.match(String(row?.last_error), /refused: localhost resolves to .*a private address/)
     assert.equal(pushService.at(path).length, 0)
   })
