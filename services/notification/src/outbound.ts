@@ -105,17 +105,13 @@ export function postOnce(
   const send = u.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve) => {
     let settled = false
+    let deadline: NodeJS.Timeout | undefined
     const done = (r: PostOutcome) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
       resolve(r)
     }
-    // the whole exchange within timeoutMs: the socket's own timeout is for silence only, and a
-    // server that drips a byte now and then would hold the delivery (and its worker) for ever
-    const deadline = setTimeout(() => {
-      req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }))
-    }, o.timeoutMs)
     const req = send(
       u,
       {
@@ -152,6 +148,11 @@ export function postOnce(
         res.on('error', finish)
       },
     )
+    // the whole exchange within timeoutMs: the socket's own timeout is for silence only, and a
+    // server that drips a byte now and then would hold the delivery (and its worker) for ever
+    deadline = setTimeout(() => {
+      req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }))
+    }, o.timeoutMs)
     req.on('timeout', () =>
       req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
     )
