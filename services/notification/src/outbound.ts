@@ -121,7 +121,6 @@ export function postOnce(
           'content-length': Buffer.byteLength(body),
           ...headers,
         },
-        timeout: o.timeoutMs,
         ...(o.allowPrivate ? {} : { lookup: publicOnly }),
       },
       (res) => {
@@ -148,14 +147,12 @@ export function postOnce(
         res.on('error', finish)
       },
     )
-    // the whole exchange within timeoutMs: the socket's own timeout is for silence only, and a
-    // server that drips a byte now and then would hold the delivery (and its worker) for ever
+    // the whole exchange within timeoutMs (a socket timeout would be for silence only: a server
+    // dripping a byte now and then would hold the delivery, and its worker, for ever); a silent
+    // one is cut off by the same deadline
     deadline = setTimeout(() => {
       req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' }))
     }, o.timeoutMs)
-    req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })),
-    )
     req.on('error', (error: Error & { code?: string }) =>
       done({
         code: null,
