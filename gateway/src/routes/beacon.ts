@@ -404,15 +404,14 @@ export function beaconServerFactory(
     // as before, through the instrumentation, to fastify's handler.
     const emit = server.emit
     server.emit = function (this: typeof server, event: string | symbol, ...args: unknown[]) {
+      // on to the instrumented emit and fastify, now or (a fast path's fallback) later
+      const onward = () => emit.apply(this, [event, ...args] as Parameters<typeof emit>)
       if (event === 'request') {
         const [req, res] = args as [IncomingMessage, ServerResponse]
         if (fastPath(req, res)) return true
-        const fallback = () => {
-          emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>)
-        }
-        for (const other of others) if (other(req, res, fallback)) return true
+        for (const other of others) if (other(req, res, onward)) return true
       }
-      return emit.apply(this, [event, ...args] as Parameters<typeof emit>)
+      return onward()
     } as typeof server.emit
     const { keepAliveTimeout, requestTimeout, connectionTimeout } = opts as {
       keepAliveTimeout?: number
