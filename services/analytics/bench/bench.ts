@@ -13,15 +13,22 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { connectNats, createLogger, createPool, type Pool, sql } from '@inkstream/chassis'
-import { analyticsCodec, analyticsNames, names, type ViewEvent } from '@inkstream/contracts'
-import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import {
+  analyticsCodec,
+  analyticsNames,
+  names,
+  type ViewEvent,
+  viewsIn,
+} from '@inkstream/contracts'
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { REPO_ROOT } from '../../../tools/src/infra/paths.ts'
 import { seedDemoComic } from '../../../tools/src/seed/demo.ts'
 import { SERVICES, startStack } from '../../../tools/src/stack.ts'
 import { createBeaconPublisher } from '../src/beacon-publisher.ts'
 import { ensureAnalyticsStream } from '../src/stream.ts'
 import { type DashboardResult, dashboardQueries } from './dashboard.ts'
-import { blast, getRequest, postRequest, quantile } from './pipeline.ts'
+import { type BlastResult, blast, getRequest, postRequest, quantile } from './pipeline.ts'
+import { findWrk, wrkBlast } from './wrk.ts'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const SECONDS = env('BENCH_ANALYTICS_SECONDS', 10)
@@ -33,6 +40,9 @@ const CONNECTIONS = env('BENCH_ANALYTICS_CONNECTIONS', 64)
 // one, each after the previous one's upstream round trip: 4 deep took 1,357/s where 1 took 3,600)
 const DEPTH = env('BENCH_ANALYTICS_DEPTH', 1)
 const LATENCY_RATE = env('BENCH_ANALYTICS_LATENCY_RATE', 1_000)
+// the throughput window's load generator: wrk (wrk.ts) when it can be had, else pipeline.ts;
+// BENCH_ANALYTICS_LOADGEN=node takes pipeline.ts anyway (it counts exactly, at twice the CPU)
+const LOADGEN = process.env.BENCH_ANALYTICS_LOADGEN === 'node' ? undefined : findWrk()
 const VISITORS = 4_000
 const HARD_LIMIT_MS = 6 * 60_000 - 15_000
 const RATIO_TARGET = 0.5
@@ -50,6 +60,10 @@ export interface AnalyticsBench {
   /** The gateway's batching publisher alone (no HTTP), stored and acked, against the baseline. */
   publisher: { perSecond: number; ratio: number }
   beacons: {
+    /** Who made the load: wrk (wrk.ts) or this process (pipeline.ts). */
+    loadGenerator: 'wrk' | 'node'
+    /** Views the gateway took after the load generator stopped reading (wrk: answers dropped). */
+    inFlightAtStop: number
     sent: number
     accepted: number
     refused: number
@@ -264,6 +278,39 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
       }),
     )
     const lastSeq = async () => (await jsm.streams.info(a.stream)).state.last_seq
+    /** Views stored in the ANALYTICS stream after `from`, up to its end now. */
+    const viewsStored = async (from: number): Promise<number> => {
+      const end = await lastSeq()
+      if (end <= from) return 0
+      const consumer = await jetstream(nc).consumers.get(a.stream, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: from + 1,
+      })
+      let views = 0
+      const messages = await consumer.consume()
+      for await (const m of messages) {
+        if (m.subject === a.viewSubject) views += viewsIn(analyticsCodec.decode(m.data)).length
+        if (m.seq >= end) break
+      }
+      await consumer.delete()
+      return views
+    }
+    /** The throughput window from wrk, in blast()'s terms (sent: answered). */
+    const wrkRun = async (
+      wrk: string,
+      o: { host: string; port: number; requests: Buffer[]; connections: number },
+    ) => {
+      const w = await wrkBlast({ wrk, ...o, seconds: SECONDS })
+      const ok = w.answered - w.non2xx
+      return {
+        sent: w.answered,
+        answered: w.answered,
+        // wrk does not say which status: its non-2xx are `other`, 0 here
+        status: { 204: ok, 0: w.non2xx } as Record<number, number>,
+        seconds: w.seconds,
+        cpuSeconds: w.cpuSeconds,
+      }
+    }
     let accepted = 0
     const nginxPidFile = path.join(REPO_ROOT, '.data', 'test', `nginx-${stack.ns}`, 'nginx.pid')
     const nginxMaster = existsSync(nginxPidFile)
@@ -289,7 +336,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
         path: b.path,
         pageId: b.pageId,
         referrer: b.referrer ?? null,
-        screen: b.screen,
+        screen: b.screen as ViewEvent['screen'],
         visitor: 'f'.repeat(64),
       }
     }
@@ -334,24 +381,40 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
     accepted += warm.status[204] ?? 0
     await caughtUp(pool, lastSeq, accepted, 60_000)
     const before = await counted(pool)
+    const seqBefore = await lastSeq()
     meter.reset()
     const started = performance.now()
-    const run = await blast({
-      ...site,
-      requests: beaconRequests,
-      connections: CONNECTIONS,
-      depth: DEPTH,
-      seconds: SECONDS,
-    })
+    const run: Pick<BlastResult, 'sent' | 'answered' | 'status' | 'seconds'> & {
+      cpuSeconds?: number
+    } = LOADGEN
+      ? await wrkRun(LOADGEN, { ...site, requests: beaconRequests, connections: CONNECTIONS })
+      : await blast({
+          ...site,
+          requests: beaconRequests,
+          connections: CONNECTIONS,
+          depth: DEPTH,
+          seconds: SECONDS,
+        })
     const runAccepted = run.status[204] ?? 0
-    accepted += runAccepted
-    const done = await caughtUp(pool, lastSeq, accepted, 120_000)
-    const cpuPerBeacon = meter.per(Math.max(1, run.status[204] ?? 0))
+    let done = await caughtUp(pool, lastSeq, accepted + runAccepted, 120_000)
+    // what the gateway took: every view stored in the stream since the run began (wrk drops
+    // the answers in flight when its time is up: up to one a connection more than it saw)
+    const stored = await viewsStored(seqBefore)
+    if (stored !== runAccepted) done = await caughtUp(pool, lastSeq, accepted + stored, 120_000)
+    accepted += stored
+    const cpuPerBeacon = meter.per(Math.max(1, runAccepted))
+    if (run.cpuSeconds !== undefined)
+      cpuPerBeacon['load generator (wrk)'] = round(
+        (run.cpuSeconds * 1e6) / Math.max(1, runAccepted),
+      )
     const after = await counted(pool)
     const runCounted = after.views - before.views
     const rejected: Record<string, number> = {}
     for (const [k, v] of Object.entries(after.rejected))
       if (v - (before.rejected[k] ?? 0) > 0) rejected[k] = v - (before.rejected[k] ?? 0)
+    const runRejected = Object.values(rejected).reduce((x, y) => x + y, 0)
+    // lost: a view stored and not counted, or a 204 seen and never stored
+    const runLost = stored - runCounted - runRejected + Math.max(0, runAccepted - stored)
 
     // 3. latency: beacons at LATENCY_RATE a second (one connection per reader, no pipelining)
     // while readers' pages are fetched through nginx at the same rate (a view is a page and
@@ -399,6 +462,7 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
         ratio: round(publisherPerSecond / base.perSecond, 2),
       },
       beacons: {
+        loadGenerator: run.cpuSeconds !== undefined ? 'wrk' : 'node',
         sent: run.sent,
         accepted: runAccepted,
         refused: run.status[503] ?? 0,
@@ -406,7 +470,8 @@ export async function analyticsBench(): Promise<AnalyticsBench> {
         perSecond: round(runAccepted / run.seconds),
         counted: runCounted,
         rejected,
-        lost: runAccepted - runCounted,
+        lost: runLost,
+        inFlightAtStop: stored - runAccepted,
         countedPerSecond: round(runCounted / ((done - started) / 1000)),
         catchUpSeconds: round((done - started) / 1000 - run.seconds, 1),
         cpuMicrosPerBeacon: cpuPerBeacon,
