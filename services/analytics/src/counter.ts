@@ -80,22 +80,32 @@ async function insertChunks<T>(
   }
 }
 
-/** What a visitor did on a day, as committed: its visitor-set rows, its visit's pages. */
+/**
+ * A visit as stored (analytics_visits): its pages, and the visitor's rate counter (views
+ * counted in `minute`, the latest minute of theirs counted).
+ */
+interface VisitState {
+  pages: number
+  minute: number
+  views: number
+}
+
+/** What a visitor did on a day, as committed: its visitor-set rows, its visit. */
 interface VisitorDay {
   /** `kind|key` rows of analytics_visitors_day known to be stored (rows are never deleted). */
   rows: Set<string>
-  /** analytics_visits.pages as committed; undefined: not known here (read it). */
-  pages: number | undefined
+  /** The visit as committed; undefined: not known here (read it). */
+  visit: VisitState | undefined
 }
 
 /**
  * What this process committed lately, so a batch need not read it back from MariaDB (those
  * reads, a few rows per view, cost more than the writes). Exact, not a guess:
  * - a visitor-set row once stored stays stored, so a remembered row is always right;
- * - a visit's pages and a visitor's views in a minute are right while this process is the
- *   only one counting: every batch comes through the checkpoint, so when a batch starts right
- *   after the last one committed here (`lastSeq + 1`) nobody else counted in between; any
- *   other start (another replica, a skip, a restart) forgets them and reads them again.
+ * - a visit (its pages, its rate counter) is right while this process is the only one
+ *   counting: every batch comes through the checkpoint, so when a batch starts right after
+ *   the last one committed here (`lastSeq + 1`) nobody else counted in between; any other
+ *   start (another replica, a skip, a restart) forgets them and reads them again.
  * Learned only after the commit (a rolled-back batch teaches nothing). Bounded: emptied when
  * it holds `maxVisitors` visitor-days, which costs reads, not exactness.
  */
@@ -103,8 +113,6 @@ export class CountMemory {
   /** The last stream sequence of a batch committed here; 0: none yet. */
   lastSeq = 0
   readonly visitors = new Map<string, VisitorDay>()
-  /** Views per `visitor|minute` as committed (the rate limit). */
-  readonly rate = new Map<string, number>()
   readonly maxVisitors: number
   constructor(maxVisitors = 50_000) {
     this.maxVisitors = maxVisitors
@@ -114,11 +122,11 @@ export class CountMemory {
   follows(firstSeq: number): boolean {
     if (this.lastSeq > 0 && firstSeq === this.lastSeq + 1) return true
     // someone else may have counted: what only the sole writer can know is forgotten
-    for (const v of this.visitors.values()) v.pages = undefined
-    this.rate.clear()
+    for (const v of this.visitors.values()) v.visit = undefined
     return false
   }
 
+  /** What is remembered of `visitor|day`. */
   visitor(key: string): VisitorDay | undefined {
     return this.visitors.get(key)
   }
@@ -129,27 +137,20 @@ export class CountMemory {
     for (const [key, l] of learned.visitors) {
       let v = this.visitors.get(key)
       if (!v) {
-        v = { rows: new Set(), pages: undefined }
+        v = { rows: new Set(), visit: undefined }
         this.visitors.set(key, v)
       }
       for (const row of l.rows) v.rows.add(row)
-      if (l.pages !== undefined) v.pages = l.pages
+      if (l.visit !== undefined) v.visit = l.visit
     }
-    // the counters of minutes long gone are deleted from the table too
-    for (const [key, views] of learned.rate) this.rate.set(key, views)
-    if (learned.maxMinute !== undefined)
-      for (const key of this.rate.keys())
-        if (Number(key.slice(key.indexOf('|') + 1)) < learned.maxMinute - 10) this.rate.delete(key)
     this.lastSeq = learned.lastSeq
   }
 }
 
-/** What a batch read and wrote, for CountMemory.learn after its commit. */
+/** What a batch read and wrote, for CountMemory.learn after its commit (by `visitor|day`). */
 export interface Learned {
   lastSeq: number
-  visitors: Map<string, { rows: string[]; pages: number | undefined }>
-  rate: Map<string, number>
-  maxMinute: number | undefined
+  visitors: Map<string, { rows: string[]; visit: VisitState | undefined }>
 }
 
 interface Delta {
@@ -182,18 +183,16 @@ export async function applyViews(
   const learned: Learned = {
     lastSeq: batch.at(-1)?.seq ?? 0,
     visitors: new Map(),
-    rate: new Map(),
-    maxMinute: undefined,
   }
   const teach = (visitorDay: string) => {
     let l = learned.visitors.get(visitorDay)
     if (!l) {
-      l = { rows: [], pages: undefined }
+      l = { rows: [], visit: undefined }
       learned.visitors.set(visitorDay, l)
     }
     return l
   }
-  // a batch that follows our last commit may trust what we remember of visits and rates
+  // a batch that follows our last commit may trust what we remember of visits
   const sole = memory?.follows(batch[0]?.seq ?? 0) === true
   const deltas = new Map<string, Delta>()
   const add = (day: string, kind: string, key: string, views: number, uniques: number) => {
@@ -212,36 +211,49 @@ export async function applyViews(
         views.push({ seq: b.seq, subject: b.subject, commit: view })
   if (views.length === 0) return { counted: [], learned }
 
-  // 1. the rate limit: views per visitor and minute, exact across batches
+  // 1. the visits of the batch's visitors as stored (their pages, their rate counter): read
+  // only for the visitor-days this process cannot vouch for (all of them unless it is the
+  // only one counting)
   const minutes = views.map((v) => Math.floor(Date.parse(v.commit.at) / 60_000))
-  const rate = new Map<string, number>()
-  // the visitors with a minute this process does not know the count of (all of them unless
-  // it is the only one counting)
-  const unknownRate = new Set<string>()
+  const days = views.map((v) => utcDay(v.commit.at))
+  /** By `visitor|day`: the visit as stored, null when there is none yet. */
+  const stored = new Map<string, VisitState | null>()
+  const unread: string[] = []
+  const unreadDays = new Set<string>()
   views.forEach((v, i) => {
     const visitor = v.commit.visitor
     if (visitor === null) return
-    const k = `${visitor}|${minutes[i]}`
-    const known = sole ? memory?.rate.get(k) : undefined
-    if (known === undefined) unknownRate.add(visitor)
-    else rate.set(k, known)
+    const day = days[i] as string
+    const k = `${visitor}|${day}`
+    if (stored.has(k)) return
+    const known = sole ? memory?.visitor(k)?.visit : undefined
+    stored.set(k, known ?? null)
+    if (known === undefined) {
+      unread.push(visitor)
+      unreadDays.add(day)
+    }
   })
-  if (unknownRate.size > 0) {
-    const lo = Math.min(...minutes)
-    const hi = Math.max(...minutes)
-    const readRate = [...unknownRate]
-    for (let i = 0; i < readRate.length; i += CHUNK) {
-      const part = readRate.slice(i, i + CHUNK)
-      const rows: { v: string; minute: number; views: number }[] = await sql(
+  const readVisitors = [...new Set(unread)]
+  for (let i = 0; i < readVisitors.length; i += CHUNK) {
+    const part = readVisitors.slice(i, i + CHUNK)
+    const rows: { day: string; v: string; pages: number; minute: number; views: number }[] =
+      await sql(
         tx,
-        `SELECT LOWER(HEX(visitor)) AS v, minute, views FROM analytics_rate
-         WHERE visitor IN (${part.map(() => 'UNHEX(?)').join(',')}) AND minute BETWEEN ? AND ?`,
-        [...part, lo, hi],
+        `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, LOWER(HEX(visitor)) AS v, pages,
+         rate_minute AS minute, rate_views AS views
+         FROM analytics_visits WHERE day IN (${[...unreadDays].map(() => '?').join(',')})
+         AND visitor IN (${part.map(() => 'UNHEX(?)').join(',')})`,
+        [...unreadDays, ...part],
       )
-      for (const r of rows) rate.set(`${r.v}|${r.minute}`, Number(r.views))
+    for (const r of rows) {
+      const k = `${r.v}|${r.day}`
+      // a day of this visitor's read along with another day's is not this read's to fill
+      if (stored.get(k) === null)
+        stored.set(k, { pages: Number(r.pages), minute: Number(r.minute), views: Number(r.views) })
     }
   }
-  const rateChanged = new Set<string>()
+  /** The rate counters as this batch moves them, by `visitor|day`. */
+  const rate = new Map<string, { minute: number; views: number }>()
 
   // 2. which views count; an unknown page may be one the catalog has not caught up with yet
   let verdicts = views.map((v) => classify(v.commit, options.catalog))
@@ -252,7 +264,7 @@ export async function applyViews(
   const counted: CountedView[] = []
   views.forEach((v, i) => {
     const e = v.commit
-    const day = utcDay(e.at)
+    const day = days[i] as string
     const minute = minutes[i] as number
     const verdict = verdicts[i] as ReturnType<typeof classify>
     if ('reject' in verdict) {
@@ -260,14 +272,24 @@ export async function applyViews(
       return
     }
     if (e.visitor !== null) {
-      const k = `${e.visitor}|${minute}`
-      const n = rate.get(k) ?? 0
-      if (n >= options.ratePerMinute) {
+      // views per visitor and minute, in the stream's order: a view older than the visitor's
+      // latest minute counted (another gateway's clock, a late batch) counts against that one
+      const k = `${e.visitor}|${day}`
+      let r = rate.get(k)
+      if (!r) {
+        const s = stored.get(k)
+        r = s ? { minute: s.minute, views: s.views } : { minute, views: 0 }
+        rate.set(k, r)
+      }
+      if (minute > r.minute) {
+        r.minute = minute
+        r.views = 0
+      }
+      if (r.views >= options.ratePerMinute) {
         add(day, 'rejected', 'rate-limited', 1, 0)
         return
       }
-      rate.set(k, n + 1)
-      rateChanged.add(k)
+      r.views++
     }
     counted.push({ seq: v.seq, day, minute, event: e, page: verdict.page })
   })
@@ -326,7 +348,7 @@ export async function applyViews(
     const [v, day, kind, key] = r
     if (memory) teach(`${v}|${day}`).rows.push(`${kind}|${key}`)
     add(day, kind, key, 0, 1)
-    if (kind === 'page') pagesAdded.set(`${day}|${v}`, (pagesAdded.get(`${day}|${v}`) ?? 0) + 1)
+    if (kind === 'page') pagesAdded.set(`${v}|${day}`, (pagesAdded.get(`${v}|${day}`) ?? 0) + 1)
   }
   // batches are serialised by the checkpoint's row lock: nothing else writes these rows now
   await insertChunks(
@@ -338,11 +360,12 @@ export async function applyViews(
     (r) => r,
   )
 
-  // 4. visits: landing page, pages per visit (the depth histogram moves a visit's bucket)
+  // 4. visits: landing page, pages per visit (the depth histogram moves a visit's bucket),
+  // the rate counter
   const visits = new Map<string, { day: string; visitor: string; landing: string; views: number }>()
   for (const c of counted) {
     if (c.event.visitor === null) continue
-    const k = `${c.day}|${c.event.visitor}`
+    const k = `${c.event.visitor}|${c.day}`
     const v = visits.get(k)
     if (v) v.views++
     else
@@ -353,56 +376,36 @@ export async function applyViews(
         views: 1,
       })
   }
-  if (visits.size > 0) {
-    const list = [...visits.values()]
-    const old = new Map<string, number>()
-    // the visits this process knows the pages of need no read
-    const unread = list.filter((v) => {
-      const pages = sole ? memory?.visitor(`${v.visitor}|${v.day}`)?.pages : undefined
-      if (pages !== undefined) old.set(`${v.day}|${v.visitor}`, pages)
-      return pages === undefined
-    })
-    const days = [...new Set(unread.map((v) => v.day))]
-    for (let i = 0; i < unread.length; i += CHUNK) {
-      const part = unread.slice(i, i + CHUNK)
-      const rows: { day: string; v: string; pages: number }[] = await sql(
-        tx,
-        `SELECT DATE_FORMAT(day, '%Y-%m-%d') AS day, LOWER(HEX(visitor)) AS v, pages
-         FROM analytics_visits WHERE day IN (${days.map(() => '?').join(',')})
-         AND visitor IN (${part.map(() => 'UNHEX(?)').join(',')})`,
-        [...days, ...part.map((v) => v.visitor)],
-      )
-      for (const r of rows) old.set(`${r.day}|${r.v}`, Number(r.pages))
+  const bucket = (pages: number) => String(Math.min(pages, BINGE_CAP))
+  const upserts: [string, string, number, number, string, number, number][] = []
+  for (const [k, v] of visits) {
+    const added = pagesAdded.get(k) ?? 0
+    const before = stored.get(k)?.pages
+    const after = (before ?? 0) + added
+    if (before === undefined) {
+      add(v.day, 'landing', v.landing, 1, 1)
+      add(v.day, 'depth', bucket(after), 1, 0)
+    } else if (bucket(before) !== bucket(after)) {
+      add(v.day, 'depth', bucket(before), -1, 0)
+      add(v.day, 'depth', bucket(after), 1, 0)
     }
-    const bucket = (pages: number) => String(Math.min(pages, BINGE_CAP))
-    const upserts: [string, string, number, number, string][] = []
-    for (const v of list) {
-      const k = `${v.day}|${v.visitor}`
-      const added = pagesAdded.get(k) ?? 0
-      const before = old.get(k)
-      const after = (before ?? 0) + added
-      if (before === undefined) {
-        add(v.day, 'landing', v.landing, 1, 1)
-        add(v.day, 'depth', bucket(after), 1, 0)
-      } else if (bucket(before) !== bucket(after)) {
-        add(v.day, 'depth', bucket(before), -1, 0)
-        add(v.day, 'depth', bucket(after), 1, 0)
-      }
-      if (added > 0) add(v.day, 'pages', '', added, 0)
-      upserts.push([v.day, v.visitor, added, v.views, v.landing])
-      if (memory) teach(`${v.visitor}|${v.day}`).pages = after
-    }
-    await insertChunks(
-      tx,
-      upserts,
-      'INSERT INTO analytics_visits (day, visitor, pages, views, landing)',
-      '?, UNHEX(?), ?, ?, ?',
-      'ON DUPLICATE KEY UPDATE pages = pages + VALUES(pages), views = views + VALUES(views)',
-      (r) => r,
-    )
+    if (added > 0) add(v.day, 'pages', '', added, 0)
+    // a visitor with a view counted has its counter in `rate`
+    const r = rate.get(k) as { minute: number; views: number }
+    upserts.push([v.day, v.visitor, added, v.views, v.landing, r.minute, r.views])
+    if (memory) teach(k).visit = { pages: after, minute: r.minute, views: r.views }
   }
+  await insertChunks(
+    tx,
+    upserts,
+    'INSERT INTO analytics_visits (day, visitor, pages, views, landing, rate_minute, rate_views)',
+    '?, UNHEX(?), ?, ?, ?, ?, ?',
+    `ON DUPLICATE KEY UPDATE pages = pages + VALUES(pages), views = views + VALUES(views),
+     rate_minute = VALUES(rate_minute), rate_views = VALUES(rate_views)`,
+    (r) => r,
+  )
 
-  // 5. the roll-ups and the rate counters
+  // 5. the roll-ups
   await insertChunks(
     tx,
     [...deltas.values()].filter((d) => d.views !== 0 || d.uniques !== 0),
@@ -411,27 +414,6 @@ export async function applyViews(
     'ON DUPLICATE KEY UPDATE views = views + VALUES(views), uniques = uniques + VALUES(uniques)',
     (d) => [d.day, d.kind, d.key, d.views, d.uniques],
   )
-  if (rateChanged.size > 0) {
-    await insertChunks(
-      tx,
-      [...rateChanged],
-      'INSERT INTO analytics_rate (visitor, minute, views)',
-      'UNHEX(?), ?, ?',
-      'ON DUPLICATE KEY UPDATE views = VALUES(views)',
-      (k) => {
-        const [v, m] = k.split('|') as [string, string]
-        return [v, Number(m), rate.get(k)]
-      },
-    )
-    // counters of minutes long gone are of no use
-    if ((batch.at(-1)?.seq ?? 0) % 16 === 0 || batch.length > 100)
-      await sql(tx, 'DELETE FROM analytics_rate WHERE minute < ?', [Math.max(...minutes) - 10])
-  }
-  if (memory) {
-    // every count read or written is the stored one once this commits
-    for (const [k, n] of rate) learned.rate.set(k, n)
-    learned.maxMinute = Math.max(...minutes)
-  }
   return { counted, learned }
 }
 

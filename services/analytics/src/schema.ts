@@ -36,6 +36,7 @@ export const MIGRATIONS: Migration[] = [
         landing VARCHAR(512) CHARACTER SET ascii NOT NULL,
         PRIMARY KEY (day, visitor)
       ) ENGINE=InnoDB`,
+      // the rate counters of version 1 (dropped by version 2)
       `CREATE TABLE IF NOT EXISTS analytics_rate (
         visitor BINARY(32) NOT NULL,
         minute INT NOT NULL,
@@ -53,6 +54,18 @@ export const MIGRATIONS: Migration[] = [
         published TINYINT NOT NULL DEFAULT 0,
         KEY by_chapter (chapter_id, published, position)
       ) ENGINE=InnoDB`,
+    ],
+  },
+  {
+    version: 2,
+    name: "the rate counter in the visit's row (one row written per visitor and batch, not two)",
+    up: [
+      // the views of the visitor's latest minute counted: a visit is one visitor's day, and
+      // a visitor hash lives one day
+      `ALTER TABLE analytics_visits
+        ADD COLUMN IF NOT EXISTS rate_minute INT NOT NULL DEFAULT 0,
+        ADD COLUMN IF NOT EXISTS rate_views INT NOT NULL DEFAULT 0`,
+      'DROP TABLE IF EXISTS analytics_rate',
     ],
   },
 ]
