@@ -188,6 +188,30 @@ describe('analytics counting', () => {
     })
   })
 
+  test('analytics - the rate limit holds across batches; a late view counts against the latest minute', async () => {
+    const day = '2026-01-14'
+    const at = (minute: number, second: number) =>
+      `${day}T10:${String(minute).padStart(2, '0')}:${String(second).padStart(2, '0')}.000Z`
+    const of = (when: string) =>
+      view({ path: '/comic/one', pageId: p1, visitor: visitor(78), at: when })
+    // the limit (120) reached in one batch, committed
+    await svc.counter.waitFor(
+      await w.views(Array.from({ length: 120 }, (_, i) => of(at(5, i % 60)))),
+    )
+    // a later batch: the same minute is full; a view from an earlier minute (a gateway whose
+    // clock is behind) counts against it too; the next minute starts afresh
+    await svc.counter.waitFor(await w.views([of(at(5, 59)), of(at(4, 30))]))
+    await svc.counter.waitFor(await w.views([of(at(6, 0))]))
+    const s = await ask('summary', { from: day, to: day })
+    assert.deepEqual(s, {
+      ok: true,
+      views: 121,
+      uniques: 1,
+      rejected: { 'rate-limited': 2 },
+      byDay: [{ day, views: 121, uniques: 1 }],
+    })
+  })
+
   test('analytics - two replicas counting the same visitors stay exact (what one remembers, the other may change)', async () => {
     // each counter remembers the visits and rates it committed, to skip reading them back;
     // a batch the other replica counted in between must make it read them again
