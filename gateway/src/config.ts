@@ -1,4 +1,11 @@
-import { BaseConfig, HttpUrl, Port, RedisConfig, Text } from '@inkstream/chassis'
+import {
+  BaseConfig,
+  HttpUrl,
+  OptionalSocketPath,
+  Port,
+  RedisConfig,
+  Text,
+} from '@inkstream/chassis'
 
 /** The gateway's environment (see README.md). */
 export const GatewayConfig = {
@@ -6,6 +13,11 @@ export const GatewayConfig = {
   ...RedisConfig,
   GATEWAY_PORT: Port(8081),
   GATEWAY_HOST: Text('127.0.0.1'),
+  /**
+   * A Unix socket to take requests on as well, for an nginx on the same host (its upstream):
+   * a beacon through it cost both sides less CPU than through loopback TCP (see README).
+   */
+  GATEWAY_SOCKET: OptionalSocketPath(),
   /** The site, as render names it (the OpenSearch description; the visitor hash's site). */
   SITE_URL: HttpUrl('http://localhost:8080'),
   SITE_NAME: Text('Inkstream'),
@@ -23,6 +35,7 @@ export interface GatewaySettings {
   LOG_LEVEL: string
   GATEWAY_PORT: number
   GATEWAY_HOST: string
+  GATEWAY_SOCKET?: string
   SITE_URL?: string
   SITE_NAME?: string
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:net'
 import {
   type BeaconPublisher,
   createBeaconPublisher,
@@ -39,6 +40,7 @@ import readerRoutes from './routes/reader.ts'
 import searchRoutes from './routes/search.ts'
 import subscribeRoutes from './routes/subscribe.ts'
 import { sendBuiltin } from './send.ts'
+import { listenOnUnixSocket } from './unix-socket.ts'
 
 export interface GatewayDeps {
   redis: Redis
@@ -253,8 +255,20 @@ export async function startGateway(
     await nc.drain()
     redis.disconnect()
   })
+  // the Unix socket's door: no new connections once closing starts (those open end as the
+  // TCP ones do, and closing it removes the file)
+  let door: Server | undefined
+  app.addHook('preClose', (done) => {
+    door?.close()
+    done()
+  })
   const url = await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST })
-  log.info({ url, ns: config.INK_NS }, 'gateway listening')
+  if (config.GATEWAY_SOCKET)
+    door = await listenOnUnixSocket(app.server, config.GATEWAY_SOCKET).catch(async (error) => {
+      await app.close()
+      throw error
+    })
+  log.info({ url, socket: config.GATEWAY_SOCKET, ns: config.INK_NS }, 'gateway listening')
   return {
     app,
     url,

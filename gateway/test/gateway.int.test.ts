@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import {
@@ -745,5 +758,85 @@ test('startGateway - listens over real HTTP with health checks', async () => {
       jsm.streams.info(analyticsNames(ns).stream),
       'the ANALYTICS stream is gone',
     )
+  }
+})
+
+test('startGateway - GATEWAY_SOCKET: the same server on a Unix socket too; a stale socket is replaced, a live one or another file refused', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ink-gw-sock-'))
+  const file = path.join(dir, 'gateway.sock')
+  const settings = {
+    INK_NS: ns.ns,
+    NATS_URL,
+    REDIS_URL,
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: 0,
+    GATEWAY_HOST: '127.0.0.1',
+    GATEWAY_SOCKET: file,
+  }
+  const overSocket = (urlPath: string, method = 'GET', body?: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          socketPath: file,
+          path: urlPath,
+          method,
+          headers: {
+            'content-type': 'text/plain;charset=UTF-8',
+            'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+          },
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (c: string) => {
+            text += c
+          })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        },
+      )
+      req.on('error', reject)
+      req.end(body)
+    })
+  // what a crash leaves: a socket file nobody listens on
+  const dead = net.createServer()
+  await new Promise<void>((resolve) => dead.listen(file, resolve))
+  // close() removes the file; a hard link keeps one back, as a killed process leaves it
+  linkSync(file, `${file}.kept`)
+  await new Promise<void>((resolve) => dead.close(() => resolve()))
+  renameSync(`${file}.kept`, file)
+  assert.ok(lstatSync(file).isSocket(), 'a stale socket is in the way')
+  try {
+    const gateway = await startGateway(settings, { log })
+    try {
+      assert.equal(
+        lstatSync(file).mode & 0o777,
+        0o666,
+        "nginx's workers (another user) may connect",
+      )
+      const ready = await overSocket('/readyz')
+      assert.equal(ready.status, 200)
+      assert.equal(JSON.parse(ready.body).status, 'ready')
+      const before = gateway.beacons.stats.accepted
+      const view = await overSocket('/a/v', 'POST', JSON.stringify({ path: '/comic/known' }))
+      assert.equal(view.status, 204)
+      assert.equal(gateway.beacons.stats.accepted, before + 1, 'the beacon fast path is the same')
+      // TCP still answers
+      assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200)
+      // a second gateway on a live socket fails, and leaves the first one's socket alone
+      await assert.rejects(
+        startGateway({ ...settings, GATEWAY_PORT: 0 }, { log }),
+        /another process listens on it/,
+      )
+      assert.equal((await overSocket('/readyz')).status, 200)
+    } finally {
+      await gateway.close()
+    }
+    assert.equal(existsSync(file), false, 'closing removes the socket file')
+    // a file that is not a socket is never removed
+    writeFileSync(file, 'not a socket')
+    await assert.rejects(startGateway(settings, { log }), /exists and is not a socket/)
+    assert.equal(readFileSync(file, 'utf8'), 'not a socket')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })

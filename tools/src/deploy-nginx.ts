@@ -11,7 +11,8 @@ export const DEPLOY_NGINX_CONF = path.join(REPO_ROOT, 'deploy/nginx/nginx.conf')
 /** Must match deploy/compose.yaml: service names, ports and render's fixed address. */
 export const COMPOSE_NGINX_OPTIONS: NginxConfigOptions = {
   listen: ['8080'],
-  gatewayServers: ['gateway:8081'],
+  // the gateway's socket in the volume both mount (GATEWAY_SOCKET in compose.yaml)
+  gatewayServers: ['unix:/run/inkstream-gateway/gateway.sock'],
   editorServers: ['editor:8082'],
   // Only render purges; it has a fixed address on the backend network. Readers arrive on edge.
   purgeAllow: ['127.0.0.1', '172.30.10.10'],

@@ -6,12 +6,15 @@ import { databaseOf, ensureDatabase } from '@inkstream/chassis'
 import { dropTestNamespace, testDatabaseUrl, testNamespace } from '@inkstream/chassis/testing'
 import { logTail, stopProcess } from './infra/daemon.ts'
 import {
+  ensureRuntimeDir,
   freePort,
   type Infra,
   type InfraEnv,
   isPortFree,
   type NginxInstance,
   REPO_ROOT,
+  removeRuntimeDir,
+  sharedRuntimeDir,
   startInfra,
   startNginx,
 } from './infra/index.ts'
@@ -375,11 +378,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const services: Running[] = []
   const announcements: string[] = []
   let nginx: NginxInstance | undefined
+  // nginx reaches the gateway through a Unix socket (cheaper than loopback TCP, see
+  // gateway/README.md), in a folder nginx's workers can enter; the TCP port stays for the rest
+  const socketDir =
+    options.nginx === false ? undefined : sharedRuntimeDir('gateway', `${REPO_ROOT}\n${ns}`)
+  const gatewaySocket = socketDir && path.join(socketDir, 'gateway.sock')
 
   const stop = async () => {
     // services first: render's last purges still reach nginx
     await stopServices(services)
     await nginx?.stop()
+    if (socketDir)
+      try {
+        removeRuntimeDir(socketDir)
+      } catch (error) {
+        console.error(`[stack] ${error}`)
+      }
     for (const { child } of services) orphans.delete(child)
     if (isolated)
       await dropTestNamespace(infra, ns).catch((error) =>
@@ -392,6 +406,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const ports = await choosePorts(options.ports ?? (options.isolated ? 'free' : 'env'))
     const env = serviceEnv(options, infra, ns, ports)
+    if (socketDir && gatewaySocket) {
+      ensureRuntimeDir(socketDir)
+      env.GATEWAY_SOCKET = gatewaySocket
+    }
     await ensureDatabase(infra.MARIADB_URL)
     const specs = options.services ?? SERVICES
     const missing = specs.filter((spec) => !existsSync(path.join(REPO_ROOT, spec.entry)))
@@ -409,7 +427,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.nginx !== false) {
       nginx = await startNginx({
         port: ports.site,
-        gatewayServers: [`127.0.0.1:${ports.gateway}`],
+        gatewayServers: [gatewaySocket ? `unix:${gatewaySocket}` : `127.0.0.1:${ports.gateway}`],
         editorServers: [`127.0.0.1:${ports.editor}`],
         dir: path.join(
           REPO_ROOT,

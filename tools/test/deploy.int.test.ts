@@ -75,6 +75,18 @@ describe('deploy', () => {
     assert.match(compose, /GATEWAY_HOST: 0\.0\.0\.0/)
     assert.match(compose, /EDITOR_HOST: 0\.0\.0\.0/)
     assert.match(compose, /EDITOR_TRUST_PROXY: \S+/)
+    // nginx's upstream for the gateway is its Unix socket, in a volume both containers mount
+    const socket = /GATEWAY_SOCKET: (\S+)/.exec(compose)?.[1] ?? ''
+    assert.deepEqual(COMPOSE_NGINX_OPTIONS.gatewayServers, [`unix:${socket}`])
+    const gateway = compose.slice(compose.indexOf('\n  gateway:'), compose.indexOf('\n  search:'))
+    const nginx = compose.slice(compose.indexOf('\n  nginx:'), compose.indexOf('\nnetworks:'))
+    const mount = `gateway-socket:${path.dirname(socket)}`
+    assert.ok(gateway.includes(mount) && nginx.includes(mount), `both mount ${mount}`)
+    assert.match(compose, /\n {2}gateway-socket: \{\}/)
+    assert.match(
+      readFileSync(path.join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8'),
+      /chown node:node \/run\/inkstream-gateway/,
+    )
   })
 
   test('compose - the editor trusts forwarded addresses from nginx alone; purges from render alone', () => {

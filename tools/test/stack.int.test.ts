@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import mariadb from 'mariadb'
-import { type Infra, startInfra } from '../src/infra/index.ts'
+import { type Infra, REPO_ROOT, startInfra, traversableByAll } from '../src/infra/index.ts'
 import { mariadbServerOptions } from '../src/infra/probe.ts'
 import { SERVICES, type Stack, startStack } from '../src/stack.ts'
 
@@ -46,6 +46,16 @@ describe('stack with stand-in services', () => {
     assert.equal(env.GATEWAY_PORT, String(stack.ports.gateway))
     assert.equal(env.NGINX_PURGE_URL, `http://127.0.0.1:${stack.ports.site}/purge`)
     assert.equal(env.OTEL_SERVICE_NAME, 'inkstream-gateway')
+    // nginx's upstream is the gateway's Unix socket, in a folder nginx's workers can enter
+    const socket = env.GATEWAY_SOCKET ?? ''
+    assert.match(socket, /\/inkstream-gateway-\d+-[0-9a-f]{12}\/gateway\.sock$/)
+    assert.ok(traversableByAll(path.dirname(socket)))
+    assert.ok(lstatSync(socket).isSocket())
+    const conf = readFileSync(
+      path.join(REPO_ROOT, '.data/test', `nginx-${stack.ns}`, 'nginx.conf'),
+      'utf8',
+    )
+    assert.ok(conf.includes(`server unix:${socket};`), 'nginx proxies to the socket')
     assert.ok(await databaseExists(infra.env.MARIADB_URL, `ink_test_${env.INK_NS}`))
   })
 
@@ -58,7 +68,9 @@ describe('stack with stand-in services', () => {
 
   test('stop - children exit, logs stay, the database is dropped', async () => {
     const database = `ink_test_${stack.ns}`
+    const socket = (await (await fetch(`${stack.urls.gateway}/env`)).json()).GATEWAY_SOCKET
     await stack.stop()
+    assert.equal(existsSync(path.dirname(socket)), false, "the socket's folder is removed")
     await assert.rejects(fetch(`${stack.urls.gateway}/healthz`))
     await assert.rejects(fetch(`${stack.urls.site}/`))
     const log = readFileSync(path.join(stack.logDir, 'gateway.log'), 'utf8')

@@ -45,6 +45,13 @@ export const HttpUrl = (url: string) => Type.String({ pattern: '^https?://.+', d
 /** An http(s) URL that may be left unset: the feature it points to is then off. */
 export const OptionalHttpUrl = () => Type.Optional(Type.String({ pattern: '^https?://.+' }))
 
+/**
+ * An absolute path of a Unix socket that may be left unset (the feature is then off). At most
+ * 100 characters: the kernel's limit (sun_path) is 108 bytes, the terminating zero included.
+ */
+export const OptionalSocketPath = () =>
+  Type.Optional(Type.String({ pattern: '^/[^\\0]+$', maxLength: 100 }))
+
 /** Non-empty text with a default (a host name, a site name). */
 /** A whole number of milliseconds, 0 to `max`. */
 export const Millis = (ms: number, max = 3_600_000) =>

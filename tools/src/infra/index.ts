@@ -8,7 +8,13 @@ import { findOrStart, type InfraServer } from './server.ts'
 export { MissingDependencyError } from './binaries.ts'
 export { ensureNginxInstalled, type NginxInstance, type NginxOptions, startNginx } from './nginx.ts'
 export { NGINX_TEMPLATE, type NginxConfigOptions, renderNginxConfig } from './nginx-config.ts'
-export { nginxRuntimeDir, traversableByAll } from './nginx-runtime.ts'
+export {
+  ensureRuntimeDir,
+  nginxRuntimeDir,
+  removeRuntimeDir,
+  sharedRuntimeDir,
+  traversableByAll,
+} from './nginx-runtime.ts'
 export { DATA_ROOT, dataDir, REPO_ROOT } from './paths.ts'
 export { freePort, isPortFree } from './ports.ts'
 export type { InfraServer } from './server.ts'

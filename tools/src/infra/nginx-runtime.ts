@@ -27,31 +27,43 @@ export function traversableByAll(dir: string): boolean {
   }
 }
 
-/** The runtime folder for nginx with prefix folder `prefixDir` (one per user and prefix). */
-export function nginxRuntimeDir(prefixDir: string, base = os.tmpdir()): string {
+/**
+ * A folder nginx's workers can reach, one per user, `kind` and `key`:
+ * os.tmpdir()/inkstream-<kind>-<uid>-<hash of key> (or under /tmp).
+ */
+export function sharedRuntimeDir(kind: string, key: string, base = os.tmpdir()): string {
   const root = traversableByAll(base) ? base : '/tmp'
   if (!traversableByAll(root)) {
     throw new Error(`nginx: neither ${base} nor /tmp can be entered by nginx's workers`)
   }
   const uid = process.getuid?.() ?? 0
-  const hash = createHash('sha256').update(path.resolve(prefixDir)).digest('hex').slice(0, 12)
-  return path.join(root, `inkstream-nginx-${uid}-${hash}`)
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12)
+  return path.join(root, `inkstream-${kind}-${uid}-${hash}`)
 }
+
+/** The runtime folder for nginx with prefix folder `prefixDir` (one per user and prefix). */
+export const nginxRuntimeDir = (prefixDir: string, base = os.tmpdir()): string =>
+  sharedRuntimeDir('nginx', path.resolve(prefixDir), base)
 
 /**
  * Makes the runtime folder empty and ours: a name in a shared /tmp may have been taken by
  * another user (or be a symlink) first, so anything we do not own is refused, not reused.
  * What an earlier run left (a crash skips the clean-up) is dropped: its cached pages may be stale.
  */
-export function prepareRuntimeDir(dir: string): void {
+export function prepareRuntimeDir(dir: string, subfolders = ['cache', 'temp']): void {
   removeRuntimeDir(dir)
-  mkdirSync(dir, { mode: 0o755 })
+  ensureRuntimeDir(dir)
+  for (const sub of subfolders) mkdirSync(path.join(dir, sub), { mode: 0o755 })
+}
+
+/** Makes the folder (0755) unless it is there; one we do not own (or a symlink) is refused. */
+export function ensureRuntimeDir(dir: string): void {
+  mkdirSync(dir, { mode: 0o755, recursive: true })
   const stat = lstatSync(dir)
   if (!stat.isDirectory() || stat.uid !== (process.getuid?.() ?? stat.uid)) {
     throw new Error(`nginx: ${dir} is not a folder of ours`)
   }
   chmodSync(dir, 0o755)
-  for (const sub of ['cache', 'temp']) mkdirSync(path.join(dir, sub), { mode: 0o755 })
 }
 
 /** Removes the runtime folder when it is ours; something else by that name is left alone. */
