@@ -7,10 +7,11 @@
 // connection: the bench checks that nothing was lost against the views stored in the stream
 // (pipeline.ts stays the exact client for the warm-up and the latency run).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ensureInstalled, MissingDependencyError } from '../../../tools/src/infra/binaries.ts'
+import { procCpu } from './proc.ts'
 
 export interface WrkResult {
   /** Requests answered (any status). */
@@ -55,12 +56,8 @@ export function findWrk(): string | undefined {
   }
 }
 
-/** CPU seconds of this process' reaped children (/proc/self/stat cutime + cstime). */
-const childCpuSeconds = (): number => {
-  const stat = readFileSync('/proc/self/stat', 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[13]) + Number(fields[14])) / 100
-}
+/** CPU seconds of this process' reaped children (wrk, once it exited). */
+const childCpuSeconds = (): number => procCpu('self').children
 
 export async function wrkBlast(options: {
   wrk: string
