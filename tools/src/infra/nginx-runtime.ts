@@ -50,10 +50,10 @@ export const nginxRuntimeDir = (prefixDir: string, base = os.tmpdir()): string =
  * another user (or be a symlink) first, so anything we do not own is refused, not reused.
  * What an earlier run left (a crash skips the clean-up) is dropped: its cached pages may be stale.
  */
-export function prepareRuntimeDir(dir: string, subfolders = ['cache', 'temp']): void {
+export function prepareRuntimeDir(dir: string): void {
   removeRuntimeDir(dir)
   ensureRuntimeDir(dir)
-  for (const sub of subfolders) mkdirSync(path.join(dir, sub), { mode: 0o755 })
+  for (const sub of ['cache', 'temp']) mkdirSync(path.join(dir, sub), { mode: 0o755 })
 }
 
 /** Makes the folder (0755) unless it is there; one we do not own (or a symlink) is refused. */
@@ -61,7 +61,7 @@ export function ensureRuntimeDir(dir: string): void {
   mkdirSync(dir, { mode: 0o755, recursive: true })
   const stat = lstatSync(dir)
   if (!stat.isDirectory() || stat.uid !== (process.getuid?.() ?? stat.uid)) {
-    throw new Error(`nginx: ${dir} is not a folder of ours`)
+    throw new Error(`${dir} is not a folder of ours (taken by another user, or a link)`)
   }
   chmodSync(dir, 0o755)
 }
