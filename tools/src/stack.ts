@@ -380,17 +380,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let nginx: NginxInstance | undefined
   // nginx reaches the gateway through a Unix socket (cheaper than loopback TCP, see
   // gateway/README.md), in a folder nginx's workers can enter; the TCP port stays for the rest
-  const socketDir =
-    options.nginx === false ? undefined : sharedRuntimeDir('gateway', `${REPO_ROOT}\n${ns}`)
-  const gatewaySocket = socketDir && path.join(socketDir, 'gateway.sock')
+  const gatewaySocket =
+    options.nginx === false
+      ? undefined
+      : path.join(sharedRuntimeDir('gateway', `${REPO_ROOT}\n${ns}`), 'gateway.sock')
 
   const stop = async () => {
     // services first: render's last purges still reach nginx
     await stopServices(services)
     await nginx?.stop()
-    if (socketDir)
+    if (gatewaySocket)
       try {
-        removeRuntimeDir(socketDir)
+        removeRuntimeDir(path.dirname(gatewaySocket))
       } catch (error) {
         console.error(`[stack] ${error}`)
       }
@@ -406,8 +407,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const ports = await choosePorts(options.ports ?? (options.isolated ? 'free' : 'env'))
     const env = serviceEnv(options, infra, ns, ports)
-    if (socketDir && gatewaySocket) {
-      ensureRuntimeDir(socketDir)
+    if (gatewaySocket) {
+      ensureRuntimeDir(path.dirname(gatewaySocket))
       env.GATEWAY_SOCKET = gatewaySocket
     }
     await ensureDatabase(infra.MARIADB_URL)

@@ -218,7 +218,7 @@ export async function applyViews(
   const days = views.map((v) => utcDay(v.commit.at))
   /** By `visitor|day`: the visit as stored, null when there is none yet. */
   const stored = new Map<string, VisitState | null>()
-  const unread: string[] = []
+  const unread = new Set<string>()
   const unreadDays = new Set<string>()
   views.forEach((v, i) => {
     const visitor = v.commit.visitor
@@ -229,11 +229,11 @@ export async function applyViews(
     const known = sole ? memory?.visitor(k)?.visit : undefined
     stored.set(k, known ?? null)
     if (known === undefined) {
-      unread.push(visitor)
+      unread.add(visitor)
       unreadDays.add(day)
     }
   })
-  const readVisitors = [...new Set(unread)]
+  const readVisitors = [...unread]
   for (let i = 0; i < readVisitors.length; i += CHUNK) {
     const part = readVisitors.slice(i, i + CHUNK)
     const rows: { day: string; v: string; pages: number; minute: number; views: number }[] =

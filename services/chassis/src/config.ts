@@ -52,11 +52,11 @@ export const OptionalHttpUrl = () => Type.Optional(Type.String({ pattern: '^http
 export const OptionalSocketPath = () =>
   Type.Optional(Type.String({ pattern: '^/[^\\0]+$', maxLength: 100 }))
 
-/** Non-empty text with a default (a host name, a site name). */
 /** A whole number of milliseconds, 0 to `max`. */
 export const Millis = (ms: number, max = 3_600_000) =>
   Type.Integer({ minimum: 0, maximum: max, default: ms })
 
+/** Non-empty text with a default (a host name, a site name). */
 export const Text = (text: string) => Type.String({ minLength: 1, maxLength: 200, default: text })
 
 export class ConfigError extends Error {
